@@ -1,0 +1,40 @@
+# make demo: the toolkit's main job on the seed's projects. make test: the whole test suite.
+# Both work from a clean clone: they create .venv and install what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OUT ?= out/demo
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv system-deps clean templates bench
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# LibreOffice recalculates the templates in the tests; install it when missing (Debian, root).
+system-deps:
+	@if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
+	  echo "Installing LibreOffice (libreoffice-calc-nogui, fonts-noto-cjk, python3-uno)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libreoffice-calc-nogui fonts-noto-cjk python3-uno >/dev/null; \
+	fi
+
+test: venv system-deps
+	XLPKG_REQUIRE_LIBREOFFICE=1 $(PY) -m pytest -q
+
+demo: venv
+	@mkdir -p $(OUT)
+	$(VENV)/bin/xlpkg check examples/*.json
+	$(VENV)/bin/xlpkg score examples/*.json
+
+bench: venv
+	$(PY) benchmarks/consolidate.py 1000
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,171 @@
+"""Business checks on a project: each rule of rules.json that looks at the model.
+
+Every check returns issues, never raises: a form with ten problems shows all ten.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .issues import Issue
+from .model import Project
+from .rules import Rules, load_rules, normalize_level2
+from .targets import try_parse_target
+
+HUNDRED = Decimal(100)
+
+
+def _fmt(value: Decimal | None) -> str:
+    """Amounts and percentages as an accountant writes them: 1400, 25.5, 0.01."""
+    if value is None:
+        return "空"
+    text = format(value.normalize(), "f")
+    return text
+
+
+def check_identity(p: Project, rules: Rules) -> list[Issue]:
+    out = []
+    if not re.fullmatch(rules.structure["dept_code_pattern"], p.dept_code.strip()):
+        out.append(rules.issue("dept.code_format", "dept_code", value=p.dept_code))
+    code = p.code.strip()
+    if not re.fullmatch(rules.structure["code_pattern"], code):
+        out.append(rules.issue("project.code_format", "code", value=p.code))
+    elif re.fullmatch(rules.structure["dept_code_pattern"], p.dept_code.strip()) and not code.startswith(p.dept_code.strip()):
+        out.append(rules.issue("project.code_dept", "code", value=p.code, dept=p.dept_code))
+    if not p.name.strip():
+        out.append(rules.issue("project.name_missing", "name"))
+    return out
+
+
+def check_budget(p: Project, rules: Rules) -> list[Issue]:
+    out = []
+    if p.budget <= 0:
+        out.append(rules.issue("budget.positive", "budget", value=_fmt(p.budget)))
+    if not p.uses:
+        out.append(rules.issue("uses.missing", "uses"))
+    else:
+        total = sum((u.amount for u in p.uses), Decimal(0))
+        if total != p.budget:
+            out.append(rules.issue("uses.sum", "uses", total=_fmt(total), budget=_fmt(p.budget),
+                                   diff=_fmt(total - p.budget)))
+    return out
+
+
+def check_plan(p: Project, rules: Rules) -> list[Issue]:
+    out = []
+    if len(p.plan) != 4:
+        return [rules.issue("plan.quarters", "plan", count=len(p.plan))]
+    for q, value in enumerate(p.plan):
+        if not 0 <= value <= HUNDRED:
+            out.append(rules.issue("plan.range", f"plan[{q}]", quarter=q + 1, value=_fmt(value)))
+        if q and value < p.plan[q - 1]:
+            out.append(rules.issue("plan.non_decreasing", f"plan[{q}]", quarter=q + 1,
+                                   value=_fmt(value), previous=_fmt(p.plan[q - 1])))
+    if p.plan[3] != HUNDRED:
+        out.append(rules.issue("plan.ends_100", "plan[3]", value=_fmt(p.plan[3])))
+    return out
+
+
+def _has_level1(p: Project, names: list[str]) -> bool:
+    return any(ind.level1.strip() in names for ind in p.indicators)
+
+
+def check_indicators(p: Project, rules: Rules) -> list[Issue]:
+    out: list[Issue] = []
+    if not p.indicators:
+        return [rules.issue("indicator.none", "indicators")]
+    level1s = rules.structure["level1"]
+    seen: dict[str, int] = {}
+    for i, ind in enumerate(p.indicators):
+        at = f"indicators[{i}]"
+        level1 = ind.level1.strip()
+        if level1 not in level1s:
+            out.append(rules.issue("indicator.level1_unknown", f"{at}.level1", value=ind.level1,
+                                   allowed="、".join(level1s)))
+        else:
+            allowed = rules.level2_allowed(level1)
+            if normalize_level2(ind.level2) not in {normalize_level2(a) for a in allowed}:
+                out.append(rules.issue("indicator.level2_mismatch", f"{at}.level2", value=ind.level2,
+                                       level1=level1, allowed="、".join(allowed)))
+        name = ind.name.strip()
+        if not name:
+            out.append(rules.issue("indicator.name_missing", f"{at}.name"))
+        elif name in seen:
+            out.append(rules.issue("indicator.duplicate_name", f"{at}.name", name=name))
+        else:
+            seen[name] = i
+        if not ind.target.strip():
+            out.append(rules.issue("indicator.target_missing", f"{at}.target", name=name))
+        else:
+            target, problem = try_parse_target(ind.target, year=p.year)
+            if target is None:
+                out.append(rules.issue("indicator.target_unparseable", f"{at}.target", name=name,
+                                       detail=problem))
+        out.extend(_check_monitoring_choices(ind, at, rules))
+    for alternatives in rules.structure["required_level1"]:
+        if not _has_level1(p, alternatives):
+            out.append(rules.issue("indicator.level1_required", "indicators", value="或".join(alternatives)))
+    for alternatives in rules.structure["recommended_level1"]:
+        if not _has_level1(p, alternatives):
+            out.append(rules.issue("indicator.level1_recommended", "indicators", value="或".join(alternatives)))
+    if not any(rules.is_cost(ind.level1, ind.level2) for ind in p.indicators):
+        out.append(rules.issue("indicator.cost_missing", "indicators"))
+    return out
+
+
+def _check_monitoring_choices(ind, at: str, rules: Rules) -> list[Issue]:
+    out = []
+    causes = rules.monitoring["deviation_causes"]
+    if ind.deviation_cause.strip() and ind.deviation_cause.strip() not in causes:
+        out.append(rules.issue("indicator.cause_unknown", f"{at}.deviation_cause", name=ind.name,
+                               value=ind.deviation_cause, allowed="、".join(causes)))
+    likelihoods = rules.monitoring["likelihoods"]
+    if ind.likelihood.strip() and ind.likelihood.strip() not in likelihoods:
+        out.append(rules.issue("indicator.likelihood_unknown", f"{at}.likelihood", name=ind.name,
+                               value=ind.likelihood, allowed="、".join(likelihoods)))
+    return out
+
+
+def check_execution(p: Project, rules: Rules) -> list[Issue]:
+    out = []
+    ex = p.execution
+    budget = p.effective_budget
+    if ex.year_budget is not None and ex.year_budget <= 0:
+        out.append(rules.issue("execution.year_budget", "execution.year_budget", value=_fmt(ex.year_budget)))
+    previous = None
+    for q, value in enumerate(ex.actual_cumulative):
+        if value is None:
+            continue
+        at = f"execution.actual_cumulative[{q}]"
+        if value < 0:
+            out.append(rules.issue("execution.negative", at, quarter=q + 1, value=_fmt(value)))
+        if previous is not None and value < previous:
+            out.append(rules.issue("execution.decreasing", at, quarter=q + 1, value=_fmt(value),
+                                   previous=_fmt(previous)))
+        if budget > 0 and value > budget:
+            out.append(rules.issue("execution.over_budget", at, what=f"第{q + 1}季度累计支出",
+                                   value=_fmt(value), budget=_fmt(budget)))
+        if budget > 0 and len(p.plan) == 4:
+            progress = value / budget * HUNDRED
+            gap = p.plan[q] - progress
+            if gap > Decimal(str(rules.monitoring["variance_tolerance"])):
+                out.append(rules.issue("execution.behind_plan", at, quarter=q + 1,
+                                       progress=_fmt(round(progress, 2)), plan=_fmt(p.plan[q]),
+                                       gap=_fmt(round(gap, 2))))
+        previous = value
+    if ex.year_spent is not None and budget > 0 and ex.year_spent > budget:
+        out.append(rules.issue("execution.over_budget", "execution.year_spent", what="全年执行数",
+                               value=_fmt(ex.year_spent), budget=_fmt(budget)))
+    return out
+
+
+CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution)
+
+
+def check(project: Project, rules: Rules | None = None) -> list[Issue]:
+    """All business checks of the rulebook on one project."""
+    rules = rules or load_rules()
+    issues: list[Issue] = []
+    for run in CHECKS:
+        issues.extend(run(project, rules))
+    return issues

@@ -1,0 +1,82 @@
+"""`xlpkg check` and `xlpkg score`: business checks and metrics of project files."""
+from __future__ import annotations
+
+import json
+import sys
+
+from .. import load_project
+from ..checks import check
+from ..issues import has_errors
+from ..metrics import project_metrics
+from ..model import ProjectFormatError
+from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
+from ..rules import load_rules
+from . import add_rules_option
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="按规则校验项目文件（有错误时退出码为1）")
+    p.add_argument("files", nargs="+", metavar="FILE", help="项目 JSON 或已填写的项目工作簿")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出问题清单")
+    add_rules_option(p)
+    p.set_defaults(handler=run_check)
+
+    s = sub.add_parser("score", help="计算执行率、支出进度、偏差、成本控制率和自评得分")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--json", action="store_true", help="以 JSON 输出")
+    add_rules_option(s)
+    s.set_defaults(handler=run_score)
+
+
+def _load(path: str):
+    try:
+        return load_project(path), None
+    except (OSError, ProjectFormatError, ValueError) as exc:
+        return None, f"{path}：{exc}"
+
+
+def run_check(args) -> int:
+    rules = load_rules(args.rules)
+    failed = False
+    results = []
+    for path in args.files:
+        project, problem = _load(path)
+        if project is None:
+            failed = True
+            results.append({"file": path, "error": problem})
+            if not args.json:
+                print(f"[错误] {problem}")
+            continue
+        issues = check(project, rules)
+        failed |= has_errors(issues)
+        results.append({"file": path, "issues": issues_to_list(issues)})
+        if not args.json:
+            print(f"== {path}  {project.code} {project.name}")
+            print(format_issues([i.located(file="") for i in issues]))
+    if args.json:
+        json.dump(results, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return 1 if failed else 0
+
+
+def run_score(args) -> int:
+    rules = load_rules(args.rules)
+    out, failed = [], False
+    for path in args.files:
+        project, problem = _load(path)
+        if project is None:
+            failed = True
+            print(f"[错误] {problem}", file=sys.stderr)
+            continue
+        m = project_metrics(project, rules)
+        if args.json:
+            out.append({"file": path, **metrics_to_dict(m),
+                        "issues": issues_to_list(m.evaluation.issues)})
+        else:
+            print(format_metrics(m, lambda light: rules.light_label(light) if light else "—"))
+            for issue in m.evaluation.issues:
+                print(f"  {issue}")
+    if args.json:
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    return 1 if failed else 0

@@ -1,0 +1,325 @@
+"""The performance maths: rates, progress, variance, lights, indicator scores, the 100-point
+self-evaluation and department totals.
+
+Rates are fractions (0.95 means 95 %); variances are percentage points. Nothing is rounded
+until a score is shown: the template's formulas round at the same places (indicator and
+execution scores to 2 decimals for display, the total from unrounded parts), so Python, the
+sheet and the UDFs agree to the cent.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from decimal import Decimal, ROUND_HALF_UP
+
+from .issues import Issue
+from .model import Project
+from .rules import Rules, load_rules
+from .targets import ActualError, Target, TargetError, parse_actual, parse_target
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+GROUPS = ("output", "benefit", "satisfaction")
+MONEY_UNITS = ("元", "万元", "亿元")
+GROUP_LABELS = {"execution": "预算执行率", "output": "产出指标", "benefit": "效益指标",
+                "satisfaction": "满意度指标"}
+
+
+def round2(value: Decimal) -> Decimal:
+    """Excel's ROUND(x, 2): half away from zero."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _dec(value) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+# --- money and progress -----------------------------------------------------
+
+def execution_rate(spent, budget) -> Decimal | None:
+    """执行率 = 执行数 ÷ 预算数; None when there is no budget to divide by."""
+    if spent is None or budget is None or _dec(budget) == 0:
+        return None
+    return _dec(spent) / _dec(budget)
+
+
+spend_progress = execution_rate  # 支出进度 at a quarter: cumulative actual ÷ budget
+
+
+def cost_control_rate(actual, planned) -> Decimal | None:
+    """成本（预算）控制率 = (实际成本 − 计划成本) ÷ 计划成本; negative means under plan."""
+    if actual is None or planned is None or _dec(planned) == 0:
+        return None
+    return (_dec(actual) - _dec(planned)) / _dec(planned)
+
+
+def quarter_variances(plan_percent, actual_cumulative, budget) -> list[Decimal | None]:
+    """Actual minus planned cumulative progress per quarter, in percentage points."""
+    out = []
+    for plan, actual in zip(plan_percent, actual_cumulative):
+        progress = spend_progress(actual, budget)
+        out.append(None if progress is None or plan is None else progress * HUNDRED - _dec(plan))
+    return out
+
+
+def time_progress(quarter: int) -> Decimal:
+    """Share of the year elapsed at the end of a quarter, in percent."""
+    return Decimal(25 * quarter)
+
+
+def light(progress_percent, reference_percent, rules: Rules | None = None) -> str | None:
+    """Monitoring light from progress ÷ reference × 100 (reference: plan or time progress)."""
+    rules = rules or load_rules()
+    if progress_percent is None or reference_percent is None:
+        return None
+    reference = _dec(reference_percent)
+    if reference <= 0:
+        return rules.light(HUNDRED)  # nothing was due yet, so nothing is late
+    return rules.light(_dec(progress_percent) / reference * HUNDRED)
+
+
+@dataclass
+class QuarterStatus:
+    quarter: int
+    plan: Decimal | None          # planned cumulative %, as on the form
+    actual: Decimal | None        # cumulative actual spending, 万元
+    progress: Decimal | None      # actual ÷ budget, percent
+    variance: Decimal | None      # progress − plan, percentage points
+    light: str | None
+
+
+def quarter_status(project: Project, rules: Rules | None = None) -> list[QuarterStatus]:
+    rules = rules or load_rules()
+    budget = project.effective_budget
+    plan = list(project.plan) + [None] * (4 - len(project.plan))
+    use_time = rules.monitoring["light_reference"] == "time"
+    out = []
+    for q in range(4):
+        actual = project.execution.actual_cumulative[q]
+        rate = spend_progress(actual, budget)
+        progress = None if rate is None else rate * HUNDRED
+        variance = None if progress is None or plan[q] is None else progress - plan[q]
+        reference = time_progress(q + 1) if use_time else plan[q]
+        out.append(QuarterStatus(q + 1, plan[q], actual, progress, variance,
+                                 light(progress, reference, rules)))
+    return out
+
+
+# --- indicator scores --------------------------------------------------------
+
+def score_mode(target: Target, *, is_cost: bool, rules: Rules) -> str:
+    """How a target is scored: positive, negative, range, date or qualitative."""
+    if target.kind in ("range", "date", "qualitative"):
+        return target.kind
+    if target.op in ("≥", ">"):
+        return "positive"
+    if target.op in ("≤", "<"):
+        return "negative"
+    # '=': a plain "100%" or "1套" is something to reach, but a cost written as an amount
+    # ("1400万元" under 成本指标) is a ceiling; a cost rate such as 预算资金完成率 "100%" is not.
+    # A target of 0 can only be undercut.
+    if target.value == 0 or (is_cost and target.unit in MONEY_UNITS
+                             and rules.scoring["equal_cost_as_ceiling"]):
+        return "negative"
+    return "positive"
+
+
+def _positive_ratio(actual: Decimal, target: Decimal) -> Decimal:
+    if actual >= target:
+        return ONE
+    if target <= 0:
+        return ZERO
+    return max(ZERO, actual / target)
+
+
+def _negative_ratio(actual: Decimal, target: Decimal, mode: str) -> Decimal:
+    if actual <= target:
+        return ONE
+    if mode == "ratio":
+        return target / actual if target > 0 else ZERO
+    if target <= 0:
+        return ZERO
+    return max(ZERO, ONE - (actual - target) / target)
+
+
+def score_ratio(target: Target, actual, *, is_cost: bool = False, rules: Rules | None = None) -> Decimal:
+    """Share of the indicator's 分值 earned, in [0, 1]. Raises ActualError for unusable actuals."""
+    rules = rules or load_rules()
+    mode = score_mode(target, is_cost=is_cost, rules=rules)
+    if mode == "qualitative":
+        return target.evaluate(actual, grades=rules.qualitative_grades()).ratio
+    value = parse_actual(actual, target)
+    if mode == "date":
+        if isinstance(value, _dt.date):
+            met = value <= target.deadline
+        else:
+            met = target.evaluate(actual).met
+        return ONE if met else Decimal(str(rules.scoring["late_date_ratio"]))
+    if mode == "range":
+        if value < target.value:
+            return _positive_ratio(value, target.value)
+        return _negative_ratio(value, target.value2, rules.scoring["negative_mode"])
+    if mode == "positive":
+        return _positive_ratio(value, target.value)
+    return _negative_ratio(value, target.value, rules.scoring["negative_mode"])
+
+
+def indicator_score(target: Target | str, actual, weight, *, is_cost: bool = False,
+                    rules: Rules | None = None) -> Decimal:
+    """Points earned (unrounded) out of ``weight``."""
+    if isinstance(target, str):
+        target = parse_target(target)
+    return score_ratio(target, actual, is_cost=is_cost, rules=rules) * _dec(weight)
+
+
+@dataclass
+class IndicatorScore:
+    index: int
+    name: str
+    group: str | None
+    weight: Decimal            # allocated 分值 (unrounded)
+    score: Decimal             # earned points (unrounded)
+    applicable: bool
+    issue: Issue | None = None
+
+    @property
+    def shown_score(self) -> Decimal:
+        return round2(self.score)
+
+
+@dataclass
+class SelfEvaluation:
+    total: Decimal                          # 0–100, rounded to 2 decimals
+    grade: str
+    execution_rate: Decimal | None
+    execution_score: Decimal                # rounded to 2 decimals
+    groups: dict[str, dict[str, Decimal]]   # group → {"weight", "score"} (before rescaling)
+    scale: Decimal                          # 100 ÷ points available
+    indicators: list[IndicatorScore] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def allocate_weights(project: Project, rules: Rules | None = None) -> list[Decimal]:
+    """分值 per indicator: given ones kept, each level's remainder split evenly; 0 when not scored."""
+    rules = rules or load_rules()
+    weights = [ZERO] * len(project.indicators)
+    for group in GROUPS:
+        members = [i for i, ind in enumerate(project.indicators)
+                   if ind.applicable and rules.group_of(ind.level1) == group]
+        given = [i for i in members if project.indicators[i].weight is not None]
+        free = [i for i in members if project.indicators[i].weight is None]
+        for i in given:
+            weights[i] = project.indicators[i].weight
+        if free:
+            rest = max(ZERO, rules.weight(group) - sum((weights[i] for i in given), ZERO))
+            for i in free:
+                weights[i] = rest / len(free)
+    return weights
+
+
+def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluation:
+    """The 100-point 项目支出绩效自评: 执行率 10, 产出 50, 效益 30, 满意度 10 (per rules)."""
+    rules = rules or load_rules()
+    rate = execution_rate(project.execution.year_spent, project.effective_budget)
+    exec_weight = rules.weight("execution")
+    exec_raw = min(rate, ONE) * exec_weight if rate is not None else ZERO
+    exec_raw = max(exec_raw, ZERO)
+    weights = allocate_weights(project, rules)
+    groups = {g: {"weight": ZERO, "score": ZERO} for g in GROUPS}
+    scores: list[IndicatorScore] = []
+    issues: list[Issue] = []
+    for i, (ind, weight) in enumerate(zip(project.indicators, weights)):
+        group = rules.group_of(ind.level1)
+        scored = ind.applicable and group is not None
+        earned, problem = ZERO, None
+        if scored:
+            where = f"indicators[{i}].actual"
+            if not ind.actual.strip():
+                problem = rules.issue("indicator.actual_missing", where, name=ind.name)
+            else:
+                try:
+                    earned = indicator_score(ind.target, ind.actual, weight,
+                                             is_cost=rules.is_cost(ind.level1, ind.level2), rules=rules)
+                except (TargetError, ActualError) as exc:
+                    problem = rules.issue("indicator.actual_invalid", where, name=ind.name, detail=str(exc))
+            groups[group]["weight"] += weight
+            groups[group]["score"] += earned
+        if problem:
+            issues.append(problem)
+        scores.append(IndicatorScore(i, ind.name, group, weight, earned, scored, problem))
+    available = exec_weight + sum((g["weight"] for g in groups.values()), ZERO)
+    raw_total = exec_raw + sum((g["score"] for g in groups.values()), ZERO)
+    scale = HUNDRED / available if available else ZERO
+    total = round2(raw_total * scale)
+    return SelfEvaluation(total=total, grade=rules.grade(total), execution_rate=rate,
+                          execution_score=round2(exec_raw), groups=groups, scale=scale,
+                          indicators=scores, issues=issues)
+
+
+# --- whole project and department -------------------------------------------
+
+@dataclass
+class ProjectMetrics:
+    project: Project
+    quarters: list[QuarterStatus]
+    execution_rate: Decimal | None
+    cost_control_rate: Decimal | None
+    evaluation: SelfEvaluation
+
+
+def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
+    rules = rules or load_rules()
+    budget = project.effective_budget
+    return ProjectMetrics(
+        project=project,
+        quarters=quarter_status(project, rules),
+        execution_rate=execution_rate(project.execution.year_spent, budget),
+        cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
+        evaluation=self_evaluation(project, rules),
+    )
+
+
+@dataclass
+class DepartmentTotal:
+    dept_code: str
+    dept_name: str
+    projects: int
+    budget: Decimal
+    spent: Decimal
+    execution_rate: Decimal | None      # Σ spent ÷ Σ budget, never a mean of rates
+    weighted_score: Decimal | None      # Σ (score × budget) ÷ Σ budget
+    grades: dict[str, int]
+    lights: dict[str, int]              # light of the last quarter with data
+
+
+def _last_light(quarters: list[QuarterStatus]) -> str | None:
+    lit = [q.light for q in quarters if q.light is not None]
+    return lit[-1] if lit else None
+
+
+def department_totals(metrics: list[ProjectMetrics], rules: Rules | None = None) -> list[DepartmentTotal]:
+    """Totals per department (in order of first appearance) by summing amounts first."""
+    rules = rules or load_rules()
+    grade_names = [band["grade"] for band in rules.scoring["grades"]]
+    order: dict[str, list[ProjectMetrics]] = {}
+    for m in metrics:
+        order.setdefault(m.project.dept_code, []).append(m)
+    totals = []
+    for code, members in order.items():
+        budget = sum((m.project.effective_budget for m in members), ZERO)
+        spent = sum((m.project.execution.year_spent or ZERO for m in members), ZERO)
+        weighted = sum((m.evaluation.total * m.project.effective_budget for m in members), ZERO)
+        grades = {g: 0 for g in grade_names}
+        lights = {band["light"]: 0 for band in rules.monitoring["lights"]}
+        for m in members:
+            grades[m.evaluation.grade] = grades.get(m.evaluation.grade, 0) + 1
+            last = _last_light(m.quarters)
+            if last:
+                lights[last] += 1
+        totals.append(DepartmentTotal(
+            dept_code=code, dept_name=members[0].project.dept_name, projects=len(members),
+            budget=budget, spent=spent, execution_rate=execution_rate(spent, budget),
+            weighted_score=weighted / budget if budget else None, grades=grades, lights=lights))
+    return totals

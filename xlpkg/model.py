@@ -1,0 +1,169 @@
+"""The form model: one project's performance form as typed dataclasses.
+
+Money is ``Decimal`` in 万元 and percentages are ``Decimal`` percent (25.00 means 25 %), the
+way the paper form writes them. JSON keeps both as strings so that a round trip is exact.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+SCHEMA_VERSION = 1
+QUARTERS = 4
+
+
+@dataclass
+class FundUse:
+    """One line of 项目资金主要用途."""
+
+    item: str
+    amount: Decimal
+    note: str = ""
+
+
+@dataclass
+class Indicator:
+    """One row of the indicator table, with its monitoring and self-evaluation fields."""
+
+    level1: str                      # 一级指标
+    level2: str                      # 二级指标
+    name: str                        # 三级指标
+    target: str                      # 指标值, as written on the form ("95%以上")
+    description: str = ""            # 绩效指标描述
+    basis: str = ""                  # 指标值确定依据
+    # 绩效运行监控
+    progress: str = ""               # 执行情况 to date
+    forecast: str = ""               # 全年预计完成情况
+    deviation_cause: str = ""        # 偏差原因
+    likelihood: str = ""             # 完成目标可能性
+    remark: str = ""                 # 备注
+    # 绩效自评
+    actual: str = ""                 # 实际完成值, as typed
+    weight: Decimal | None = None    # 分值; None = split the level's weight evenly
+    analysis: str = ""               # 偏差原因分析及改进措施
+    applicable: bool = True          # False drops it from scoring (rescaled to 100)
+
+
+@dataclass
+class Execution:
+    """Spending data entered during the year (绩效运行监控 / 绩效自评)."""
+
+    actual_cumulative: list[Decimal | None] = field(default_factory=lambda: [None] * QUARTERS)
+    year_budget: Decimal | None = None   # 全年预算数 (adjusted); None = 年初预算数
+    year_spent: Decimal | None = None    # 全年执行数
+    illustrative: bool = False           # True for invented example data
+    note: str = ""
+
+
+@dataclass
+class Project:
+    dept_code: str
+    dept_name: str
+    code: str                        # 项目编码
+    name: str                        # 项目名称
+    year: int
+    budget: Decimal                  # 预算数 (年初预算数), 万元
+    fund_source: str = ""            # 资金来源: 财政拨款 / 其他收入 ...
+    uses_text: str = ""              # 项目资金主要用途, as written
+    uses: list[FundUse] = field(default_factory=list)
+    plan: list[Decimal] = field(default_factory=list)   # cumulative %, Q1..Q4
+    goal: str = ""                   # 绩效目标
+    indicators: list[Indicator] = field(default_factory=list)
+    execution: Execution = field(default_factory=Execution)
+
+    @property
+    def effective_budget(self) -> Decimal:
+        """全年预算数 where given, else the initial budget: the denominator of every rate."""
+        return self.execution.year_budget if self.execution.year_budget is not None else self.budget
+
+
+# --- JSON ------------------------------------------------------------------
+
+_DECIMAL_FIELDS = {"amount", "weight", "budget", "year_budget", "year_spent"}
+_DECIMAL_LISTS = {"plan", "actual_cumulative"}
+
+
+@lru_cache(maxsize=None)
+def project_schema() -> dict:
+    return json.loads(resources.files("xlpkg").joinpath("schemas/project.schema.json").read_text("utf-8"))
+
+
+def _dec_str(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _encode(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if key in _DECIMAL_FIELDS:
+                out[key] = _dec_str(value)
+            elif key in _DECIMAL_LISTS:
+                out[key] = [_dec_str(v) for v in value]
+            else:
+                out[key] = _encode(value)
+        return out
+    if isinstance(obj, list):
+        return [_encode(v) for v in obj]
+    return obj
+
+
+def project_to_dict(project: Project) -> dict:
+    data = _encode(asdict(project))
+    return {"schema_version": SCHEMA_VERSION, **data}
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _build(cls, data: dict):
+    names = {f.name for f in fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            continue
+        if key in _DECIMAL_FIELDS:
+            value = _dec(value)
+        elif key in _DECIMAL_LISTS:
+            value = [_dec(v) for v in value]
+        kwargs[key] = value
+    return cls(**kwargs)
+
+
+class ProjectFormatError(ValueError):
+    """A project JSON document that does not follow the schema."""
+
+
+def project_from_dict(data: dict, *, source: str = "") -> Project:
+    validator = jsonschema.Draft202012Validator(project_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(根)"
+        raise ProjectFormatError(f"{source or '项目JSON'}：字段 {where} 不符合格式要求：{first.message}")
+    body = dict(data)
+    body["uses"] = [_build(FundUse, u) for u in data.get("uses", [])]
+    body["indicators"] = [_build(Indicator, i) for i in data.get("indicators", [])]
+    body["execution"] = _build(Execution, data.get("execution", {}))
+    return _build(Project, body)
+
+
+def project_to_json(project: Project) -> str:
+    return json.dumps(project_to_dict(project), ensure_ascii=False, indent=2) + "\n"
+
+
+def load_project_json(path: str | Path) -> Project:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ProjectFormatError(f"{path.name}：不是有效的JSON（第{exc.lineno}行第{exc.colno}列）") from exc
+    return project_from_dict(data, source=path.name)

@@ -1,0 +1,161 @@
+"""The rulebook: loading and validating rules.json, and the lookups every checker needs.
+
+There is one rules.json, at the repository root. An installed package finds it under
+``<prefix>/share/xlpkg/``; ``--rules FILE`` lets a province use its own.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from .issues import Issue
+
+RULES_ENV = "XLPKG_RULES"
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file and the bad field."""
+
+
+def default_rules_path() -> Path:
+    """Where the shipped rules.json is: the source tree first, then the installed data files."""
+    candidates = [
+        Path(__file__).resolve().parent.parent / "rules.json",
+        Path(sys.prefix) / "share" / "xlpkg" / "rules.json",
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise RulesError("找不到默认规则文件 rules.json：请重新安装 xlpkg，或用 --rules 指定规则文件")
+
+
+@lru_cache(maxsize=None)
+def _rules_schema() -> dict:
+    return json.loads(resources.files("xlpkg").joinpath("schemas/rules.schema.json").read_text("utf-8"))
+
+
+def _field_path(error: jsonschema.ValidationError) -> str:
+    return "/".join(str(p) for p in error.absolute_path) or "(根)"
+
+
+def _business_problems(data: dict) -> list[str]:
+    """What a schema cannot say: bands in order, groups with weights."""
+    problems = []
+    mins = [g["min"] for g in data["scoring"]["grades"]]
+    if mins != sorted(mins, reverse=True) or mins[-1] != 0:
+        problems.append("scoring/grades：等级下限应从高到低排列，最后一档下限为0")
+    bounds = [band["below"] for band in data["monitoring"]["lights"]]
+    if bounds[-1] is not None or any(b is None for b in bounds[:-1]) or bounds[:-1] != sorted(bounds[:-1]):
+        problems.append("monitoring/lights：灯色区间应按上限从小到大排列，最后一档上限为 null")
+    known = set(data["structure"]["level1"])
+    for key in ("required_level1", "recommended_level1"):
+        for i, alternatives in enumerate(data["structure"][key]):
+            for name in alternatives:
+                if name not in known:
+                    problems.append(f"structure/{key}/{i}：一级指标“{name}”未在 structure/level1 中定义")
+    return problems
+
+
+@dataclass(frozen=True)
+class Rules:
+    data: dict
+    source: str
+
+    # --- lookups -------------------------------------------------------------
+    @property
+    def structure(self) -> dict:
+        return self.data["structure"]
+
+    @property
+    def scoring(self) -> dict:
+        return self.data["scoring"]
+
+    @property
+    def monitoring(self) -> dict:
+        return self.data["monitoring"]
+
+    def weight(self, group: str) -> Decimal:
+        return Decimal(str(self.data["weights"][group]))
+
+    def group_of(self, level1: str) -> str | None:
+        entry = self.structure["level1"].get(level1.strip())
+        return entry["group"] if entry else None
+
+    def level2_allowed(self, level1: str) -> list[str]:
+        entry = self.structure["level1"].get(level1.strip())
+        return entry["level2"] if entry else []
+
+    def is_cost(self, level1: str, level2: str) -> bool:
+        cost = {normalize_level2(n) for n in self.structure["cost_level2"]}
+        return normalize_level2(level2) in cost or level1.strip() == "成本指标"
+
+    def grade(self, score: Decimal) -> str:
+        for band in self.scoring["grades"]:
+            if score >= Decimal(str(band["min"])):
+                return band["grade"]
+        return self.scoring["grades"][-1]["grade"]
+
+    def light(self, ratio_percent: Decimal) -> str:
+        """'red' / 'yellow' / 'green' for progress ÷ reference × 100."""
+        for band in self.monitoring["lights"]:
+            if band["below"] is None or ratio_percent < Decimal(str(band["below"])):
+                return band["light"]
+        return self.monitoring["lights"][-1]["light"]
+
+    def light_label(self, light: str) -> str:
+        return next(b["label"] for b in self.monitoring["lights"] if b["light"] == light)
+
+    def qualitative_grades(self) -> dict[str, Decimal]:
+        return {k: Decimal(str(v)) for k, v in self.scoring["qualitative_grades"].items()}
+
+    def issue(self, rule_id: str, location: str = "", **values) -> Issue:
+        entry = self.data["rules"][rule_id]
+        return Issue(rule=rule_id, severity=entry["severity"],
+                     message=entry["message"].format(**values), location=location)
+
+
+def normalize_level2(name: str) -> str:
+    """'数量指标' and '数量' name the same 二级: forms write both."""
+    name = name.strip()
+    return name[:-2] if name.endswith("指标") and len(name) > 2 else name
+
+
+def rules_from_dict(data: dict, source: str = "rules.json") -> Rules:
+    validator = jsonschema.Draft202012Validator(_rules_schema(),
+                                                format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{_field_path(e)}：{e.message}" for e in errors[:5]]
+        raise RulesError(f"规则文件 {source} 无效：\n  " + "\n  ".join(lines))
+    problems = _business_problems(data)
+    if problems:
+        raise RulesError(f"规则文件 {source} 无效：\n  " + "\n  ".join(problems))
+    return Rules(data=data, source=source)
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """Load and validate a rulebook; None means $XLPKG_RULES, else the shipped one."""
+    if path is None and os.environ.get(RULES_ENV):
+        path = os.environ[RULES_ENV]
+    resolved = Path(path) if path is not None else default_rules_path()
+    return _load_cached(str(resolved.resolve()))
+
+
+@lru_cache(maxsize=16)
+def _load_cached(path: str) -> Rules:
+    name = Path(path).name
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise RulesError(f"规则文件 {path} 不存在") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RulesError(f"规则文件 {name} 不是有效的JSON：{exc}") from None
+    return rules_from_dict(data, source=name)
