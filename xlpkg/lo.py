@@ -1,0 +1,195 @@
+"""Recalculate and inspect workbooks with LibreOffice (headless), for tests and ``render``.
+
+openpyxl never evaluates formulas and trusts whatever values the last program cached, so the
+test suite needs a real spreadsheet engine. LibreOffice is driven over UNO by a worker script
+(:mod:`xlpkg.lo_worker`, run as a file, never imported) under Debian's system Python, the only
+interpreter that can ``import uno``. Every call starts one soffice with a fresh profile and a
+private pipe name, handles all its files, then shuts it down: calls are independent and may
+run in parallel.
+
+Every load is followed by ``calculateAll()``: cached values in a file are never trusted.
+
+Environment overrides: ``XLPKG_SOFFICE`` (soffice executable), ``XLPKG_UNO_PYTHON``
+(a Python that can ``import uno``; default ``/usr/bin/python3``), ``XLPKG_LO_TIMEOUT``
+(seconds per call, default 300).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterable, Sequence
+
+__all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
+           "render_pdf", "last_timings"]
+
+WORKER = Path(__file__).with_name("lo_worker.py")
+DEFAULT_UNO_PYTHON = "/usr/bin/python3"
+XLSX_FILTER = "Calc MS Excel 2007 XML"
+
+#: timings of the last call in this process: {"start": s, "jobs": s, "total": s, "wall": s}
+last_timings: dict[str, float] = {}
+
+
+class LibreOfficeError(RuntimeError):
+    """LibreOffice is missing or failed on a file."""
+
+
+def _soffice() -> str | None:
+    env = os.environ.get("XLPKG_SOFFICE")
+    if env:
+        return env if Path(env).exists() else shutil.which(env)
+    for candidate in ("soffice", "libreoffice"):
+        found = shutil.which(candidate)
+        if found:
+            return found
+    for fixed in ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice",
+                  "/Applications/LibreOffice.app/Contents/MacOS/soffice"):
+        if Path(fixed).exists():
+            return fixed
+    return None
+
+
+def _uno_python() -> str:
+    return os.environ.get("XLPKG_UNO_PYTHON", DEFAULT_UNO_PYTHON)
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment for the system Python: without pyenv/venv variables that would
+    point it at xlpkg's interpreter's libraries."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "VIRTUAL_ENV")}
+    env.setdefault("HOME", tempfile.gettempdir())
+    return env
+
+
+@functools.lru_cache(maxsize=None)
+def _probe(soffice: str | None, python: str) -> bool:
+    if not soffice or not Path(python).exists():
+        return False
+    try:
+        proc = subprocess.run([python, "-I", "-c", "import uno"], env=_clean_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def available() -> bool:
+    """True when soffice and a Python with ``uno`` (Debian: python3-uno) are installed."""
+    return _probe(_soffice(), _uno_python())
+
+
+def _missing_message() -> str:
+    return ("未找到 LibreOffice 或其 Python UNO 接口，无法重算工作簿。"
+            "请安装：apt-get install libreoffice-calc-nogui fonts-noto-cjk python3-uno"
+            f"（soffice: {_soffice() or '缺失'}；UNO Python: {_uno_python()}）")
+
+
+def _run(jobs: list[dict]) -> list:
+    """Run jobs in one soffice session; return the per-job results."""
+    if not available():
+        raise LibreOfficeError(_missing_message())
+    timeout = float(os.environ.get("XLPKG_LO_TIMEOUT", "300"))
+    with tempfile.TemporaryDirectory(prefix="xlpkg-lo-") as tmp:
+        reply_path = Path(tmp) / "reply.json"
+        request = {"soffice": _soffice(), "timeout": min(timeout, 120.0),
+                   "reply": str(reply_path), "jobs": jobs}
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run(
+                [_uno_python(), "-I", str(WORKER)], input=json.dumps(request, ensure_ascii=False),
+                text=True, encoding="utf-8", capture_output=True, env=_clean_env(), cwd=tmp,
+                timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            raise LibreOfficeError(f"LibreOffice 处理超时（{timeout:.0f} 秒）") from exc
+        wall = time.perf_counter() - started
+        if not reply_path.exists():
+            raise LibreOfficeError(
+                f"LibreOffice worker failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+        reply = json.loads(reply_path.read_text(encoding="utf-8"))
+    if not reply.get("ok"):
+        raise LibreOfficeError(f"LibreOffice: {reply.get('error')}\n{reply.get('traceback', '')}")
+    last_timings.clear()
+    last_timings.update(reply.get("timings", {}), wall=wall)
+    return reply["results"]
+
+
+def _check_inputs(paths: Iterable[str | Path]) -> list[Path]:
+    out = []
+    for p in paths:
+        p = Path(p).resolve()
+        if not p.is_file():
+            raise FileNotFoundError(p)
+        out.append(p)
+    return out
+
+
+def recalculate(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:
+    """Load each workbook, ``calculateAll()``, store it as .xlsx into ``outdir`` (same file
+    names, suffix .xlsx). One soffice serves all files. Returns the written paths."""
+    inputs = _check_inputs(paths)
+    if not inputs:
+        return []
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    outs = [outdir / (p.stem + ".xlsx") for p in inputs]
+    if len(set(outs)) != len(outs):
+        raise ValueError("two inputs would be written to the same output name")
+    if any(o == i for o, i in zip(outs, inputs)):
+        raise ValueError("outdir must differ from the inputs' folder (inputs would be overwritten)")
+    # store to a temporary name, then rename: no half-written outputs
+    jobs = [{"op": "recalc", "path": str(i), "out": str(o.with_name(f".{o.stem}.tmp.xlsx"))}
+            for i, o in zip(inputs, outs)]
+    try:
+        _run(jobs)
+        for job, o in zip(jobs, outs):
+            os.replace(job["out"], o)
+    finally:
+        for job in jobs:
+            Path(job["out"]).unlink(missing_ok=True)
+    return outs
+
+
+def inspect(path: str | Path, cells: Sequence[str], *, names: Sequence[str] = (),
+            recalc: bool = True) -> dict:
+    """Open ``path`` in LibreOffice (recalculating unless ``recalc=False``) and report:
+
+    ``values`` {cell: float | str | None}, ``names`` {name: 2-D list of values},
+    ``locked`` {cell: bool}, ``sheet_protected`` {sheet: bool} (every sheet),
+    ``formulas`` {cell: Excel-style formula text or None}, ``errors`` {cell: "#DIV/0!" ...}
+    (only for cells whose formula gives an error; their value is None).
+
+    Cells are written ``Sheet!A1`` (quotes allowed: ``'My sheet'!$A$1``).
+    """
+    (p,) = _check_inputs([path])
+    (result,) = _run([{"op": "inspect", "path": str(p), "cells": list(cells),
+                       "names": list(names), "recalc": bool(recalc)}])
+    return result
+
+
+def inspect_basic(path: str | Path) -> dict[str, str]:
+    """The macro modules LibreOffice imports from a workbook: {module name: source}."""
+    (p,) = _check_inputs([path])
+    (result,) = _run([{"op": "basic", "path": str(p)}])
+    return {name: info["source"] for name, info in result.items()}
+
+
+def render_pdf(path: str | Path, outdir: str | Path) -> Path:
+    """Recalculate and export ``path`` to ``outdir/<stem>.pdf`` (for eyeballing a layout)."""
+    (p,) = _check_inputs([path])
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    out = outdir / (p.stem + ".pdf")
+    tmp = out.with_name(f".{out.stem}.tmp.pdf")
+    try:
+        _run([{"op": "pdf", "path": str(p), "out": str(tmp)}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out

@@ -1,0 +1,321 @@
+"""LibreOffice UNO worker, run by the *system* Python (``/usr/bin/python3``) only.
+
+xlpkg's own interpreter cannot import Debian's ``uno`` module, so :mod:`xlpkg.lo` runs this
+file as a script in a subprocess. It is never imported by xlpkg: ``uno`` is imported inside
+:func:`main`, so importing this file by accident does no harm.
+
+Protocol: one JSON request on stdin, one JSON reply written to the request's ``reply`` file
+(not stdout, which LibreOffice's libraries may write to)::
+
+    {"soffice": "/usr/bin/soffice", "timeout": 120, "reply": "/tmp/.../reply.json",
+     "jobs": [{"op": "recalc", "path": "...", "out": "..."},
+              {"op": "inspect", "path": "...", "cells": [...], "names": [...], "recalc": true},
+              {"op": "basic", "path": "..."},
+              {"op": "pdf", "path": "...", "out": "..."}]}
+    -> {"ok": true, "results": [...], "timings": {"start": s, "jobs": s}}
+    -> {"ok": false, "error": "...", "traceback": "..."}
+
+One soffice process serves all jobs of a request. It gets a fresh profile directory
+(``-env:UserInstallation``) and a private pipe name, so parallel calls never share state.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+VBA_FILTER = "Calc MS Excel 2007 VBA XML"
+# com.sun.star.sheet.FormulaResult
+_RESULT_VALUE, _RESULT_STRING, _RESULT_ERROR = 1, 2, 4
+# Excel's error texts by LibreOffice error code (sc/inc/errorcodes.hxx), for errors whose
+# getString() is LibreOffice's own "Err:NNN" form.
+_ERROR_TEXT = {
+    501: "#NAME?", 502: "#VALUE!", 503: "#NUM!", 504: "#VALUE!", 519: "#VALUE!",
+    522: "#VALUE!", 523: "#NUM!", 524: "#REF!", 525: "#NAME?", 532: "#DIV/0!",
+    32767: "#N/A", 32766: "#NULL!",
+}
+
+
+def _prop(name, value):
+    import uno  # noqa: F401  (module-level import would break accidental imports)
+    from com.sun.star.beans import PropertyValue
+    p = PropertyValue()
+    p.Name = name
+    p.Value = value
+    return p
+
+
+def _props(**kw):
+    return tuple(_prop(k, v) for k, v in kw.items())
+
+
+def _url(path):
+    return Path(path).resolve().as_uri()
+
+
+class Office:
+    """A private headless soffice reachable over a named pipe."""
+
+    def __init__(self, soffice, timeout):
+        self.soffice = soffice
+        self.timeout = timeout
+        self.profile = tempfile.mkdtemp(prefix="xlpkg-lo-profile-")
+        self.pipe = "xlpkg_%d_%s" % (os.getpid(), uuid.uuid4().hex)
+        self.proc = None
+        self.desktop = None
+
+    def __enter__(self):
+        import uno
+        cmd = [
+            self.soffice,
+            "-env:UserInstallation=" + Path(self.profile).as_uri(),
+            "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
+            "--nolockcheck", "--nofirststartwizard",
+            "--accept=pipe,name=%s;urp;StarOffice.ComponentContext" % self.pipe,
+        ]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext(
+            "com.sun.star.bridge.UnoUrlResolver", local)
+        url = "uno:pipe,name=%s;urp;StarOffice.ComponentContext" % self.pipe
+        deadline = time.monotonic() + self.timeout
+        last = None
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("soffice exited with code %s before accepting connections"
+                                   % self.proc.returncode)
+            try:
+                ctx = resolver.resolve(url)
+                break
+            except Exception as exc:  # NoConnectException until soffice listens
+                last = exc
+                if time.monotonic() > deadline:
+                    raise RuntimeError("soffice did not accept a connection within %ss: %s"
+                                       % (self.timeout, last))
+                time.sleep(0.1)
+        self.desktop = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.Desktop", ctx)
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            if self.desktop is not None:
+                try:
+                    self.desktop.terminate()
+                except Exception:
+                    pass  # the bridge dies while terminating; that is expected
+            if self.proc is not None:
+                try:
+                    self.proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    # Only the process group this worker started (start_new_session above).
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait(timeout=10)
+        finally:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+    def load(self, path):
+        from com.sun.star.document.MacroExecMode import NEVER_EXECUTE
+        from com.sun.star.document.UpdateDocMode import NO_UPDATE
+        options = dict(Hidden=True, ReadOnly=False, MacroExecutionMode=NEVER_EXECUTE,
+                       UpdateDocMode=NO_UPDATE)
+        if Path(path).suffix.lower() == ".xlam":
+            # LibreOffice 7.4's type detection rejects the add-in content type
+            # (application/vnd.ms-excel.addin.macroEnabled.main+xml), even for add-ins saved
+            # by Excel; the OOXML import filter itself reads them fine.
+            options["FilterName"] = VBA_FILTER
+        doc = self.desktop.loadComponentFromURL(_url(path), "_blank", 0, _props(**options))
+        if doc is None:
+            raise RuntimeError("LibreOffice could not open %s" % path)
+        return doc
+
+
+# ---------------------------------------------------------------------------- cell helpers
+
+def _split_ref(ref):
+    """'Sheet!F12' / "'My Sheet'!$F$12" -> (sheet name, 'F12')."""
+    if "!" not in ref:
+        raise ValueError("cell reference needs a sheet name: %r" % ref)
+    sheet, cell = ref.rsplit("!", 1)
+    if len(sheet) >= 2 and sheet[0] == sheet[-1] == "'":
+        sheet = sheet[1:-1].replace("''", "'")
+    return sheet, cell.replace("$", "")
+
+
+def _cell_value(cell):
+    """(value, error_text): value is float / str / None; error_text is None unless an error."""
+    kind = cell.getType().value  # EMPTY / VALUE / TEXT / FORMULA
+    if kind == "EMPTY":
+        return None, None
+    if kind == "VALUE":
+        return float(cell.getValue()), None
+    if kind == "TEXT":
+        return cell.getString(), None
+    err = cell.getError()
+    if err:
+        text = cell.getString()
+        if not text.startswith("#"):
+            text = _ERROR_TEXT.get(err, text or "Err:%d" % err)
+        return None, text
+    if cell.FormulaResultType2 == _RESULT_STRING:
+        return cell.getString(), None
+    return float(cell.getValue()), None
+
+
+def _formula_text(cell, parser):
+    if cell.getType().value != "FORMULA":
+        return None
+    if parser is not None:
+        try:
+            return "=" + parser.printFormula(cell.getTokens(), cell.getCellAddress())
+        except Exception:
+            pass
+    return cell.getFormula()
+
+
+def _excel_formula_parser(doc):
+    """A FormulaParser printing Excel A1 syntax with English function names, or None."""
+    try:
+        import uno
+        from com.sun.star.sheet.FormulaLanguage import OOXML
+        from com.sun.star.sheet.AddressConvention import XL_OOX
+        from com.sun.star.sheet.FormulaMapGroup import ALL_EXCEPT_SPECIAL
+        parser = doc.createInstance("com.sun.star.sheet.FormulaParser")
+        mapper = doc.createInstance("com.sun.star.sheet.FormulaOpCodeMapper")
+        parser.setPropertyValue("FormulaConvention", XL_OOX)
+        entries = mapper.getAvailableMappings(OOXML, ALL_EXCEPT_SPECIAL)
+        # a plain tuple is rejected (IllegalArgumentException): the sequence must be typed
+        uno.invoke(parser, "setPropertyValue", ("OpCodeMap", uno.Any(
+            "[]com.sun.star.sheet.FormulaOpCodeMapEntry", entries)))
+        parser.setPropertyValue("CompileEnglish", True)
+        return parser
+    except Exception:
+        return None
+
+
+def _named_range(doc, name):
+    ranges = doc.NamedRanges
+    if ranges.hasByName(name):
+        return ranges.getByName(name).getReferredCells()
+    if "!" in name:  # sheet-scoped name written as Sheet!Name
+        sheet, local = _split_ref(name)
+        sheets = doc.Sheets
+        if sheets.hasByName(sheet):
+            local_ranges = sheets.getByName(sheet).NamedRanges
+            if local_ranges.hasByName(local):
+                return local_ranges.getByName(local).getReferredCells()
+    raise KeyError("defined name not found: %s" % name)
+
+
+# ---------------------------------------------------------------------------- jobs
+
+def job_recalc(office, job):
+    doc = office.load(job["path"])
+    try:
+        doc.calculateAll()
+        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+    finally:
+        doc.close(True)
+    return job["out"]
+
+
+def job_pdf(office, job):
+    doc = office.load(job["path"])
+    try:
+        doc.calculateAll()
+        doc.storeToURL(_url(job["out"]), _props(FilterName="calc_pdf_Export", Overwrite=True))
+    finally:
+        doc.close(True)
+    return job["out"]
+
+
+def job_inspect(office, job):
+    doc = office.load(job["path"])
+    try:
+        if job.get("recalc", True):
+            doc.calculateAll()
+        parser = _excel_formula_parser(doc)
+        sheets = doc.Sheets
+        out = {"values": {}, "names": {}, "locked": {}, "sheet_protected": {},
+               "formulas": {}, "errors": {}}
+        for ref in job.get("cells", []):
+            sheet_name, addr = _split_ref(ref)
+            if not sheets.hasByName(sheet_name):
+                raise KeyError("sheet not found: %s (in %s)" % (sheet_name, ref))
+            sheet = sheets.getByName(sheet_name)
+            cell = sheet.getCellRangeByName(addr)
+            value, err = _cell_value(cell)
+            out["values"][ref] = value
+            if err is not None:
+                out["errors"][ref] = err
+            out["locked"][ref] = bool(cell.CellProtection.IsLocked)
+            out["formulas"][ref] = _formula_text(cell, parser)
+            out["sheet_protected"][sheet_name] = bool(sheet.isProtected())
+        for name in job.get("names", []):
+            rng = _named_range(doc, name)
+            if rng is None:
+                raise KeyError("defined name does not refer to cells: %s" % name)
+            addr = rng.getRangeAddress()
+            rows = []
+            for r in range(addr.EndRow - addr.StartRow + 1):
+                row = []
+                for c in range(addr.EndColumn - addr.StartColumn + 1):
+                    row.append(_cell_value(rng.getCellByPosition(c, r))[0])
+                rows.append(row)
+            out["names"][name] = rows
+        # every sheet's protection, not just the sheets of the requested cells
+        for i in range(sheets.getCount()):
+            sheet = sheets.getByIndex(i)
+            out["sheet_protected"][sheet.getName()] = bool(sheet.isProtected())
+        return out
+    finally:
+        doc.close(True)
+
+
+def job_basic(office, job):
+    doc = office.load(job["path"])
+    try:
+        libs = doc.BasicLibraries
+        modules = {}
+        for lib_name in libs.getElementNames():
+            if not libs.isLibraryLoaded(lib_name):
+                libs.loadLibrary(lib_name)
+            lib = libs.getByName(lib_name)
+            for mod_name in lib.getElementNames():
+                modules[mod_name] = {"library": lib_name, "source": lib.getByName(mod_name)}
+        return modules
+    finally:
+        doc.close(True)
+
+
+JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
+
+
+def main():
+    request = json.load(sys.stdin)
+    t0 = time.monotonic()
+    try:
+        with Office(request["soffice"], float(request.get("timeout", 120))) as office:
+            t1 = time.monotonic()
+            results = [JOBS[job["op"]](office, job) for job in request["jobs"]]
+            t2 = time.monotonic()
+        reply = {"ok": True, "results": results,
+                 "timings": {"start": t1 - t0, "jobs": t2 - t1, "total": time.monotonic() - t0}}
+    except Exception as exc:
+        reply = {"ok": False, "error": "%s: %s" % (type(exc).__name__, exc),
+                 "traceback": traceback.format_exc()}
+    with open(request["reply"], "w", encoding="utf-8") as f:
+        json.dump(reply, f, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
