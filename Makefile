@@ -32,6 +32,8 @@ demo: venv
 	@mkdir -p $(OUT)
 	$(VENV)/bin/xlpkg check examples/*.json
 	$(VENV)/bin/xlpkg score examples/*.json
+	for f in examples/*.json; do $(VENV)/bin/xlpkg fill $$f -o $(OUT)/$$(basename $$f .json).xlsx || exit 1; done
+	$(VENV)/bin/xlpkg validate $(OUT)/*.xlsx
 
 bench: venv
 	$(PY) benchmarks/consolidate.py 1000

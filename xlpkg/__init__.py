@@ -19,5 +19,8 @@ def load_project(path: str | Path) -> Project:
     path = Path(path)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
         from .reader import read_project_file  # imported late: JSON users need no workbook stack
-        return read_project_file(path).project
+        result = read_project_file(path)
+        if result.project is None:
+            raise ValueError("；".join(issue.message for issue in result.issues))
+        return result.project
     return load_project_json(path)

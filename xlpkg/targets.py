@@ -35,8 +35,8 @@ QUALITATIVE_PASS = Decimal("0.8")   # 达成 tier starts at 80 % (DESIGN: 达成
 
 # "按期完成" has no date to compare with, so it is scored as a qualitative target.
 _ON_TIME_TARGETS = {"按期完成", "按时完成", "如期完成"}
-_DONE_WORDS = {"按期完成", "按时完成", "如期完成", "已完成", "完成", "是"}
-_NOT_DONE_WORDS = {"未完成", "否", "延期", "未按期完成", "逾期"}
+DONE_WORDS = {"按期完成", "按时完成", "如期完成", "已完成", "完成", "是"}
+NOT_DONE_WORDS = {"未完成", "否", "延期", "未按期完成", "逾期"}
 
 _MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000),
           "亿元": Decimal(100000000)}
@@ -228,7 +228,7 @@ class Target:
             r = _qualitative_ratio(a, self, grades)
             return Evaluation(r >= QUALITATIVE_PASS, a, r)
         if self.kind == "date":
-            met = a in _DONE_WORDS if isinstance(a, str) else a <= self.deadline
+            met = a in DONE_WORDS if isinstance(a, str) else a <= self.deadline
             return Evaluation(met, a, Decimal(1) if met else Decimal(0))
         v = self.value
         if self.kind == "range":
@@ -410,7 +410,7 @@ def _actual_date(actual, target: Target):
     if isinstance(actual, datetime.date):
         return actual
     t = _norm(str(actual))
-    if t in _DONE_WORDS or t in _NOT_DONE_WORDS:
+    if t in DONE_WORDS or t in NOT_DONE_WORDS:
         return t
     matched, day, problem = _match_date(t, target.deadline.year if target.deadline else None)
     if matched and not problem:

@@ -1,0 +1,112 @@
+"""`xlpkg template | fill | read | validate`: the project workbook from the command line."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..issues import has_errors
+from ..metrics import project_metrics
+from ..model import ProjectFormatError, load_project_json, project_to_dict
+from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
+from ..rules import load_rules
+from . import add_rules_option
+
+
+def register(sub) -> None:
+    t = sub.add_parser("template", help="生成空白的项目绩效目标表模板（已保护的 .xlsx）")
+    t.add_argument("kind", choices=["project"], help="模板种类：project（项目绩效目标表）")
+    t.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx）")
+    t.add_argument("--password", help="工作表保护密码（默认无密码）")
+    add_rules_option(t)
+    t.set_defaults(handler=run_template)
+
+    f = sub.add_parser("fill", help="把项目 JSON 写入模板，生成已填写的工作簿")
+    f.add_argument("project", metavar="PROJECT.json")
+    f.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    f.add_argument("--password", help="工作表保护密码（默认无密码）")
+    add_rules_option(f)
+    f.set_defaults(handler=run_fill)
+
+    r = sub.add_parser("read", help="读取已填写的工作簿：项目内容、重算的绩效指标和问题清单")
+    r.add_argument("file", metavar="FILE.xlsx")
+    r.add_argument("--json", action="store_true", help="以 JSON 输出")
+    _engine_option(r)
+    add_rules_option(r)
+    r.set_defaults(handler=run_read)
+
+    v = sub.add_parser("validate", help="校验多个工作簿（有错误时退出码为1）")
+    v.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    v.add_argument("--json", action="store_true", help="以 JSON 输出问题清单")
+    _engine_option(v)
+    add_rules_option(v)
+    v.set_defaults(handler=run_validate)
+
+
+def _engine_option(parser) -> None:
+    parser.add_argument("--engine", choices=["calamine", "openpyxl"], default="calamine",
+                        help="读取引擎（默认 calamine，速度快）")
+
+
+def run_template(args) -> int:
+    from ..template import write_template
+
+    path = write_template(args.output, rules=load_rules(args.rules), password=args.password)
+    print(f"已生成模板：{path}")
+    return 0
+
+
+def run_fill(args) -> int:
+    from ..template import CapacityError, fill_workbook
+
+    try:
+        project = load_project_json(args.project)
+        path = fill_workbook(project, args.output, rules=load_rules(args.rules),
+                             password=args.password)
+    except (OSError, ProjectFormatError, CapacityError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    print(f"已写入：{path}")
+    return 0
+
+
+def run_read(args) -> int:
+    from ..reader import read_project_file
+
+    rules = load_rules(args.rules)
+    result = read_project_file(args.file, rules=rules, engine=args.engine)
+    project = result.project
+    metrics = project_metrics(project, rules) if project is not None else None
+    if args.json:
+        json.dump({"file": args.file,
+                   "project": project_to_dict(project) if project is not None else None,
+                   "metrics": metrics_to_dict(metrics) if metrics is not None else None,
+                   "issues": issues_to_list(result.issues)},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        if metrics is not None:
+            print(format_metrics(metrics, lambda light: rules.light_label(light) if light else "—"))
+        print(format_issues(result.issues))
+    return 1 if project is None else 0
+
+
+def run_validate(args) -> int:
+    from ..reader import read_project_file
+
+    rules = load_rules(args.rules)
+    failed, report = False, []
+    for path in args.files:
+        result = read_project_file(path, rules=rules, engine=args.engine)
+        bad = result.project is None or has_errors(result.issues)
+        failed |= bad
+        report.append({"file": path, "ok": not bad, "issues": issues_to_list(result.issues)})
+        if not args.json:
+            title = f"{result.project.code} {result.project.name}" if result.project else "（无法读取）"
+            print(f"== {path}  {title}")
+            print(format_issues(result.issues))
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(f"共 {len(args.files)} 个文件，{sum(not r['ok'] for r in report)} 个有错误")
+    return 1 if failed else 0

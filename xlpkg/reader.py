@@ -1,0 +1,388 @@
+"""Read a filled project workbook back into the model, with issues that name sheet and cell.
+
+Everything is found through the template's defined names (``layout.NAMES``), so the reader
+works on any ``CellSource``: a file through python-calamine or openpyxl, or a live workbook.
+Metrics are always recomputed in Python; cached formula results only serve to warn that a file
+was not recalculated after an edit (or was tampered with).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import layout as L
+from .checks import check
+from .issues import Issue
+from .model import QUARTERS, Execution, FundUse, Indicator, Project
+from .rules import Rules, load_rules
+from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError
+from .targets import TargetError, _fmt, from_official, parse_number, parse_target
+
+__all__ = ["ReadResult", "actual_text", "read_project", "read_project_file"]
+
+
+@dataclass
+class ReadResult:
+    project: Project | None
+    issues: list[Issue] = field(default_factory=list)
+    cached: dict[str, Any] = field(default_factory=dict)
+
+
+# --- cell values → model values -------------------------------------------------------------
+
+def _decimal(value) -> Decimal:
+    """A cell number as the Decimal a person typed: floats keep their 15 significant digits."""
+    if isinstance(value, float):
+        return Decimal(format(value, ".15g"))
+    return parse_number(value)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time() else value.isoformat(" ")
+    if isinstance(value, (int, float)):
+        return _fmt(_decimal(value))
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def actual_text(value, target) -> str:
+    """The 实际完成值 text that a number (or date) cell stands for, in the target's terms.
+
+    Mirrors ``targets.parse_actual``: in a % row a number ≤ 1 is a fraction (0.98 → "98%"),
+    a larger one already a percentage (96 → "96%"); in other rows the target's unit is appended.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, _dt.datetime) or not isinstance(value, (int, float)) or isinstance(value, bool):
+        return _text(value)
+    number = _decimal(value)
+    if target is None or target.kind == "date":
+        return _fmt(number)
+    if target.kind == "qualitative" or target.unit == "%":
+        return _fmt(number * 100 if abs(number) <= 1 else number) + "%"
+    return _fmt(number) + target.unit
+
+
+def _percent(value) -> Decimal:
+    """A plan percentage: 0.25 (a % cell), 25, "25%" or "25" all mean 25 %."""
+    if isinstance(value, str):
+        text = value.strip().replace("％", "%")
+        if text.endswith("%"):
+            return parse_number(text[:-1])
+        value = parse_number(text)
+    number = _decimal(value)
+    return number * 100 if abs(number) <= 1 else number
+
+
+def _two_places(value: Decimal) -> Decimal:
+    """Percentages are shown with two decimals on the form (25.00); keep more only if typed."""
+    quantized = value.quantize(Decimal("0.01"))
+    return quantized if quantized == value else value
+
+
+# --- the reader ----------------------------------------------------------------------------
+
+class _Form:
+    """One read: the source, the issues found so far and where each model item came from."""
+
+    def __init__(self, source: CellSource, rules: Rules, file: str):
+        self.source, self.rules, self.file = source, rules, file
+        self.names = source.defined_names()
+        self.issues: list[Issue] = []
+        self.ind_rows: list[int] = []
+        self.use_rows: list[int] = []
+        self.target_col: dict[int, str] = {}
+
+    def values(self, name: str) -> list[list[Any]]:
+        sheet, ref = self.names[name]
+        return self.source.range_values(sheet, ref)
+
+    def scalar(self, name: str):
+        return self.values(name)[0][0]
+
+    def column(self, name: str) -> list[Any]:
+        return [row[0] if row else None for row in self.values(name)]
+
+    def problem(self, name: str, detail: str, *, offset: int = 0, col: int = 0, rule="form.value"):
+        sheet, ref = self.names.get(name) or (L.NAMES[name].sheet, L.NAMES[name].ref)
+        m = re.match(r"([A-Z]+)([0-9]+)", ref)
+        cell = f"{L.shift_col(m[1], col)}{int(m[2]) + offset}"
+        self.issues.append(self.rules.issue(rule, "", detail=detail).located(
+            file=self.file, sheet=sheet, cell=cell))
+
+    def number(self, name: str, value, what: str, *, offset=0, col=0) -> Decimal | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return _decimal(value)
+        except (ValueError, ArithmeticError):
+            self.problem(name, f"{what}“{value}”不是有效数字", offset=offset, col=col)
+            return None
+
+
+def _identify(form: _Form) -> Issue | None:
+    """None if this is our template in the version we read, else the one issue to report."""
+    rules = form.rules
+    if "TemplateId" not in form.names or "TemplateVersion" not in form.names:
+        return rules.issue("form.not_template", detail="该工作簿不是项目绩效目标表模板（缺少模板标识），"
+                           "请用“xlpkg template project”生成的模板填写")
+    try:
+        template_id, version = form.scalar("TemplateId"), form.scalar("TemplateVersion")
+    except Exception:
+        template_id, version = None, None
+    if template_id != L.TEMPLATE_ID:
+        return rules.issue("form.not_template", detail=f"该工作簿的模板标识为“{template_id}”，"
+                           "不是项目绩效目标表模板")
+    if version != L.TEMPLATE_VERSION:
+        return rules.issue("form.not_template", detail=f"该工作簿使用第{version}版模板，当前程序只能读取第"
+                           f"{L.TEMPLATE_VERSION}版：请用新模板重新填写（可用“xlpkg fill”迁移数据）")
+    missing = [n for n in L.INPUT_NAMES if n not in form.names]
+    if missing:
+        return rules.issue("form.not_template", detail="工作簿缺少模板定义的名称：" + "、".join(missing[:5])
+                           + "（模板可能被修改过），请改用标准模板")
+    return None
+
+
+def _target(form: _Form, row: list[Any], index: int, year: int) -> str:
+    """The model target of one indicator row, reconciling the two forms of the 指标值."""
+    col = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    original = _text(row[col["original"]])
+    nature, value, unit = row[col["nature"]], row[col["value"]], row[col["unit"]]
+    if isinstance(value, _dt.datetime):
+        value = value.date().isoformat()
+    structured = any(_text(v) for v in (nature, value, unit))
+    if original:
+        form.target_col[index] = "original"
+        if structured:
+            try:
+                split = from_official(_text(nature), value, _text(unit), year=year)
+                whole = parse_target(original, year=year)
+            except TargetError:
+                return original   # checks report an unparseable original text
+            if not _same_target(split, whole):
+                form.problem("Indicators", f"指标值“{original}”与拆分填写的指标性质/指标值/度量单位"
+                             f"（{_text(nature)} {_text(value)} {_text(unit)}）不一致",
+                             offset=form.ind_rows[index], col=col["value"])
+        return original
+    if not structured:
+        return ""
+    form.target_col[index] = "value"
+    try:
+        return from_official(_text(nature), value, _text(unit), year=year).display()
+    except TargetError as exc:
+        form.problem("Indicators", str(exc), offset=form.ind_rows[index], col=col["nature"])
+        return _text(value) + _text(unit)
+
+
+def _same_target(a, b) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "qualitative":
+        return re.sub(r"\s+", "", a.text) == re.sub(r"\s+", "", b.text)
+    return (a.op, a.value, a.value2, a.unit, a.deadline) == (b.op, b.value, b.value2, b.unit, b.deadline)
+
+
+def _indicators(form: _Form, year: int) -> list[Indicator]:
+    table = form.values("Indicators")
+    inputs = {f: form.column(n) for f, n in L.IND_INPUT_NAMES.items()}
+    col = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    out = []
+    for r, row in enumerate(table):
+        row = list(row) + [None] * (len(L.IND_FIELDS) - len(row))
+        if not any(_text(v) for v in row):
+            continue   # a blank row of the template, even if other sheets have text in it
+        index = len(out)
+        form.ind_rows.append(r)
+        target = _target(form, row, index, year)
+        parsed = None
+        if target:
+            try:
+                parsed = parse_target(target, year=year)
+            except TargetError:
+                parsed = None
+        extra = {f: (v[r] if r < len(v) else None) for f, v in inputs.items()}
+        weight = form.number("IndWeightInput", extra["weight"], "指定分值", offset=r)
+        applicable = extra["applicable"]
+        out.append(Indicator(
+            level1=_text(row[col["level1"]]), level2=_text(row[col["level2"]]),
+            name=_text(row[col["name"]]), target=target,
+            description=_text(row[col["description"]]), basis=_text(row[col["basis"]]),
+            progress=_text(extra["progress"]), forecast=_text(extra["forecast"]),
+            deviation_cause=_text(extra["deviation_cause"]), likelihood=_text(extra["likelihood"]),
+            remark=_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
+            weight=weight, analysis=_text(extra["analysis"]),
+            applicable=not (applicable is False or _text(applicable) in ("否", "不适用", "FALSE"))))
+    return out
+
+
+def _uses(form: _Form) -> list[FundUse]:
+    out = []
+    notes = form.column("FundUseNotes")
+    for r, row in enumerate(form.values("FundUses")):
+        item, amount = row[0], row[-1]
+        note = notes[r] if r < len(notes) else None
+        if not any(_text(v) for v in (item, amount, note)):
+            continue
+        value = form.number("FundUses", amount, "资金用途金额", offset=r, col=len(row) - 1)
+        if value is None and not _text(amount):
+            form.problem("FundUses", f"资金用途“{_text(item)}”未填写金额", offset=r, col=len(row) - 1)
+        form.use_rows.append(r)
+        out.append(FundUse(item=_text(item), amount=value if value is not None else Decimal(0),
+                           note=_text(note)))
+    return out
+
+
+def _plan(form: _Form) -> list[Decimal]:
+    plan = []
+    for q in range(1, 5):
+        value = form.scalar(f"PlanQ{q}")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            break   # checks report a short plan (plan.quarters)
+        try:
+            plan.append(_two_places(_percent(value)))
+        except (ValueError, ArithmeticError):
+            form.problem(f"PlanQ{q}", f"第{q}季度累计支出计划“{value}”不是有效百分数（应如25%）")
+            break
+    return plan
+
+
+def _project(form: _Form) -> Project:
+    year_value = form.scalar("FiscalYear")
+    year = form.number("FiscalYear", year_value, "年度")
+    if year is None or year != year.to_integral_value():
+        if year_value is None:
+            form.problem("FiscalYear", "年度未填写")
+        elif year is not None:
+            form.problem("FiscalYear", f"年度“{year_value}”应为整数")
+        year = Decimal(0)
+    budget = form.number("Budget", form.scalar("Budget"), "预算数")
+    actuals = [form.number(f"ActualQ{q}", form.scalar(f"ActualQ{q}"), f"第{q}季度累计实际支出")
+               for q in range(1, QUARTERS + 1)]
+    illustrative = form.scalar("Illustrative") if "Illustrative" in form.names else False
+    execution = Execution(
+        actual_cumulative=actuals,
+        year_budget=form.number("YearBudget", form.scalar("YearBudget"), "全年预算数"),
+        year_spent=form.number("YearSpent", form.scalar("YearSpent"), "全年执行数"),
+        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")))
+    return Project(
+        dept_code=_text(form.scalar("DeptCode")), dept_name=_text(form.scalar("DeptName")),
+        code=_text(form.scalar("ProjCode")), name=_text(form.scalar("ProjName")), year=int(year),
+        budget=budget if budget is not None else Decimal(0),
+        fund_source=_text(form.scalar("FundSource")), uses_text=_text(form.scalar("UsesText")),
+        uses=_uses(form), plan=_plan(form), goal=_text(form.scalar("Goal")),
+        indicators=_indicators(form, int(year)), execution=execution)
+
+
+def _cached(form: _Form) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in L.FORMULA_NAMES:
+        if name not in form.names:
+            continue
+        grid = form.values(name)
+        flat = [v for row in grid for v in row]
+        value = flat[0] if len(flat) == 1 else flat
+        if any(v is not None for v in flat):
+            out[name] = value
+    return out
+
+
+def _close(cached, computed, tolerance) -> bool:
+    if computed is None:
+        return cached is None or cached == ""
+    if isinstance(computed, str):
+        return cached == computed
+    if isinstance(cached, bool) or not isinstance(cached, (int, float)):
+        return False
+    return abs(Decimal(repr(float(cached))) - computed) <= tolerance
+
+
+def _stale(form: _Form, project: Project, cached: dict[str, Any]) -> list[Issue]:
+    """Cached formula results that disagree with the Python recomputation, one issue per name.
+
+    A blank cached cell is no claim (formulas leave free text to Python), so it never counts.
+    """
+    from .metrics import project_metrics
+
+    m = project_metrics(project, form.rules)
+    ev = m.evaluation
+    cent, tiny = Decimal("0.005"), Decimal("1e-9")
+    expected: dict[str, list[tuple[int, Any, Decimal]]] = {
+        "TotalScore": [(0, ev.total, cent)], "ExecScore": [(0, ev.execution_score, cent)],
+        "ExecRate": [(0, m.execution_rate, tiny)], "CostControlRate": [(0, m.cost_control_rate, tiny)],
+    }
+    if not ev.issues or all(i.rule == "indicator.actual_missing" for i in ev.issues):
+        expected["Grade"] = [(0, ev.grade, cent)]
+    for q in m.quarters:
+        progress = None if q.progress is None else q.progress / 100
+        expected[f"ProgressQ{q.quarter}"] = [(0, progress, tiny)]
+        expected[f"VarianceQ{q.quarter}"] = [(0, q.variance, Decimal("1e-7"))]
+    expected["IndScore"] = [(form.ind_rows[s.index], s.shown_score, cent)
+                            for s in ev.indicators if s.applicable]
+    labels = {"TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
+              "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分"}
+    out = []
+    for name, checks in expected.items():
+        value = cached.get(name)
+        if value is None:
+            continue
+        for offset, computed, tolerance in checks:
+            have = value[offset] if isinstance(value, list) else value
+            if have is None or have == "" or _close(have, computed, tolerance):
+                continue
+            label = labels.get(name) or (("支出进度" if name.startswith("Progress") else "进度偏差")
+                                         + f"（第{name[-1]}季度）")
+            shown = _fmt(computed.quantize(Decimal("0.0001"))) if isinstance(computed, Decimal) else computed
+            form.problem(name, f"{label}：文件中保存的计算结果为{have}，按填写内容重算应为{shown}；"
+                         "文件可能在修改后未重新计算或被改动，请在 Excel/WPS 中打开并保存后再提交",
+                         offset=offset, rule="form.stale_cache")
+            out.append(form.issues.pop())
+            break
+    return out
+
+
+def read_project(source: CellSource, *, file: str = "", rules: Rules | None = None) -> ReadResult:
+    """The project in a workbook, every problem as an issue with sheet and cell; never raises
+    for a bad workbook (project None plus one issue instead)."""
+    rules = rules or load_rules()
+    try:
+        form = _Form(source, rules, file)
+        refused = _identify(form)
+    except Exception as exc:   # a foreign workbook can break in any way; say so, don't crash
+        return ReadResult(None, [rules.issue("form.unreadable", detail=f"无法读取工作簿：{exc}").located(file=file)])
+    if refused:
+        return ReadResult(None, [refused.located(file=file)])
+    try:
+        project = _project(form)
+        cached = _cached(form)
+    except Exception as exc:
+        return ReadResult(None, [rules.issue("form.unreadable", detail=f"读取工作簿内容时出错：{exc}")
+                                 .located(file=file)])
+    issues = list(form.issues)
+    for issue in check(project, rules):
+        sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col)
+        issues.append(issue.located(file=file, sheet=sheet, cell=cell))
+    issues.extend(_stale(form, project, cached))
+    return ReadResult(project, issues, cached)
+
+
+def read_project_file(path: str | Path, *, rules: Rules | None = None,
+                      engine: str = "calamine") -> ReadResult:
+    """``read_project`` on a file; engine "calamine" (fast) or "openpyxl"."""
+    rules = rules or load_rules()
+    path = Path(path)
+    try:
+        source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
+    except SourceError as exc:
+        return ReadResult(None, [rules.issue("form.unreadable", detail=exc.message).located(file=str(path))])
+    except OSError as exc:
+        return ReadResult(None, [rules.issue("form.unreadable", detail=f"无法打开文件：{exc.strerror or exc}")
+                                 .located(file=str(path))])
+    return read_project(source, file=str(path), rules=rules)

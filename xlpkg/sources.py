@@ -1,0 +1,183 @@
+"""Cell sources: "the values behind a defined name", from whatever holds the workbook.
+
+The reader only ever asks a source for its defined names and for the values of a rectangular
+range, so a file read by python-calamine or openpyxl and a live workbook read through xlwings
+look the same to it. Values are plain Python: int/float, str, datetime, None for empty.
+Formula cells give their cached result (None when the file has none).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from openpyxl.utils import range_boundaries
+
+__all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "name_values",
+           "parse_name_target"]
+
+
+class SourceError(Exception):
+    """The file cannot be opened as a workbook; ``message`` is Chinese."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@runtime_checkable
+class CellSource(Protocol):
+    def defined_names(self) -> dict[str, tuple[str, str]]: ...
+
+    def range_values(self, sheet: str, ref: str) -> list[list[Any]]: ...
+
+    def sheet_names(self) -> list[str]: ...
+
+
+_TARGET_RE = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]+)\$?([0-9]+)(?::\$?([A-Z]+)\$?([0-9]+))?$")
+
+
+def parse_name_target(text: str) -> tuple[str, str] | None:
+    """"'Sheet'!$A$1:$B$2" → ("Sheet", "A1:B2"); None for constants, formulas, several areas."""
+    m = _TARGET_RE.match(text.strip())
+    if not m:
+        return None
+    sheet = (m[1] or "").replace("''", "'") or m[2]
+    ref = f"{m[3]}{m[4]}" + (f":{m[5]}{m[6]}" if m[5] else "")
+    return sheet, ref
+
+
+def name_values(source: CellSource, name: str) -> list[list[Any]] | None:
+    """The 2-D values behind a defined name, or None if the workbook has no such name."""
+    target = source.defined_names().get(name)
+    if target is None:
+        return None
+    return source.range_values(*target)
+
+
+def _plain(value: Any) -> Any:
+    """One cell value in the protocol's terms."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    if isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, _dt.date):
+        return _dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, _dt.time):
+        return _dt.datetime.combine(_dt.date(1899, 12, 30), value)
+    if isinstance(value, _dt.timedelta):   # calamine's durations; a form has none
+        return value.total_seconds() / 86400
+    return value
+
+
+def _slice(grid: list[list[Any]], ref: str) -> list[list[Any]]:
+    """A rectangle of a 0-based grid that starts at A1; missing cells are None."""
+    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    out = []
+    for r in range(min_row - 1, max_row):
+        row = grid[r] if r < len(grid) else []
+        out.append([_plain(row[c]) if c < len(row) else None for c in range(min_col - 1, max_col)])
+    return out
+
+
+# --- python-calamine ----------------------------------------------------------------
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _names_from_zip(path: Path) -> dict[str, tuple[str, str]]:
+    """Workbook-level defined names from xl/workbook.xml (calamine does not expose them)."""
+    from defusedxml import ElementTree   # safe against entity expansion in a hostile file
+
+    with zipfile.ZipFile(path) as zf:
+        root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    out: dict[str, tuple[str, str]] = {}
+    names = root.find(f"{_NS}definedNames")
+    for dn in ([] if names is None else names):
+        if dn.get("localSheetId") is not None or dn.get("hidden") == "1":
+            continue   # print areas and sheet-local names are not the template's API
+        target = parse_name_target(dn.text or "")
+        if target:
+            out[dn.get("name")] = target
+    return out
+
+
+class CalamineSource:
+    """A workbook file read with python-calamine (values, cached formula results)."""
+
+    def __init__(self, path: str | Path):
+        import python_calamine
+
+        self.path = Path(path)
+        try:
+            self._book = python_calamine.CalamineWorkbook.from_path(str(self.path))
+            self._names = _names_from_zip(self.path)
+        except zipfile.BadZipFile:
+            raise SourceError("文件已损坏或不是 Excel 工作簿（.xlsx）") from None
+        except KeyError:
+            raise SourceError("文件不是 Excel 工作簿：缺少 xl/workbook.xml") from None
+        except Exception as exc:   # calamine raises its own types for every malformed file
+            raise SourceError(_open_problem(exc)) from None
+        self._grids: dict[str, list[list[Any]]] = {}
+
+    def defined_names(self) -> dict[str, tuple[str, str]]:
+        return dict(self._names)
+
+    def sheet_names(self) -> list[str]:
+        return list(self._book.sheet_names)
+
+    def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
+        grid = self._grids.get(sheet)
+        if grid is None:
+            grid = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            self._grids[sheet] = grid
+        return _slice(grid, ref)
+
+
+def _open_problem(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if "Password" in text or "encrypt" in text.lower() or "CFB" in text or "Ole" in text:
+        return "工作簿已加密或不是 .xlsx 格式，无法读取：请取消打开密码后另存为 .xlsx"
+    return f"文件无法作为 Excel 工作簿读取（{text[:120]}）"
+
+
+# --- openpyxl -----------------------------------------------------------------------
+
+class OpenpyxlSource:
+    """A workbook file read with openpyxl. ``data_only=True`` (default) gives the values the
+    last program cached for formula cells; ``data_only=False`` gives the formula text instead."""
+
+    def __init__(self, path: str | Path, *, data_only: bool = True):
+        import openpyxl
+
+        self.path = Path(path)
+        try:
+            self.book = openpyxl.load_workbook(self.path, data_only=data_only)
+        except zipfile.BadZipFile:
+            raise SourceError("文件已损坏或不是 Excel 工作簿（.xlsx）") from None
+        except Exception as exc:
+            raise SourceError(_open_problem(exc)) from None
+
+    def defined_names(self) -> dict[str, tuple[str, str]]:
+        out = {}
+        for name, dn in self.book.defined_names.items():
+            target = parse_name_target(dn.attr_text or "")
+            if target:
+                out[name] = target
+        return out
+
+    def sheet_names(self) -> list[str]:
+        return list(self.book.sheetnames)
+
+    def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
+        ws = self.book[sheet]
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        return [[_plain(c.value) for c in row]
+                for row in ws.iter_rows(min_row=min_row, max_row=max_row,
+                                        min_col=min_col, max_col=max_col)]
