@@ -203,3 +203,12 @@ def test_stale_cached_values_are_reported(libreoffice, filled_dir, tmp_path):
     assert (L.EVAL, L.NAMES["ExecRate"].ref) in cells
     assert (L.EVAL, L.NAMES["TotalScore"].ref) in cells
     assert all(i.severity == "warning" and "重算" in i.message for i in stale)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_unscorable_actuals_point_at_the_actual_cell(filled_copy, engine):
+    path = edit(filled_copy(), {at("IndActual", 1): "很多", at("IndActual", 0): None})
+    found = kinds(read_project_file(path, engine=engine))
+    sheet, col, row = L.first_cell("IndActual")
+    assert ("indicator.actual_invalid", sheet, f"{col}{row + 1}") in found
+    assert ("indicator.actual_missing", sheet, f"{col}{row}") in found

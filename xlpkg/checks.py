@@ -8,19 +8,17 @@ import re
 from decimal import Decimal
 
 from .issues import Issue
+from .metrics import GROUP_LABELS, self_evaluation
 from .model import Project
 from .rules import Rules, load_rules, normalize_level2
-from .targets import try_parse_target
+from .targets import format_number, try_parse_target
 
 HUNDRED = Decimal(100)
 
 
 def _fmt(value: Decimal | None) -> str:
     """Amounts and percentages as an accountant writes them: 1400, 25.5, 0.01."""
-    if value is None:
-        return "空"
-    text = format(value.normalize(), "f")
-    return text
+    return "空" if value is None else format_number(value)
 
 
 def check_identity(p: Project, rules: Rules) -> list[Issue]:
@@ -110,6 +108,20 @@ def check_indicators(p: Project, rules: Rules) -> list[Issue]:
             out.append(rules.issue("indicator.level1_recommended", "indicators", value="或".join(alternatives)))
     if not any(rules.is_cost(ind.level1, ind.level2) for ind in p.indicators):
         out.append(rules.issue("indicator.cost_missing", "indicators"))
+    out.extend(_check_given_weights(p, rules))
+    return out
+
+
+def _check_given_weights(p: Project, rules: Rules) -> list[Issue]:
+    """分值 typed on the form must fit in their level's weight, or the level scores over 100 %."""
+    out = []
+    for group, label in GROUP_LABELS.items():
+        given = [(i, ind.weight) for i, ind in enumerate(p.indicators)
+                 if ind.applicable and ind.weight is not None and rules.group_of(ind.level1) == group]
+        total = sum((w for _, w in given), Decimal(0))
+        if given and total > rules.weight(group):
+            out.append(rules.issue("indicator.weight_total", f"indicators[{given[-1][0]}].weight",
+                                   group=label, total=_fmt(total), limit=_fmt(rules.weight(group))))
     return out
 
 
@@ -159,7 +171,15 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
     return out
 
 
-CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution)
+def check_self_evaluation(p: Project, rules: Rules) -> list[Issue]:
+    """Actuals that cannot be scored, once the self-evaluation has started: a form still in
+    its declaration stage has no actuals and should not be flooded with warnings."""
+    started = p.execution.year_spent is not None or any(ind.actual.strip() for ind in p.indicators)
+    return self_evaluation(p, rules).issues if started else []
+
+
+CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution,
+          check_self_evaluation)
 
 
 def check(project: Project, rules: Rules | None = None) -> list[Issue]:
