@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# xlwings' Office.js code paths (custom functions, Book(json=...)) need a licence key; the
+# noncommercial one covers government institutions (REFERENCE.md).
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
 from tests.helpers import EXAMPLES, ROOT
 from xlpkg.model import load_project_json
 

@@ -88,8 +88,9 @@ def test_protection_inputs_unlocked_and_shaded_formulas_locked(template):
     wb = openpyxl.load_workbook(template)
     assert wb.security.lockStructure
     for ws in wb.worksheets:
-        assert ws.protection.sheet, ws.title
+        assert ws.protection.sheet == (ws.title in L.PROTECTED_SHEETS), ws.title
         assert ws.protection.password is None
+    assert [ws.title for ws in wb.worksheets if not ws.protection.sheet] == [L.RESULTS]
     inputs = set()
     for name in L.INPUT_NAMES:
         spec = L.NAMES[name]
@@ -114,7 +115,7 @@ def test_protection_inputs_unlocked_and_shaded_formulas_locked(template):
 
 def test_password_is_configurable(tmp_path):
     wb = openpyxl.load_workbook(write_template(tmp_path / "p.xlsx", password="secret"))
-    assert all(ws.protection.password for ws in wb.worksheets)
+    assert all(wb[name].protection.password for name in L.PROTECTED_SHEETS)
     assert wb.security.workbookPassword
 
 

@@ -20,8 +20,12 @@ TEMPLATE_VERSION = 1
 DECL = "绩效目标申报表"
 MON = "绩效运行监控"
 EVAL = "绩效自评"
+RESULTS = "校验结果"       # unprotected: the 校验 button lists issues here (the structure is locked)
 META = "_xlpkg"           # very hidden: template id, version and the rulebook's parameters
-SHEETS = (DECL, MON, EVAL, META)
+SHEETS = (DECL, MON, EVAL, RESULTS, META)
+PROTECTED_SHEETS = (DECL, MON, EVAL, META)
+RESULT_HEADERS = ("工作表", "单元格", "规则", "级别", "说明")
+RESULT_WIDTHS = (16, 10, 28, 8, 80)
 
 INDICATOR_ROWS = 30
 FUND_USE_ROWS = 10

@@ -20,7 +20,7 @@ from .issues import Issue
 from .model import QUARTERS, Execution, FundUse, Indicator, Project
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError
-from .targets import TargetError, _fmt, from_official, parse_number, parse_target
+from .targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
 __all__ = ["ReadResult", "actual_text", "read_project", "read_project_file"]
 
@@ -49,7 +49,7 @@ def _text(value) -> str:
     if isinstance(value, _dt.datetime):
         return value.date().isoformat() if value.time() == _dt.time() else value.isoformat(" ")
     if isinstance(value, (int, float)):
-        return _fmt(_decimal(value))
+        return format_number(_decimal(value))
     return str(value).replace("\r\n", "\n").strip()
 
 
@@ -65,21 +65,10 @@ def actual_text(value, target) -> str:
         return _text(value)
     number = _decimal(value)
     if target is None or target.kind == "date":
-        return _fmt(number)
+        return format_number(number)
     if target.kind == "qualitative" or target.unit == "%":
-        return _fmt(number * 100 if abs(number) <= 1 else number) + "%"
-    return _fmt(number) + target.unit
-
-
-def _percent(value) -> Decimal:
-    """A plan percentage: 0.25 (a % cell), 25, "25%" or "25" all mean 25 %."""
-    if isinstance(value, str):
-        text = value.strip().replace("％", "%")
-        if text.endswith("%"):
-            return parse_number(text[:-1])
-        value = parse_number(text)
-    number = _decimal(value)
-    return number * 100 if abs(number) <= 1 else number
+        return format_number(number * 100 if abs(number) <= 1 else number) + "%"
+    return format_number(number) + target.unit
 
 
 def _two_places(value: Decimal) -> Decimal:
@@ -247,7 +236,7 @@ def _plan(form: _Form) -> list[Decimal]:
         if value is None or (isinstance(value, str) and not value.strip()):
             break   # checks report a short plan (plan.quarters)
         try:
-            plan.append(_two_places(_percent(value)))
+            plan.append(_two_places(parse_percent(value)))
         except (ValueError, ArithmeticError):
             form.problem(f"PlanQ{q}", f"第{q}季度累计支出计划“{value}”不是有效百分数（应如25%）")
             break
@@ -339,7 +328,7 @@ def _stale(form: _Form, project: Project, cached: dict[str, Any]) -> list[Issue]
                 continue
             label = labels.get(name) or (("支出进度" if name.startswith("Progress") else "进度偏差")
                                          + f"（第{name[-1]}季度）")
-            shown = _fmt(computed.quantize(Decimal("0.0001"))) if isinstance(computed, Decimal) else computed
+            shown = format_number(computed.quantize(Decimal("0.0001"))) if isinstance(computed, Decimal) else computed
             form.problem(name, f"{label}：文件中保存的计算结果为{have}，按填写内容重算应为{shown}；"
                          "文件可能在修改后未重新计算或被改动，请在 Excel/WPS 中打开并保存后再提交",
                          offset=offset, rule="form.stale_cache")

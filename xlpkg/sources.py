@@ -57,7 +57,7 @@ def name_values(source: CellSource, name: str) -> list[list[Any]] | None:
     return source.range_values(*target)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """One cell value in the protocol's terms."""
     if value is None or value == "":
         return None
@@ -82,7 +82,7 @@ def _slice(grid: list[list[Any]], ref: str) -> list[list[Any]]:
     out = []
     for r in range(min_row - 1, max_row):
         row = grid[r] if r < len(grid) else []
-        out.append([_plain(row[c]) if c < len(row) else None for c in range(min_col - 1, max_col)])
+        out.append([plain_value(row[c]) if c < len(row) else None for c in range(min_col - 1, max_col)])
     return out
 
 
@@ -178,6 +178,6 @@ class OpenpyxlSource:
     def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
         ws = self.book[sheet]
         min_col, min_row, max_col, max_row = range_boundaries(ref)
-        return [[_plain(c.value) for c in row]
+        return [[plain_value(c.value) for c in row]
                 for row in ws.iter_rows(min_row=min_row, max_row=max_row,
                                         min_col=min_col, max_col=max_col)]

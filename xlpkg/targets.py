@@ -110,7 +110,7 @@ def _norm(text: str) -> str:
     return re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", t)
 
 
-def _fmt(d: Decimal) -> str:
+def format_number(d: Decimal) -> str:
     """Plain digits without trailing zeros or exponent: 1400, 99.5, -5."""
     s = format(d, "f")   # not normalize(): it rounds to the context precision
     if "." in s:
@@ -204,8 +204,8 @@ class Target:
         if self.kind == "date":
             return "日期", self.deadline.isoformat(), ""
         if self.kind == "range":
-            return "区间", f"{_fmt(self.value)}-{_fmt(self.value2)}", self.unit
-        return self.op, _fmt(self.value), self.unit
+            return "区间", f"{format_number(self.value)}-{format_number(self.value2)}", self.unit
+        return self.op, format_number(self.value), self.unit
 
     def display(self) -> str:
         if self.kind == "qualitative":
@@ -214,8 +214,8 @@ class Target:
             dl = self.deadline
             return f"{dl.year}年{dl.month}月{dl.day}日前"
         if self.kind == "range":
-            return f"{_fmt(self.value)}{self.unit}-{_fmt(self.value2)}{self.unit}"
-        return ("" if self.op == "=" else self.op) + _fmt(self.value) + self.unit
+            return f"{format_number(self.value)}{self.unit}-{format_number(self.value2)}{self.unit}"
+        return ("" if self.op == "=" else self.op) + format_number(self.value) + self.unit
 
     def evaluate(self, actual, *, grades: dict[str, Decimal] | None = None) -> Evaluation:
         """Judge ``actual`` (see ``parse_actual``) against this target.
@@ -284,7 +284,7 @@ def parse_target(text, *, year: int | None = None) -> Target:
             raise _fail(text, f"区间两端单位“{u1}”“{u2}”不一致")
         a, b = Decimal(m["a"]), Decimal(m["b"])
         if a > b:
-            raise _fail(text, f"区间下限{_fmt(a)}大于上限{_fmt(b)}")
+            raise _fail(text, f"区间下限{format_number(a)}大于上限{format_number(b)}")
         return Target("range", None, a, b, u2 or u1, text)
     if (m := _QUANT_RE.match(t)) and _unit_ok(m["unit"] or ""):
         pre, suf = m["pre"], m["suf"]
@@ -323,7 +323,7 @@ def from_official(nature: str, value: str, unit: str, *, year: int | None = None
     A blank 指标性质 means the 指标值 column holds the old combined text ("95%以上").
     """
     n = _norm(str(nature or ""))
-    v = "" if value is None else (_fmt(value) if isinstance(value, (int, float, Decimal))
+    v = "" if value is None else (format_number(value) if isinstance(value, (int, float, Decimal))
                                   and not isinstance(value, bool) else str(value))
     u = _norm(str(unit or ""))
     vt = _norm(v)
@@ -345,7 +345,7 @@ def from_official(nature: str, value: str, unit: str, *, year: int | None = None
             raise _fail(v, "区间应写成如“90-95”")
         a, b = Decimal(m["a"]), Decimal(m["b"])
         if a > b:
-            raise _fail(v, f"区间下限{_fmt(a)}大于上限{_fmt(b)}")
+            raise _fail(v, f"区间下限{format_number(a)}大于上限{format_number(b)}")
         return _built(Target("range", None, a, b, u, v))
     op = n if n in _OPS else dict(_PREFIXES).get(n)
     if op is None:
@@ -427,7 +427,7 @@ def _actual_qualitative(actual, target: Target, grades) -> str:
         except ValueError:
             num = None
         if num is not None:
-            actual = _fmt(num * 100 if abs(num) <= 1 else num) + "%"
+            actual = format_number(num * 100 if abs(num) <= 1 else num) + "%"
     t = _norm(str(actual))
     if t == _norm(target.text) or t in {_norm(k) for k in table}:
         return t
@@ -446,3 +446,25 @@ def _qualitative_ratio(word: str, target: Target, grades) -> Decimal:
     if word in table:
         return table[word]
     return Decimal(word[:-1]) / 100
+
+
+def parse_percent(value) -> Decimal:
+    """A percentage as forms hold it: 0.25 (a % cell), 25, "25%" or "25" all mean 25 %."""
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()
+        if text.endswith("%"):
+            return parse_number(text[:-1])
+        value = parse_number(text)
+    number = parse_number(value)
+    return number * 100 if abs(number) <= 1 else number
+
+
+def official_cells(target: Target) -> list:
+    """(指标性质, 指标值, 度量单位) as cells hold them: a number or a date where it is one."""
+    nature, value, unit = target.official()
+    if target.kind == "quantitative":
+        number = Decimal(value)
+        value = int(number) if number == number.to_integral_value() else float(number)
+    elif target.kind == "date":
+        value = datetime.datetime.combine(target.deadline, datetime.time())
+    return [nature, value, unit or None]

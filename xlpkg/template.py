@@ -18,6 +18,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,7 +28,7 @@ from . import layout as L
 from .metrics import MONEY_UNITS
 from .model import Project
 from .rules import Rules, load_rules, normalize_level2
-from .targets import DONE_WORDS, NOT_DONE_WORDS, parse_actual, try_parse_target
+from .targets import DONE_WORDS, NOT_DONE_WORDS, official_cells, parse_actual, try_parse_target
 
 __all__ = ["build_workbook", "fill_workbook", "write_template", "actual_cell"]
 
@@ -587,6 +588,15 @@ def _totals(ws, budget_row: int):
 
 # --- the whole workbook -------------------------------------------------------------------
 
+def _results_sheet(wb: Workbook) -> None:
+    """An empty, unprotected sheet for the 校验 button: a locked structure forbids adding one."""
+    ws = wb.create_sheet(L.RESULTS)
+    for col, (header, width) in enumerate(zip(L.RESULT_HEADERS, L.RESULT_WIDTHS), start=1):
+        ws.cell(row=1, column=col, value=header).font = Font(name=FONT_NAME, bold=True)
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A2"
+
+
 def build_workbook(rules: Rules | None = None, password: str | None = None) -> Workbook:
     """The blank, protected template as an openpyxl workbook (not yet saved)."""
     rules = rules or load_rules()
@@ -594,11 +604,12 @@ def build_workbook(rules: Rules | None = None, password: str | None = None) -> W
     _declaration(wb, rules)
     _monitoring(wb, rules)
     _self_evaluation(wb, rules)
+    _results_sheet(wb)
     _meta_sheet(wb, rules)
     for name, spec in L.NAMES.items():
         if name not in wb.defined_names:
             _name(wb, name, spec.sheet, spec.ref)
-    for ws in wb.worksheets:
+    for ws in (wb[name] for name in L.PROTECTED_SHEETS):
         ws.protection.sheet = True
         if password:
             ws.protection.password = password
@@ -732,11 +743,7 @@ def _fill_indicator(put, decl, i: int, ind, year: int):
         put("Indicators", getattr(ind, field) or None, i, cols[field])
     put("Indicators", ind.target or None, i, cols["original"])
     if target is not None:
-        nature, value, unit = target.official()
-        if target.kind == "quantitative":
-            value = _number(Decimal(value))
-        elif target.kind == "date":
-            value = _dt.datetime.combine(target.deadline, _dt.time())
+        nature, value, unit = official_cells(target)
         put("Indicators", nature, i, cols["nature"])
         put("Indicators", value, i, cols["value"],
             fmt="yyyy-mm-dd" if target.kind == "date" else None)
