@@ -1,0 +1,118 @@
+"""`xlpkg consolidate`: a folder of project workbooks → the department summary workbook.
+
+Exit codes: 0 summary written and no file had errors; 1 written, but some files had errors
+(listed); 2 nothing usable found, or nothing could be written. The last line always says which.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..consolidate import Consolidation, DeptInfoError, consolidate
+from ..rules import load_rules
+from ..summary import SummaryWriteError, write_summary, write_summary_template
+from . import add_rules_option
+
+DEFAULT_OUTPUT = "部门汇总.xlsx"
+WRITTEN, WRITTEN_WITH_ERRORS, FAILED = 0, 1, 2
+MAX_LISTED_FILES = 50   # a terminal scrolled past 1,000 files helps nobody; the sheet has all
+
+
+def register(sub) -> None:
+    p = sub.add_parser("consolidate", help="将文件夹中的项目表汇总为部门汇总表（.xlsx）")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="项目工作簿或文件夹（含子文件夹）")
+    p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="FILE",
+                   help=f"汇总表文件名（默认：{DEFAULT_OUTPUT}）")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="并行读取的进程数（默认：全部CPU核心；1 表示不并行）")
+    p.add_argument("--year", type=int, default=None, metavar="YYYY", help="只汇总该年度的项目")
+    p.add_argument("--dept-info", action="append", default=[], metavar="FILE.json",
+                   help="部门整体绩效目标文件（可重复指定，每个部门一个）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
+    add_rules_option(p)
+    p.set_defaults(handler=run_consolidate)
+
+    t = sub.add_parser("summary-template", help="生成空白的部门汇总表模板")
+    t.add_argument("output", metavar="FILE", help="模板文件名（.xlsx）")
+    add_rules_option(t)
+    t.set_defaults(handler=run_template)
+
+
+def _records(df) -> list[dict]:
+    # Through pandas' JSON writer: NaN becomes null and numpy scalars plain numbers.
+    return json.loads(df.to_json(orient="records", force_ascii=False))
+
+
+def _counts(c: Consolidation) -> str:
+    departments = int((c.departments["部门编码"] != "合计").sum())
+    return f"{departments}个部门、{c.project_count}个项目（读取{len(c.files_read)}个文件）"
+
+
+def _print_problems(c: Consolidation) -> None:
+    """Errors per file (the reason for exit 1); warnings only counted, the sheet lists them."""
+    errors = c.issues[c.issues["严重程度"] == "错误"]
+    groups = list(errors.groupby("文件", sort=True))
+    for file, group in groups[:MAX_LISTED_FILES]:
+        print(f"[错误] {file}")
+        for sheet, cell, rule, message in zip(group["工作表"], group["单元格"], group["规则"],
+                                              group["说明"]):
+            place = f"{sheet}!{cell}" if sheet and cell else (sheet or cell)
+            print(f"    {place + ' ' if place else ''}{rule}：{message}")
+    if len(groups) > MAX_LISTED_FILES:
+        print(f"……另有{len(groups) - MAX_LISTED_FILES}个文件存在错误，详见汇总表“问题清单”或 --json 输出")
+    warnings = int((c.issues["严重程度"] == "警告").sum())
+    if warnings:
+        print(f"另有{warnings}条警告，详见汇总表“问题清单”")
+
+
+def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Path | None) -> int:
+    if args.json:
+        result = {"exit_code": code, "message": last_line,
+                  "output": str(output) if output else None}
+        if c is not None:
+            result.update(files_read=c.files_read, files_with_errors=c.files_with_errors,
+                          projects=_records(c.projects), departments=_records(c.departments),
+                          issues=_records(c.issues))
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        print(last_line, file=sys.stderr)   # stdout stays pure JSON
+    else:
+        print(last_line)
+    return code
+
+
+def run_consolidate(args) -> int:
+    rules = load_rules(args.rules)
+    output = Path(args.output)
+    if args.jobs is not None and args.jobs < 1:
+        return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)
+    try:
+        c = consolidate(args.paths, rules=rules, jobs=args.jobs, year=args.year,
+                        dept_info=args.dept_info, progress=not args.json, exclude=[output])
+    except DeptInfoError as exc:
+        return _finish(args, FAILED, f"未汇总：{exc}", None, None)
+    if not args.json:
+        _print_problems(c)
+    if c.project_count == 0:
+        why = "没有找到任何可用的项目表" if c.files_read else "指定位置没有找到 Excel 工作簿"
+        return _finish(args, FAILED, f"未汇总：{why}，未写入 {output}", c, None)
+    try:
+        write_summary(c, output)
+    except SummaryWriteError as exc:
+        return _finish(args, FAILED, f"未汇总：{exc}", c, None)
+    if c.files_with_errors:
+        return _finish(args, WRITTEN_WITH_ERRORS,
+                       f"已写入 {output}：{_counts(c)}；但有{len(c.files_with_errors)}个文件存在错误，"
+                       "见上方列表和汇总表“问题清单”", c, output)
+    return _finish(args, WRITTEN, f"已写入 {output}：{_counts(c)}，未发现错误", c, output)
+
+
+def run_template(args) -> int:
+    try:
+        path = write_summary_template(args.output, rules=load_rules(args.rules))
+    except SummaryWriteError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return FAILED
+    print(f"已生成部门汇总表模板 {path}")
+    return 0

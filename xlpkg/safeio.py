@@ -1,0 +1,92 @@
+"""Safe file handling: replace an output in one step, refuse zip archives that unpack absurdly.
+
+Small on purpose and free of workbook knowledge, so the summary writer, the template writers
+and the reader can all share it.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+__all__ = ["ZipTooLarge", "atomic_path", "atomic_write", "check_zip_size",
+           "MAX_UNPACKED_BYTES", "MAX_RATIO", "MAX_MEMBERS"]
+
+# A filled project form unpacks to well under 2 MB; a department summary of 10,000 projects to
+# about 60 MB. These limits leave a wide margin and still stop a zip bomb long before memory is.
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_RATIO = 200            # deflate tops out near 1:1000 only for crafted data
+MAX_MEMBERS = 10_000
+
+
+class ZipTooLarge(ValueError):
+    """A zip archive whose declared contents are too big to unpack safely (Chinese message)."""
+
+
+def check_zip_size(path: str | Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
+                   max_ratio: float = MAX_RATIO, max_members: int = MAX_MEMBERS) -> None:
+    """Raise ``ZipTooLarge`` before anything is unpacked if ``path`` would unpack absurdly.
+
+    Only the central directory is read (a few KB). The declared sizes can lie, but every
+    reader used here (zipfile, calamine) stops at the declared size, so checking them is
+    enough. ``zipfile.BadZipFile`` passes through: whether a non-zip is an error is the
+    caller's call.
+    """
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    if len(infos) > max_members:
+        raise ZipTooLarge(f"工作簿包含{len(infos)}个部件，超过上限{max_members}，已拒绝读取")
+    unpacked = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if unpacked > max_bytes:
+        raise ZipTooLarge(f"工作簿解压后达{unpacked / 2**20:.0f} MB，超过上限"
+                          f"{max_bytes / 2**20:.0f} MB，已拒绝读取")
+    # Tiny files compress badly or well by chance; the ratio only means something at size.
+    if unpacked > 8 * 2**20 and unpacked > packed * max_ratio:
+        raise ZipTooLarge(f"工作簿压缩比异常（{unpacked // max(packed, 1)}:1），疑似压缩炸弹，已拒绝读取")
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; on success it replaces ``target`` at once.
+
+    The temporary file lives in the target's directory so that ``os.replace`` is a rename on
+    the same file system (atomic), never a copy. On any error the temporary file is removed
+    and ``target`` is left exactly as it was. OSError from creating the temporary file or from
+    the rename (target open in Excel on Windows, read-only folder) propagates unchanged.
+    """
+    target = Path(target)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".~{target.stem[:40]}.", suffix=".tmp",
+                                    dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:   # the rename must not overtake the data on a crash
+            os.fsync(fh.fileno())
+        _keep_mode(target, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _keep_mode(target: Path, tmp: Path) -> None:
+    """mkstemp creates 0600; a replaced file keeps its mode, a new one gets the umask's."""
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, mode)
+
+
+def atomic_write(target: str | Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp_path)`` and move the result onto ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        write(tmp)
+    return Path(target)
