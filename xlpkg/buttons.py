@@ -1,0 +1,364 @@
+"""The ribbon buttons of the 绩效管理 tab: one function per button.
+
+A thin front end: each button reads the workbook through the xlwings ``Book`` API, calls the
+core, and writes the result back. Only the API subset that every xlwings engine has is used
+(sheets by name, ``range(...).value`` reads and writes, ``book.names``, ``sheets.add``,
+``clear_contents``, ``app.alert``), so the same code runs
+
+* under classic xlwings, from the add-in's VBA: ``RunPython "import xlpkg.buttons;
+  xlpkg.buttons.validate()"`` — no argument, the book is ``xw.Book.caller()``, which is the
+  active workbook when the add-in's VBA is xlwings' ``xlwings_custom_addin.bas`` (with the
+  standard ``xlwings.bas`` it would be the add-in itself);
+* under xlwings Server / Lite (Office.js), as ``@xw.script`` scripts that get the book injected;
+* in tests, on ``xw.Book(json=...)`` (xlwings' remote engine), passing the book.
+
+Every message an accountant reads is Chinese. A button never raises into Excel: expected
+problems are reported in an alert (and returned); an unexpected exception is caught by
+``_guarded``, which alerts in Chinese instead of xlwings' English traceback box and prints the
+traceback to stderr (xlwings' log) for the IT person.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import xlwings as xw
+
+from . import layout as L
+from .book_source import BookSource
+from .issues import ERROR, SEVERITY_LABELS, WARNING
+from .reader import read_project
+from .rules import load_rules
+from .targets import TargetError, from_official, official_cells, parse_target
+
+__all__ = ["RESULTS_SHEET", "RESULT_HEADERS", "validate", "normalize_targets", "consolidate",
+           "new_form"]
+
+RESULTS_SHEET = L.RESULTS
+RESULT_HEADERS = list(L.RESULT_HEADERS)
+TITLE = "绩效管理"
+
+
+def _guarded(button):
+    """Run a button; an unexpected exception becomes a Chinese alert (result None)."""
+    @functools.wraps(button)
+    def run(book=None, *args):
+        book = _book(book)
+        try:
+            return button(book, *args)
+        except Exception as exc:   # noqa: BLE001 - Excel must get a message, not a traceback
+            traceback.print_exc(file=sys.stderr)
+            _alert(book, f"操作未完成：出现意外错误（{type(exc).__name__}: {exc}）。"
+                         "工作簿未被改动或只改动了一部分，请把此信息告知信息技术人员。")
+            return None
+    return run
+
+
+def _book(book: Any) -> Any:
+    return book if book is not None else xw.Book.caller()
+
+
+def _alert(book: Any, message: str, title: str = TITLE) -> None:
+    """Show a message box where the engine can (all of xlwings' engines do, except reading
+    a file without Excel); a button's result never depends on it."""
+    try:
+        book.app.alert(message, title=title)
+    except Exception:
+        pass
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _sheet(book: Any, name: str) -> Any | None:
+    for sheet in book.sheets:
+        if sheet.name == name:
+            return sheet
+    return None
+
+
+def _as_text(value: Any) -> Any:
+    """Text that Excel would take for a formula ("=…", "+…", "-…", "@…") gets the apostrophe
+    prefix, as when typed: data is never turned into a live formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _write(sheet: Any, top_left: str, rows: list[list[Any]]) -> None:
+    """One write of a block of values starting at ``top_left``."""
+    sheet.range(top_left).value = [[_as_text(v) for v in row] for row in rows]
+
+
+# --- 规范指标值 ---------------------------------------------------------------------------
+
+@xw.script
+@_guarded
+def normalize_targets(book: xw.Book | None = None) -> dict:
+    """规范指标值: split free-text 指标值 ("95%以上") into 指标性质 / 指标值 / 度量单位.
+
+    A row is converted when its 指标性质 is blank and it has a text, either in 指标值 (the old
+    combined way of writing, possibly with a 度量单位) or only in 原指标值（文字）. The text
+    that was converted is kept in 原指标值（文字）. Rows whose text cannot be understood are
+    listed, never guessed. Returns {"converted": [cells], "unparseable": [(cell, message)]}.
+    """
+    book = _book(book)
+    source = BookSource(book)
+    names = source.defined_names()
+    if "Indicators" not in names:
+        message = "本工作簿不是项目绩效目标表（没有名称 Indicators），无法规范指标值。"
+        _alert(book, message, "规范指标值")
+        return {"converted": [], "unparseable": [], "message": message}
+    sheet_name, ref = names["Indicators"]
+    rows = source.range_values(sheet_name, ref)
+    year = _year(source, names)
+    first_col, first_row = _top_left(ref)
+    col = {f: L.shift_col(first_col, i) for i, f in enumerate(L.IND_FIELDS)}
+    sheet = book.sheets[sheet_name]
+    converted, unparseable = [], []
+    for i, row in enumerate(rows):
+        cells = dict(zip(L.IND_FIELDS, row))
+        if not _blank(cells["nature"]):
+            continue
+        r = first_row + i
+        if not _blank(cells["value"]):
+            text, where = _combined_text(cells["value"], cells["unit"]), f"{col['value']}{r}"
+        elif not _blank(cells["original"]):
+            text, where = str(cells["original"]).strip(), f"{col['original']}{r}"
+        else:
+            continue
+        try:
+            if not _blank(cells["value"]):
+                target = from_official("", cells["value"], cells["unit"], year=year)
+            else:
+                target = parse_target(text, year=year)
+        except TargetError as exc:
+            unparseable.append((f"{sheet_name}!{where}", _label(cells, r), exc.message))
+            continue
+        _write(sheet, f"{col['nature']}{r}", [official_cells(target)])
+        if _blank(cells["original"]):
+            _write(sheet, f"{col['original']}{r}", [[text]])
+        converted.append(f"{sheet_name}!{col['nature']}{r}:{col['unit']}{r}")
+    lines = [f"已规范{len(converted)}个指标值（指标性质、指标值、度量单位）。"]
+    if unparseable:
+        lines.append(f"以下{len(unparseable)}个指标值无法识别，未作改动，请手工拆分：")
+        lines += [f"{where}（{label}）：{message}" for where, label, message in unparseable]
+    elif not converted:
+        lines = ["没有需要规范的指标值：每个指标都已填写指标性质。"]
+    _alert(book, "\n".join(lines), "规范指标值")
+    return {"converted": converted, "unparseable": unparseable, "message": "\n".join(lines)}
+
+
+def _top_left(ref: str) -> tuple[str, int]:
+    cell = ref.split(":")[0]
+    letters = cell.rstrip("0123456789")
+    return letters, int(cell[len(letters):])
+
+
+def _year(source: BookSource, names: dict) -> int | None:
+    if "FiscalYear" not in names:
+        return None
+    value = source.range_values(*names["FiscalYear"])[0][0]
+    try:
+        return int(value) if not _blank(value) and int(value) == value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _combined_text(value: Any, unit: Any) -> str:
+    """The old one-cell way of writing a target, e.g. 95 and "%" → "95%"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() + ("" if _blank(unit) else str(unit).strip())
+
+
+def _label(cells: dict, row: int) -> str:
+    name = cells.get("name")
+    return str(name).strip() if not _blank(name) else f"第{row}行"
+
+
+# --- 校验 --------------------------------------------------------------------------------
+
+@xw.script
+@_guarded
+def validate(book: xw.Book | None = None) -> list:
+    """校验: check the open project form (unsaved edits included) with the reader and the
+    rulebook, list every issue in the 校验结果 sheet (工作表, 单元格, 规则, 级别, 说明) and
+    say in an alert how many errors and warnings there are. Returns the issues."""
+    book = _book(book)
+    rules = load_rules()
+    result = read_project(BookSource(book), file=book.name, rules=rules)
+    issues = result.issues
+    errors = sum(1 for i in issues if i.severity == ERROR)
+    warnings = sum(1 for i in issues if i.severity == WARNING)
+    rows = [[i.sheet, i.cell or i.location, i.rule, SEVERITY_LABELS.get(i.severity, i.severity),
+             i.message] for i in issues]
+    if not rows:
+        rows = [["", "", "", "", "未发现问题"]]
+    sheet = _results_sheet(book)
+    if errors or warnings:
+        summary = f"校验完成：{errors}个错误，{warnings}个警告。"
+    else:
+        summary = "校验完成：未发现错误或警告。"
+    if sheet is not None:
+        _write(sheet, "A1", [RESULT_HEADERS] + rows)
+        sheet.activate()
+        message = summary + (f"详见“{RESULTS_SHEET}”工作表。" if issues else "")
+    else:   # the workbook's structure is protected and it has no 校验结果 sheet yet
+        shown = [f"{r[0]}!{r[1]} {r[3]}：{r[4]}" for r in rows[:15]]
+        more = [f"……另有{len(rows) - 15}条"] if len(rows) > 15 else []
+        message = "\n".join([summary, f"（无法添加“{RESULTS_SHEET}”工作表：工作簿结构受保护）",
+                             *shown, *more])
+    _alert(book, message, "校验")
+    return issues
+
+
+def _results_sheet(book: Any) -> Any | None:
+    """The 校验结果 sheet, emptied; added at the end if missing; None if it cannot be added."""
+    sheet = _sheet(book, RESULTS_SHEET)
+    if sheet is not None:
+        sheet.clear_contents()
+        return sheet
+    try:
+        return book.sheets.add(RESULTS_SHEET, after=book.sheets[len(book.sheets) - 1])
+    except Exception:   # e.g. Excel refuses: the workbook structure is protected
+        return None
+
+
+# --- 汇总 --------------------------------------------------------------------------------
+
+SOURCE_FOLDER = "SourceFolder"
+SUMMARY_FILE = "部门汇总.xlsx"
+
+
+@xw.script
+@_guarded
+def consolidate(book: xw.Book | None = None) -> dict:
+    """汇总, in the department summary workbook: read the project workbooks in the folder
+    named by the cell ``SourceFolder``, write the full summary file 部门汇总.xlsx next to them
+    and the summary tables into this workbook's sheets (项目汇总, 部门小计, 指标明细,
+    部门整体绩效目标, 问题清单). Bad files become rows of 问题清单; the others still count.
+    Returns {"output", "projects", "files", "issues", "sheets", "problems", "message"}."""
+    from .consolidate import consolidate as consolidate_folder   # pandas: only when asked
+    from .summary import (DEPARTMENTS, GOALS, INDICATORS, ISSUES, PROJECTS, SummaryWriteError,
+                          write_summary)
+
+    book = _book(book)
+    source = BookSource(book)
+    names = source.defined_names()
+    outcome: dict = {"output": None, "projects": 0, "files": 0, "issues": 0, "sheets": [],
+                     "problems": []}
+    if SOURCE_FOLDER not in names:
+        return _finish(book, outcome, "汇总", "本工作簿没有名称 SourceFolder，无法确定项目工作簿所在的"
+                       "文件夹：请在部门汇总表中使用“汇总”按钮。")
+    sheet_name, ref = names[SOURCE_FOLDER]
+    value = source.range_values(sheet_name, ref)[0][0]
+    if _blank(value):
+        return _finish(book, outcome, "汇总", f"请先在“{sheet_name}”工作表的 {ref} 单元格填写存放"
+                       "项目工作簿的文件夹，再点“汇总”。")
+    folder = Path(str(value).strip().strip('"')).expanduser()
+    here = _book_folder(book)
+    if not folder.is_absolute() and here is not None:
+        folder = here / folder
+    if not folder.is_dir():
+        return _finish(book, outcome, "汇总", f"文件夹不存在或无法访问：{folder}")
+    output = folder / SUMMARY_FILE
+    exclude = [output] + ([Path(book.fullname)] if here is not None else [])
+    # One process: Python started by Excel (RunPython) is no place for a process pool.
+    c = consolidate_folder(folder, rules=load_rules(), jobs=1, exclude=exclude)
+    outcome.update(projects=c.project_count, files=len(c.files_read), issues=len(c.issues))
+    try:
+        outcome["output"] = str(write_summary(c, output))
+    except SummaryWriteError as exc:
+        outcome["problems"].append(str(exc))
+    for name, frame in ((PROJECTS, c.projects), (DEPARTMENTS, c.departments),
+                        (INDICATORS, c.indicators), (GOALS, c.dept_goals), (ISSUES, c.issues)):
+        try:
+            sheet = _sheet(book, name) or book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+            sheet.clear_contents()
+            _write(sheet, "A1", _frame_rows(frame))
+            outcome["sheets"].append(name)
+        except Exception as exc:   # e.g. a protected sheet in Excel: the file is still complete
+            outcome["problems"].append(f"无法写入本工作簿的“{name}”工作表（{exc}）")
+    lines = [f"汇总完成：读取{outcome['files']}个文件，汇总{outcome['projects']}个项目，"
+             f"问题清单{outcome['issues']}条（有错误的文件{len(c.files_with_errors)}个）。"]
+    if outcome["output"]:
+        lines.append(f"部门汇总表已保存到：{outcome['output']}")
+    lines += outcome["problems"]
+    return _finish(book, outcome, "汇总", "\n".join(lines))
+
+
+def _frame_rows(frame) -> list[list[Any]]:
+    """A DataFrame as a header row and plain values (NaN → empty cell)."""
+    rows = frame.astype(object).where(frame.notna(), None).values.tolist()
+    return [list(frame.columns)] + rows
+
+
+def _book_folder(book: Any) -> Path | None:
+    """The folder of a saved workbook; None for an unsaved one or a remote (Office.js) book."""
+    try:
+        path = Path(book.fullname)
+    except Exception:
+        return None
+    return path.parent if path.is_absolute() and path.parent.is_dir() else None
+
+
+def _finish(book: Any, outcome: dict, title: str, message: str) -> dict:
+    outcome["message"] = message
+    _alert(book, message, title)
+    return outcome
+
+
+# --- 新建 --------------------------------------------------------------------------------
+
+FORM_FILE = "项目绩效目标表.xlsx"
+
+
+@xw.script
+@_guarded
+def new_form(book: xw.Book | None = None, folder: str | None = None) -> str:
+    """新建: write a blank project form (the template) into a new file and open it.
+
+    The file goes into ``folder``, else next to the calling workbook, else the user's
+    Documents folder, named 项目绩效目标表.xlsx (项目绩效目标表 (2).xlsx … if taken). Engines that
+    can open files (classic Excel) open it; the remote/Office.js engine cannot, so an alert
+    gives the path. Returns the path."""
+    from .template import write_template
+
+    book = _book(book)
+    base = Path(folder) if folder else (_book_folder(book) or _documents())
+    path = _free_name(base / FORM_FILE)
+    write_template(path)
+    if _engine_type(book) != "remote":
+        try:
+            book.app.books.open(str(path))
+            return str(path)
+        except Exception:
+            pass
+    _alert(book, f"已新建项目绩效目标表：{path}\n请在 Excel 中打开该文件填写。", "新建")
+    return str(path)
+
+
+def _documents() -> Path:
+    docs = Path.home() / "Documents"
+    return docs if docs.is_dir() else Path.home()
+
+
+def _free_name(path: Path) -> Path:
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+        n += 1
+    return candidate
+
+
+def _engine_type(book: Any) -> str | None:
+    try:
+        return book.app.engine.type
+    except Exception:
+        return None
