@@ -208,3 +208,19 @@ def test_cli_template_and_fill(tmp_path, capsys):
     assert '"total": "99.80"' in out
     assert main(["validate", str(tmp_path / "f.xlsx"), str(tmp_path / "t.xlsx")]) == 1
     assert main(["validate", str(tmp_path / "f.xlsx")]) == 0
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from tests.helpers import example
+    from xlpkg.reader import read_project_file
+
+    project = example()
+    project.name = '=HYPERLINK("http://evil","点我")'
+    project.indicators[0].analysis = "+1 需复核"
+    path = fill_workbook(project, tmp_path / "p.xlsx")
+    sheet, col, row = L.first_cell("ProjName")
+    cell = openpyxl.load_workbook(path)[sheet][f"{col}{row}"]
+    assert cell.data_type == "s" and cell.value == project.name
+    for engine in ("calamine", "openpyxl"):
+        back = read_project_file(path, engine=engine).project
+        assert (back.name, back.indicators[0].analysis) == (project.name, "+1 需复核")

@@ -149,11 +149,9 @@ def _f(value: Decimal | None, scale: int = 0) -> float | None:
     return float(value.scaleb(scale)) if scale else float(value)
 
 
-def _issue(rules: Rules, rule_id: str, severity: str, detail: str, **where: str) -> Issue:
-    """An issue under a rule id of the rulebook, or with ``severity`` if the book lacks it."""
-    if rule_id in rules.data["rules"]:
-        return rules.issue(rule_id, detail=detail).located(**where)
-    return Issue(rule=rule_id, severity=severity, message=detail, **where)
+def _issue(rules: Rules, rule_id: str, detail: str, **where: str) -> Issue:
+    """An issue under a rule id of the rulebook (its schema requires every id used here)."""
+    return rules.issue(rule_id, detail=detail).located(**where)
 
 
 def _slim(m: ProjectMetrics) -> ProjectMetrics:
@@ -212,7 +210,7 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
     import zipfile
 
     def unreadable(detail: str) -> FileOutcome:
-        return FileOutcome(path, [_issue(rules, "form.unreadable", ERROR, detail, file=path)])
+        return FileOutcome(path, [_issue(rules, "form.unreadable", detail, file=path)])
 
     try:
         check_zip_size(path)
@@ -233,14 +231,14 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
     if year is not None and project.year != year:
         # Only this note: the problems of a form that is not summarised are not this run's.
         return FileOutcome(path, [_issue(
-            rules, "consolidate.other_year", "warning",
+            rules, "consolidate.other_year",
             f"项目年度为{project.year}年，不是汇总年度{year}年，未计入汇总",
             file=path, sheet=L.DECL, cell=L.NAMES["FiscalYear"].ref)])
     try:
         return outcome_from_project(project, path, rules, issues)
     except Exception as exc:   # noqa: BLE001 - same reason as above
         return FileOutcome(path, issues + [_issue(
-            rules, "form.value", ERROR, f"无法计算该项目的绩效指标（{type(exc).__name__}: {exc}）",
+            rules, "form.value", f"无法计算该项目的绩效指标（{type(exc).__name__}: {exc}）",
             file=path)])
 
 
@@ -432,7 +430,7 @@ def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
         code = o.project_row["项目编码"]
         if code and code in first:
             o.issues.append(_issue(
-                rules, "consolidate.duplicate", ERROR,
+                rules, "consolidate.duplicate",
                 f"项目编码“{code}”与文件“{first[code]}”重复：已按该文件计入汇总，本文件未重复计入",
                 file=o.path, sheet=L.DECL, cell=L.NAMES["ProjCode"].ref))
             kept.append(FileOutcome(o.path, o.issues))

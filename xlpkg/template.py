@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from . import layout as L
 from .metrics import MONEY_UNITS
 from .model import Project
 from .rules import Rules, load_rules, normalize_level2
+from .safeio import atomic_write
 from .targets import DONE_WORDS, NOT_DONE_WORDS, official_cells, parse_actual, try_parse_target
 
 __all__ = ["build_workbook", "fill_workbook", "write_template", "actual_cell"]
@@ -624,15 +623,7 @@ def _save(wb: Workbook, path: str | Path) -> Path:
     """Write next to the destination and rename, so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, wb.save)
 
 
 def write_template(path: str | Path, *, rules: Rules | None = None, password: str | None = None) -> Path:
@@ -704,6 +695,8 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
         sheet, col, row = L.first_cell(name)
         cell = wb[sheet][f"{L.shift_col(col, col_offset)}{row + offset}"]
         cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"   # typed text is data: "=HYPERLINK(…)" must never become a formula
         if fmt:
             cell.number_format = fmt
         return cell
