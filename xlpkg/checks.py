@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from .issues import Issue
-from .metrics import GROUP_LABELS, self_evaluation
+from .metrics import GROUP_LABELS, SelfEvaluation, self_evaluation
 from .model import Project
 from .rules import Rules, load_rules, normalize_level2
 from .targets import format_number, try_parse_target
@@ -171,21 +171,26 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
     return out
 
 
-def check_self_evaluation(p: Project, rules: Rules) -> list[Issue]:
+def check_self_evaluation(p: Project, rules: Rules,
+                          evaluation: SelfEvaluation | None = None) -> list[Issue]:
     """Actuals that cannot be scored, once the self-evaluation has started: a form still in
     its declaration stage has no actuals and should not be flooded with warnings."""
     started = p.execution.year_spent is not None or any(ind.actual.strip() for ind in p.indicators)
-    return self_evaluation(p, rules).issues if started else []
+    if not started:
+        return []
+    return (evaluation or self_evaluation(p, rules)).issues
 
 
-CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution,
-          check_self_evaluation)
+CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution)
 
 
-def check(project: Project, rules: Rules | None = None) -> list[Issue]:
-    """All business checks of the rulebook on one project."""
+def check(project: Project, rules: Rules | None = None, *,
+          evaluation: SelfEvaluation | None = None) -> list[Issue]:
+    """All business checks of the rulebook on one project (``evaluation``: the project's
+    self-evaluation if the caller has computed it already)."""
     rules = rules or load_rules()
     issues: list[Issue] = []
     for run in CHECKS:
         issues.extend(run(project, rules))
+    issues.extend(check_self_evaluation(project, rules, evaluation))
     return issues

@@ -170,9 +170,11 @@ def _official(text: str, year: int) -> tuple[str, str, str]:
 
 
 def outcome_from_project(project: Project, path: str, rules: Rules,
-                         issues: Iterable[Issue] = ()) -> FileOutcome:
-    """Recompute every metric of a project read from ``path`` and shape its table rows."""
-    m = project_metrics(project, rules)
+                         issues: Iterable[Issue] = (), metrics: ProjectMetrics | None = None
+                         ) -> FileOutcome:
+    """Shape the table rows of a project read from ``path``, from its metrics as recomputed
+    from the inputs (the reader's, or computed here)."""
+    m = metrics if metrics is not None else project_metrics(project, rules)
     ev = m.evaluation
     p = project
     row: dict[str, Any] = {
@@ -235,7 +237,7 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
             f"项目年度为{project.year}年，不是汇总年度{year}年，未计入汇总",
             file=path, sheet=L.DECL, cell=L.NAMES["FiscalYear"].ref)])
     try:
-        return outcome_from_project(project, path, rules, issues)
+        return outcome_from_project(project, path, rules, issues, result.metrics)
     except Exception as exc:   # noqa: BLE001 - same reason as above
         return FileOutcome(path, issues + [_issue(
             rules, "form.value", f"无法计算该项目的绩效指标（{type(exc).__name__}: {exc}）",

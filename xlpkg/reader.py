@@ -17,6 +17,7 @@ from typing import Any
 from . import layout as L
 from .checks import check
 from .issues import Issue
+from .metrics import ProjectMetrics, project_metrics
 from .model import QUARTERS, Execution, FundUse, Indicator, Project
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError
@@ -30,6 +31,7 @@ class ReadResult:
     project: Project | None
     issues: list[Issue] = field(default_factory=list)
     cached: dict[str, Any] = field(default_factory=dict)
+    metrics: ProjectMetrics | None = None   # recomputed from the inputs, never from caches
 
 
 # --- cell values → model values -------------------------------------------------------------
@@ -293,14 +295,11 @@ def _close(cached, computed, tolerance) -> bool:
     return abs(Decimal(repr(float(cached))) - computed) <= tolerance
 
 
-def _stale(form: _Form, project: Project, cached: dict[str, Any]) -> list[Issue]:
+def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue]:
     """Cached formula results that disagree with the Python recomputation, one issue per name.
 
     A blank cached cell is no claim (formulas leave free text to Python), so it never counts.
     """
-    from .metrics import project_metrics
-
-    m = project_metrics(project, form.rules)
     ev = m.evaluation
     cent, tiny = Decimal("0.005"), Decimal("1e-9")
     expected: dict[str, list[tuple[int, Any, Decimal]]] = {
@@ -355,11 +354,12 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
         return ReadResult(None, [rules.issue("form.unreadable", detail=f"读取工作簿内容时出错：{exc}")
                                  .located(file=file)])
     issues = list(form.issues)
-    for issue in check(project, rules):
+    m = project_metrics(project, rules)
+    for issue in check(project, rules, evaluation=m.evaluation):
         sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col)
         issues.append(issue.located(file=file, sheet=sheet, cell=cell))
-    issues.extend(_stale(form, project, cached))
-    return ReadResult(project, issues, cached)
+    issues.extend(_stale(form, m, cached))
+    return ReadResult(project, issues, cached, m)
 
 
 def read_project_file(path: str | Path, *, rules: Rules | None = None,

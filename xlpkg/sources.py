@@ -8,6 +8,8 @@ Formula cells give their cached result (None when the file has none).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import html
 import re
 import zipfile
 from pathlib import Path
@@ -59,7 +61,10 @@ def name_values(source: CellSource, name: str) -> list[list[Any]] | None:
 
 def plain_value(value: Any) -> Any:
     """One cell value in the protocol's terms."""
-    if value is None or value == "":
+    kind = type(value)
+    if kind is str:        # most cells: a fast exit before the isinstance chain
+        return value or None
+    if value is None:
         return None
     if isinstance(value, bool):
         return value
@@ -76,35 +81,46 @@ def plain_value(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _bounds(ref: str) -> tuple[int, int, int, int]:
+    return range_boundaries(ref)
+
+
 def _slice(grid: list[list[Any]], ref: str) -> list[list[Any]]:
     """A rectangle of a 0-based grid that starts at A1; missing cells are None."""
-    min_col, min_row, max_col, max_row = range_boundaries(ref)
+    min_col, min_row, max_col, max_row = _bounds(ref)
+    width = max_col - min_col + 1
     out = []
-    for r in range(min_row - 1, max_row):
-        row = grid[r] if r < len(grid) else []
-        out.append([plain_value(row[c]) if c < len(row) else None for c in range(min_col - 1, max_col)])
-    return out
+    for row in grid[min_row - 1:max_row]:
+        cells = [plain_value(v) for v in row[min_col - 1:max_col]]
+        out.append(cells + [None] * (width - len(cells)) if len(cells) < width else cells)
+    missing = (max_row - min_row + 1) - len(out)
+    return out + [[None] * width for _ in range(missing)] if missing > 0 else out
 
 
 # --- python-calamine ----------------------------------------------------------------
 
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_DEFINED_NAME_RE = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
+_ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 
 
 def _names_from_zip(path: Path) -> dict[str, tuple[str, str]]:
-    """Workbook-level defined names from xl/workbook.xml (calamine does not expose them)."""
-    from defusedxml import ElementTree   # safe against entity expansion in a hostile file
+    """Workbook-level defined names from xl/workbook.xml (calamine does not expose them).
 
+    Scanned, not parsed: an element tree took as long as calamine reading a sheet, and a
+    scanner expands no entities, so a hostile file cannot blow it up (the worst a malformed
+    file gets is a missing name, which the reader reports as not being the template).
+    """
     with zipfile.ZipFile(path) as zf:
-        root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        xml = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
     out: dict[str, tuple[str, str]] = {}
-    names = root.find(f"{_NS}definedNames")
-    for dn in ([] if names is None else names):
-        if dn.get("localSheetId") is not None or dn.get("hidden") == "1":
+    for attrs_text, body in _DEFINED_NAME_RE.findall(xml):
+        attrs = dict(_ATTR_RE.findall(attrs_text))
+        if "localSheetId" in attrs or attrs.get("hidden") == "1" or "name" not in attrs:
             continue   # print areas and sheet-local names are not the template's API
-        target = parse_name_target(dn.text or "")
+        target = parse_name_target(html.unescape(body))
         if target:
-            out[dn.get("name")] = target
+            out[html.unescape(attrs["name"])] = target
     return out
 
 

@@ -8,6 +8,7 @@ the last digit. Every error carries a Chinese message for the accountant who typ
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime
 import re
 import unicodedata
@@ -259,6 +260,18 @@ _GENERIC = "应为数值加单位（如“95%以上”“20次”）、区间（
 
 def parse_target(text, *, year: int | None = None) -> Target:
     """Parse one 指标值 as written on a form. ``year`` completes "12月底". Raises TargetError."""
+    if isinstance(text, str):
+        return _parse_text_cached(text, year)
+    return _parse_target(text, year)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text_cached(text: str, year: int | None) -> Target:
+    # Targets are frozen, and a check, a score and a consolidation each parse the same texts.
+    return _parse_target(text, year)
+
+
+def _parse_target(text, year: int | None) -> Target:
     if text is None:
         raise TargetError("指标值为空")
     if isinstance(text, (int, float, Decimal)) and not isinstance(text, bool):
@@ -367,6 +380,9 @@ def _built(t: Target) -> Target:
 def parse_actual(actual, target: Target, *, grades: dict[str, Decimal] | None = None):
     """Convert an actual value into the target's terms; raises ``ActualError``.
 
+    Typed text against the default grades is cached (a form is checked, scored and
+    consolidated, each parsing the same actuals); the result is immutable either way.
+
     Numeric targets give a ``Decimal`` in the target's unit. For a "%" target a bare number
     whose absolute value is at most 1 (Excel stores a percent-formatted cell as 0.96) is read
     as a fraction and multiplied by 100; a larger bare number is already a percentage
@@ -375,6 +391,17 @@ def parse_actual(actual, target: Target, *, grades: dict[str, Decimal] | None = 
     Date targets give a ``date`` or a done/not-done word; qualitative targets give a string
     (the target text, a grade word, or a percentage such as "85%").
     """
+    if grades is None and isinstance(actual, str):
+        return _parse_actual_text_cached(actual, target)
+    return _parse_actual(actual, target, grades)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_actual_text_cached(actual: str, target: Target):
+    return _parse_actual(actual, target, None)
+
+
+def _parse_actual(actual, target: Target, grades: dict[str, Decimal] | None):
     if actual is None or (isinstance(actual, str) and not _norm(actual)):
         raise ActualError("实际完成值为空")
     if target.kind == "date":
