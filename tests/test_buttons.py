@@ -303,16 +303,15 @@ def test_validate_a_workbook_that_is_not_a_form(tmp_path):
 # --- 汇总 -----------------------------------------------------------------------------------
 
 def _summary_book(tmp_path, folder_value, *, with_name=True):
-    """The department summary workbook with a SourceFolder cell (设置!B1)."""
-    from xlpkg.summary import write_summary_template
+    """The committed department summary template with its SourceFolder cell filled in."""
+    from xlpkg.summary import SETTINGS, write_summary_template
 
     path = write_summary_template(tmp_path / "部门汇总表.xlsx")
     wb = openpyxl.load_workbook(path)
-    ws = wb.create_sheet("设置")
-    ws["A1"], ws["B1"] = "项目工作簿文件夹", folder_value
-    if with_name:
-        from openpyxl.workbook.defined_name import DefinedName
-        wb.defined_names["SourceFolder"] = DefinedName("SourceFolder", attr_text="'设置'!$B$1")
+    assert wb.defined_names["SourceFolder"].attr_text == f"'{SETTINGS}'!$B$3"
+    wb[SETTINGS]["B3"] = folder_value
+    if not with_name:
+        del wb.defined_names["SourceFolder"]
     wb.save(path)
     return open_book(path)
 
@@ -384,7 +383,7 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
 
 
 @pytest.mark.parametrize("value, with_name, message", [
-    ("", True, "请先在“设置”工作表的 B1 单元格填写存放项目工作簿的文件夹，再点“汇总”。"),
+    ("", True, "请先在“汇总设置”工作表的 B3 单元格填写存放项目工作簿的文件夹，再点“汇总”。"),
     (None, False, "本工作簿没有名称 SourceFolder，无法确定项目工作簿所在的文件夹：请在部门汇总表中使用“汇总”按钮。"),
 ])
 def test_consolidate_explains_a_missing_folder(tmp_path, value, with_name, message):

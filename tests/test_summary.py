@@ -3,7 +3,6 @@ the committed template, and LibreOffice opening the result."""
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import canonicalize
@@ -12,6 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from conftest import require_libreoffice
 from helpers import ROOT, all_examples, example
 from xlpkg import lo, summary
 from xlpkg.consolidate import TOTAL_LABEL, build, outcome_from_project
@@ -203,18 +203,25 @@ def test_template_has_headers_and_no_rows():
     assert total[0] == TOTAL_LABEL and total[2] == 0
 
 
-# --- LibreOffice ---------------------------------------------------------------------------
+def test_template_is_a_workbench_for_the_button_and_a_written_summary_is_locked(written):
+    wb = load_workbook(TEMPLATE)
+    assert wb.sheetnames[0] == summary.SETTINGS
+    sheet, ref = wb.defined_names[summary.SOURCE_FOLDER_NAME].destinations.__next__()
+    settings = wb[sheet]
+    assert settings.protection.sheet and settings[ref.replace("$", "")].protection.locked is False
+    rewritten = ("项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单")
+    assert not any(wb[name].protection.sheet for name in rewritten)   # the 汇总 button writes them
+    assert wb["图表"].protection.sheet
+    report = load_workbook(written[1])
+    assert summary.SETTINGS not in report.sheetnames
+    assert all(report[name].protection.sheet for name in rewritten)
 
-def _require_libreoffice():
-    if lo.available():
-        return
-    if os.environ.get("XLPKG_REQUIRE_LIBREOFFICE") == "1":
-        pytest.fail("XLPKG_REQUIRE_LIBREOFFICE=1 but LibreOffice is missing")
-    pytest.skip("LibreOffice (soffice + python3-uno) not installed")
+
+# --- LibreOffice ---------------------------------------------------------------------------
 
 
 def test_libreoffice_opens_the_summary_and_keeps_text_as_text(tmp_path):
-    _require_libreoffice()
+    require_libreoffice()
     c = _consolidation(all_examples() + _hostile_projects())
     path = write_summary(c, tmp_path / "s.xlsx")
     names = c.projects["项目名称"].tolist()

@@ -32,6 +32,7 @@ from .book_source import BookSource
 from .issues import ERROR, SEVERITY_LABELS, WARNING
 from .reader import read_project
 from .rules import load_rules
+from .summary import SOURCE_FOLDER_NAME
 from .targets import TargetError, from_official, official_cells, parse_target
 
 __all__ = ["RESULTS_SHEET", "RESULT_HEADERS", "validate", "normalize_targets", "consolidate",
@@ -231,7 +232,7 @@ def _results_sheet(book: Any) -> Any | None:
 
 # --- 汇总 --------------------------------------------------------------------------------
 
-SOURCE_FOLDER = "SourceFolder"
+SOURCE_FOLDER = SOURCE_FOLDER_NAME
 SUMMARY_FILE = "部门汇总.xlsx"
 
 

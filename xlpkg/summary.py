@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build)
 from .rules import Rules, load_rules
@@ -27,6 +27,8 @@ TEMPLATE_VERSION = 1
 PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META = (
     "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "图表", "_xlpkg")
 SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META)
+SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
+SOURCE_FOLDER_NAME = "SourceFolder"
 
 EXCEL_MAX_TEXT = 32767          # characters in one cell
 EXCEL_MAX_URL = 2079
@@ -153,7 +155,7 @@ class _LinkMaker:
 
 
 def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int = 0,
-           total_first_col: str | None = None):
+           total_first_col: str | None = None, protect: bool = True):
     """A header row and the frame's rows, styled by column; protected, frozen, filterable."""
     ws = wb.add_worksheet(name)
     columns = list(df.columns)
@@ -169,7 +171,8 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
             _cell(ws, fmt, r, c, value, styles[c].kind, links, is_total)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
-    _protect(ws)
+    if protect:
+        _protect(ws)
     return ws
 
 
@@ -196,7 +199,7 @@ def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker
         ws.write_string(r, c, _text(value), fmt.total["text"] if is_total else fmt.text)
 
 
-def _goals_sheet(wb, fmt: _Formats, df) -> None:
+def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     """The document-like 部门整体绩效目标: one printed line per row in column A."""
     ws = wb.add_worksheet(GOALS)
     ws.set_column(0, 0, 100)
@@ -213,7 +216,8 @@ def _goals_sheet(wb, fmt: _Formats, df) -> None:
             ws.write_string(r, 3, _text(project), fmt.key)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(DEPT_GOAL_COLUMNS) - 1)
-    _protect(ws)
+    if protect:
+        _protect(ws)
 
 
 def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
@@ -291,8 +295,36 @@ def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
     _protect(ws)
 
 
+def _settings_sheet(wb, fmt: _Formats) -> None:
+    """Where the 汇总 button finds the folder of project workbooks (defined name SourceFolder)."""
+    ws = wb.add_worksheet(SETTINGS)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 70)
+    title = wb.add_format({"font_name": "等线", "bold": True, "font_size": 14})
+    note = wb.add_format({"font_name": "等线", "font_size": 10, "text_wrap": True, "valign": "top"})
+    field = wb.add_format({"font_name": "等线", "font_size": 11, "locked": False,
+                           "bg_color": "#FFF2CC", "border": 1})
+    ws.write_string(0, 0, "部门预算绩效汇总", title)
+    ws.write_string(2, 0, "项目工作簿所在文件夹", fmt.header)
+    ws.write_blank(2, 1, None, field)
+    ws.data_validation(2, 1, 2, 1, {
+        "validate": "length", "criteria": ">", "value": 0,
+        "input_title": "项目工作簿所在文件夹",
+        "input_message": "填写完整路径，如 D:\\绩效\\2022\\项目表；相对路径按本工作簿所在文件夹计算"})
+    ws.write_string(4, 0, "使用方法", fmt.header)
+    ws.write_string(4, 1, "1. 把各项目的绩效工作簿（.xlsx）放在同一个文件夹（可含子文件夹）。\n"
+                          "2. 在上方黄色单元格填写该文件夹。\n"
+                          "3. 点击功能区“绩效管理 → 汇总”：本工作簿的各表被更新，完整的“部门汇总.xlsx”"
+                          "保存在该文件夹中。\n4. 有问题的文件列在“问题清单”，其余文件照常汇总。", note)
+    ws.set_row(4, 75)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    wb.define_name(SOURCE_FOLDER_NAME, f"='{SETTINGS}'!$B$3")
+
+
 def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
-                created: _dt.datetime | None, links: _LinkMaker) -> None:
+                created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False) -> None:
+    """``workbench``: the summary template the 汇总 button works in — a settings sheet first,
+    and the tables it rewrites left unprotected (Excel refuses writes to protected sheets)."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {
@@ -307,13 +339,16 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     wb.set_properties(props)
     fmt = _Formats(wb)
     c = consolidation
-    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4)
+    locked = not workbench
+    if workbench:
+        _settings_sheet(wb, fmt)
+    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked)
     _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
-           total_first_col=TOTAL_LABEL)
-    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3)
-    _goals_sheet(wb, fmt, c.dept_goals)
+           total_first_col=TOTAL_LABEL, protect=locked)
+    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3, protect=locked)
+    _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
-           links)
+           links, protect=locked)
     _charts_sheet(wb, fmt, c.departments, rules)
     _meta_sheet(wb, rules, c)
     wb.worksheets()[0].activate()
@@ -334,7 +369,7 @@ def _why(exc: BaseException, path: Path) -> str:
 
 
 def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
-                  _created: _dt.datetime | None = None) -> Path:
+                  _created: _dt.datetime | None = None, _workbench: bool = False) -> Path:
     """Write the summary workbook atomically: a temporary file next to ``out_path``, then a
     rename. On failure the old file is untouched and ``SummaryWriteError`` says why."""
     out = Path(out_path)
@@ -347,7 +382,8 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out) as tmp:
-            _write_book(consolidation, tmp, rules, created=_created, links=links)
+            _write_book(consolidation, tmp, rules, created=_created, links=links,
+                        workbench=_workbench)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc
         raise SummaryWriteError(f"无法写入汇总文件“{out}”：{_why(cause, out)}。"
@@ -360,5 +396,7 @@ def empty_consolidation(rules: Rules | None = None) -> Consolidation:
 
 
 def write_summary_template(path: str | os.PathLike, *, rules: Rules | None = None) -> Path:
-    """The empty summary (committed as workbook_templates/部门汇总表.xlsx): same code, no rows."""
-    return write_summary(empty_consolidation(rules), path, _created=TEMPLATE_CREATED)
+    """The empty summary the 汇总 button works in (committed as workbook_templates/部门汇总表.xlsx):
+    same code, no rows, plus the 汇总设置 sheet holding SourceFolder."""
+    return write_summary(empty_consolidation(rules), path, _created=TEMPLATE_CREATED,
+                         _workbench=True)
