@@ -29,11 +29,12 @@ test: venv system-deps
 	XLPKG_REQUIRE_LIBREOFFICE=1 $(PY) -m pytest -q
 
 demo: venv
-	@mkdir -p $(OUT)
+	@mkdir -p $(OUT)/项目表
 	$(VENV)/bin/xlpkg check examples/*.json
 	$(VENV)/bin/xlpkg score examples/*.json
-	for f in examples/*.json; do $(VENV)/bin/xlpkg fill $$f -o $(OUT)/$$(basename $$f .json).xlsx || exit 1; done
-	$(VENV)/bin/xlpkg validate $(OUT)/*.xlsx
+	for f in examples/*.json; do $(VENV)/bin/xlpkg fill $$f -o $(OUT)/项目表/$$(basename $$f .json).xlsx || exit 1; done
+	$(VENV)/bin/xlpkg validate $(OUT)/项目表/*.xlsx
+	$(VENV)/bin/xlpkg consolidate $(OUT)/项目表 -o $(OUT)/部门汇总.xlsx --dept-info examples/departments/105002.json
 
 bench: venv
 	$(PY) benchmarks/consolidate.py 1000

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
-import os
 import re
 import shutil
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_libreoffice
 from xlpkg import addin, lo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,14 +29,6 @@ EXPECTED_BUTTONS = {"校验": "validate", "规范指标值": "normalize_targets"
                     "汇总": "consolidate", "新建": "new_form"}
 SUB_RE = re.compile(r"^Sub (\w+)\((.*)\)\r?$", re.MULTILINE)
 RUNPYTHON_RE = re.compile(r'^    RunPython "import xlpkg\.buttons; xlpkg\.buttons\.(\w+)\(\)"\r?$')
-
-
-def _require_libreoffice() -> None:
-    if lo.available():
-        return
-    if os.environ.get("XLPKG_REQUIRE_LIBREOFFICE") == "1":
-        pytest.fail("XLPKG_REQUIRE_LIBREOFFICE=1 but LibreOffice is missing")
-    pytest.skip("LibreOffice (soffice + python3-uno) not installed")
 
 
 def _bas_modules() -> dict[str, str]:
@@ -261,7 +253,7 @@ def test_conf_sheet(built):
 
 
 def test_libreoffice_lists_the_modules_with_their_source(built):
-    _require_libreoffice()
+    require_libreoffice()
     t0 = time.perf_counter()
     basic = lo.inspect_basic(built)
     print(f"\ninspect_basic: {time.perf_counter() - t0:.2f} s")

@@ -7,7 +7,6 @@ from tests.helpers import all_examples, example
 from xlpkg.metrics import (allocate_weights, cost_control_rate, department_totals, execution_rate,
                            indicator_score, light, project_metrics, quarter_variances,
                            self_evaluation)
-from xlpkg.model import Indicator
 from xlpkg.rules import load_rules, rules_from_dict
 from xlpkg.targets import parse_target
 

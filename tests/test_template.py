@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal as D
 
 import openpyxl
 import pytest

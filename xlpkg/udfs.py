@@ -204,16 +204,22 @@ def _target_arg(text: Any) -> targets.Target:
 
 # --- money and progress ---------------------------------------------------------------
 
+def _ratio_cell(metric: Callable[[Decimal, Decimal], Decimal | None], numerator: Any,
+                num_label: str, denominator: Any, den_label: str) -> float | None:
+    """One cell of a rate over a base: blank if either is blank, an error for a zero base."""
+    if _blank(numerator) or _blank(denominator):
+        return None
+    base = _nonzero(_number(denominator, den_label), den_label)
+    return _float(metric(_number(numerator, num_label), base))
+
+
 @xw.func
 @xw.arg("spent", ndim=2, doc="执行数（万元）：单元格或区域")
 @xw.arg("budget", ndim=2, doc="预算数（万元），有全年预算数（调整后）时用全年预算数：单元格或区域")
 def exec_rate(spent, budget):
     """执行率 = 执行数 ÷ 预算数，以小数返回（单元格设为百分比格式）。任一为空返回空白；预算数为0返回“#错误”。"""
     def one(s, b):
-        if _blank(s) or _blank(b):
-            return None
-        b = _nonzero(_number(b, "预算数"), "预算数")
-        return _float(metrics.execution_rate(_number(s, "执行数"), b))
+        return _ratio_cell(metrics.execution_rate, s, "执行数", b, "预算数")
     return _safe(_elementwise)(one, spent, budget)
 
 
@@ -223,10 +229,7 @@ def exec_rate(spent, budget):
 def spend_progress(cumulative_actual, budget):
     """支出进度 = 累计实际支出 ÷ 预算数，以小数返回（设为百分比格式）。任一为空返回空白。"""
     def one(a, b):
-        if _blank(a) or _blank(b):
-            return None
-        b = _nonzero(_number(b, "预算数"), "预算数")
-        return _float(metrics.spend_progress(_number(a, "累计实际支出"), b))
+        return _ratio_cell(metrics.spend_progress, a, "累计实际支出", b, "预算数")
     return _safe(_elementwise)(one, cumulative_actual, budget)
 
 
@@ -236,10 +239,7 @@ def spend_progress(cumulative_actual, budget):
 def cost_control_rate(actual, planned):
     """成本（预算）控制率 =（实际成本 − 计划成本）÷ 计划成本，以小数返回；负数表示低于计划。任一为空返回空白。"""
     def one(a, p):
-        if _blank(a) or _blank(p):
-            return None
-        p = _nonzero(_number(p, "计划成本"), "计划成本")
-        return _float(metrics.cost_control_rate(_number(a, "实际成本"), p))
+        return _ratio_cell(metrics.cost_control_rate, a, "实际成本", p, "计划成本")
     return _safe(_elementwise)(one, actual, planned)
 
 
