@@ -107,6 +107,15 @@ def _text(value: Any) -> str:
 
 # --- sheets ----------------------------------------------------------------------------
 
+def _print_setup(ws, *, landscape: bool = True) -> None:
+    """A4, one page wide, the header row on every page: the summary is handed upward on paper."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+
+
 def _protect(ws) -> None:
     # No password: protection prevents accidents, the numbers come from the forms anyway.
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True,
@@ -171,6 +180,7 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
             _cell(ws, fmt, r, c, value, styles[c].kind, links, is_total)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
+    _print_setup(ws)
     if protect:
         _protect(ws)
     return ws
@@ -216,6 +226,7 @@ def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
             ws.write_string(r, 3, _text(project), fmt.key)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(DEPT_GOAL_COLUMNS) - 1)
+    _print_setup(ws, landscape=False)
     if protect:
         _protect(ws)
 
@@ -276,6 +287,7 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     bars.set_legend({"none": True})
     bars.set_size({"width": 480, "height": 320})
     ws.insert_chart(23, 0, bars)
+    _print_setup(ws)
     _protect(ws)
 
 
