@@ -4,7 +4,7 @@
     python benchmarks/consolidate.py 10000 --memory  # the command only: time and peak memory
 
 N filled project forms are generated (the four seed projects written once with
-``xlpkg.template.fill_workbook``, then copied with new project codes and scaled amounts by
+``xlpkg.writer.fill_workbook``, then copied with new project codes and scaled amounts by
 editing the copies' XML, which is 100× faster than filling each one). In one run, with the files
 in the page cache, it times:
   (a) the naive baseline: sequential ``openpyxl.load_workbook`` of every file and the same
@@ -75,7 +75,7 @@ def _scale_cells(xml: str, refs: set[str], factor: Decimal) -> str:
 
 def generate(n: int, outdir: Path, seed: int = 1) -> list[Path]:
     """N forms: the seed projects with unique codes and amounts scaled by 0.50–2.00."""
-    from xlpkg.template import fill_workbook
+    from xlpkg.writer import fill_workbook
 
     rng = random.Random(seed)
     bases = []

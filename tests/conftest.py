@@ -43,7 +43,7 @@ def example_projects():
 @pytest.fixture(scope="session")
 def filled_dir(tmp_path_factory, example_projects) -> Path:
     """The examples written into the template, one workbook per project (do not modify)."""
-    from xlpkg.template import fill_workbook
+    from xlpkg.writer import fill_workbook
 
     out = tmp_path_factory.mktemp("filled")
     for code, project in example_projects.items():

@@ -195,7 +195,7 @@ def test_normalize_targets_on_a_book_that_is_not_a_form(tmp_path):
 # --- 校验 -----------------------------------------------------------------------------------
 
 def _filled(tmp_path, project, name=None):
-    from xlpkg.template import fill_workbook
+    from xlpkg.writer import fill_workbook
     return fill_workbook(project, tmp_path / (name or f"{project.code}.xlsx"))
 
 

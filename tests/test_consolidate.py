@@ -21,7 +21,7 @@ from xlpkg.consolidate import (TOTAL_LABEL, build, cn_number, consolidate, disco
 from xlpkg.model import Execution
 from xlpkg.rules import load_rules
 from xlpkg.safeio import ZipTooLarge, check_zip_size
-from xlpkg.template import fill_workbook
+from xlpkg.writer import fill_workbook
 
 DEPT_INFO = ROOT / "examples" / "departments" / "105002.json"
 SEED = Path("/work/shared/seeds/000_682dbcc580879855.txt")

@@ -19,7 +19,7 @@ from xlpkg.model import Indicator
 from xlpkg.reader import read_project_file
 from xlpkg.rules import load_rules, rules_from_dict
 from xlpkg.sources import CalamineSource, name_values
-from xlpkg.template import fill_workbook
+from xlpkg.writer import fill_workbook
 
 RULES = load_rules()
 TINY = 1e-9

@@ -11,7 +11,8 @@ from tests.helpers import ROOT, example
 from xlpkg import layout as L
 from xlpkg.rules import load_rules, rules_from_dict
 from xlpkg.targets import parse_target
-from xlpkg.template import CapacityError, actual_cell, build_workbook, fill_workbook, write_template
+from xlpkg.template import build_workbook, write_template
+from xlpkg.writer import CapacityError, actual_cell, fill_workbook
 
 COMMITTED = ROOT / "workbook_templates" / "项目绩效目标表.xlsx"
 REQUIRED_NAMES = (

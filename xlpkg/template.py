@@ -1,4 +1,4 @@
-"""The locked project workbook: the blank template, and a project written into it.
+"""The locked project workbook: the blank template with its formulas (``xlpkg.writer`` fills it).
 
 Positions come from ``layout``; the rulebook's parameters are written into the very hidden
 metadata sheet as named ranges, so the formulas follow a province's rules file. Formulas use
@@ -8,9 +8,6 @@ hidden helper columns of 绩效自评 hold one step each.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import math
-from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -24,12 +21,11 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import layout as L
 from .metrics import MONEY_UNITS
-from .model import Project
 from .rules import Rules, load_rules, normalize_level2
 from .safeio import atomic_write
-from .targets import DONE_WORDS, NOT_DONE_WORDS, official_cells, parse_actual, try_parse_target
+from .targets import DONE_WORDS, NOT_DONE_WORDS
 
-__all__ = ["build_workbook", "fill_workbook", "write_template", "actual_cell"]
+__all__ = ["build_workbook", "save_workbook", "write_template"]
 
 FONT_NAME = "宋体"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -619,7 +615,7 @@ def build_workbook(rules: Rules | None = None, password: str | None = None) -> W
     return wb
 
 
-def _save(wb: Workbook, path: str | Path) -> Path:
+def save_workbook(wb: Workbook, path: str | Path) -> Path:
     """Write next to the destination and rename, so a reader never sees half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -627,135 +623,4 @@ def _save(wb: Workbook, path: str | Path) -> Path:
 
 
 def write_template(path: str | Path, *, rules: Rules | None = None, password: str | None = None) -> Path:
-    return _save(build_workbook(rules, password), path)
-
-
-# --- writing a project into the template ----------------------------------------------------
-
-class CapacityError(ValueError):
-    """The project has more rows than the template holds; the message is Chinese."""
-
-
-def _number(value: Decimal):
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def _decimals(value: Decimal) -> int:
-    text = format(value, "f")
-    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
-
-
-def actual_cell(actual: str, target) -> tuple[object, str | None]:
-    """The value and number format that store an 实际完成值: a number (or date) when it reads
-    back as exactly the same text, otherwise the text itself."""
-    from .reader import actual_text
-
-    text = actual.strip() if actual else ""
-    if not text or target is None or target.kind == "qualitative":
-        return (actual or None), None
-    try:
-        value = parse_actual(text, target)
-    except Exception:
-        return actual, None
-    if isinstance(value, _dt.date):
-        cell, fmt = _dt.datetime(value.year, value.month, value.day), "yyyy-mm-dd"
-    elif isinstance(value, Decimal):
-        places = _decimals(value)
-        digits = "0" + ("." + "0" * places if places else "")
-        if target.unit == "%":
-            cell, fmt = _number(value / 100), digits + "%"
-        else:
-            cell = _number(value)
-            fmt = digits + (f'"{target.unit}"' if target.unit and '"' not in target.unit else "")
-    else:
-        return actual, None
-    return (cell, fmt) if actual_text(cell, target) == actual else (actual, None)
-
-
-def _row_height(text: str, width_chars: float, *, line=14.0, minimum=18.0) -> float:
-    """Excel does not grow merged or wrapped rows by itself; estimate from CJK width."""
-    lines = 0
-    for part in str(text).split("\n"):
-        wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in part)
-        lines += max(1, math.ceil(wide / max(width_chars, 1)))
-    return max(minimum, lines * line + 4)
-
-
-def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = None,
-                  password: str | None = None) -> Path:
-    """The template with ``project`` written into its input cells."""
-    rules = rules or load_rules()
-    if len(project.indicators) > L.INDICATOR_ROWS:
-        raise CapacityError(f"指标有{len(project.indicators)}个，模板最多容纳{L.INDICATOR_ROWS}个")
-    if len(project.uses) > L.FUND_USE_ROWS:
-        raise CapacityError(f"资金用途有{len(project.uses)}项，模板最多容纳{L.FUND_USE_ROWS}项")
-    wb = build_workbook(rules, password)
-
-    def put(name: str, value, offset: int = 0, col_offset: int = 0, fmt: str | None = None):
-        sheet, col, row = L.first_cell(name)
-        cell = wb[sheet][f"{L.shift_col(col, col_offset)}{row + offset}"]
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"   # typed text is data: "=HYPERLINK(…)" must never become a formula
-        if fmt:
-            cell.number_format = fmt
-        return cell
-
-    for field, name in L.SCALAR_FIELDS.items():
-        value = getattr(project, field)
-        put(name, _number(value) if isinstance(value, Decimal) else (value if value != "" else None))
-    decl = wb[L.DECL]
-    uses_width = sum(L.DECL_WIDTHS[1:])
-    decl.row_dimensions[L.USES_TEXT_ROW].height = max(60, _row_height(project.uses_text, uses_width))
-    decl.row_dimensions[L.GOAL_ROW].height = max(30, _row_height(project.goal, uses_width))
-    for i, use in enumerate(project.uses):
-        put("FundUses", use.item, i)
-        put("FundUses", _number(use.amount), i, 1)
-        put("FundUseNotes", use.note or None, i)
-        note_width = sum(L.DECL_WIDTHS[5:])
-        decl.row_dimensions[L.USES_FIRST + i].height = max(
-            _row_height(use.note, note_width), _row_height(use.item, L.DECL_WIDTHS[3]))
-    for q, value in enumerate(project.plan[:4]):
-        put(f"PlanQ{q + 1}", _number(value / 100))
-    for q, value in enumerate(project.execution.actual_cumulative[:4]):
-        put(f"ActualQ{q + 1}", None if value is None else _number(value))
-    ex = project.execution
-    put("YearBudget", None if ex.year_budget is None else _number(ex.year_budget))
-    put("YearSpent", None if ex.year_spent is None else _number(ex.year_spent))
-    put("ExecNote", ex.note or None)
-    put("Illustrative", bool(ex.illustrative))
-    for i, ind in enumerate(project.indicators):
-        _fill_indicator(put, decl, i, ind, project.year)
-    return _save(wb, path)
-
-
-def _fill_indicator(put, decl, i: int, ind, year: int):
-    target, _ = try_parse_target(ind.target, year=year)
-    cols = {f: n for n, f in enumerate(L.IND_FIELDS)}
-    for field in ("level1", "level2", "name", "description", "basis"):
-        put("Indicators", getattr(ind, field) or None, i, cols[field])
-    put("Indicators", ind.target or None, i, cols["original"])
-    if target is not None:
-        nature, value, unit = official_cells(target)
-        put("Indicators", nature, i, cols["nature"])
-        put("Indicators", value, i, cols["value"],
-            fmt="yyyy-mm-dd" if target.kind == "date" else None)
-        put("Indicators", unit or None, i, cols["unit"])
-    for field in ("progress", "forecast", "deviation_cause", "likelihood", "remark", "analysis"):
-        put(L.IND_INPUT_NAMES[field], getattr(ind, field) or None, i)
-    value, fmt = actual_cell(ind.actual, target)
-    put("IndActual", value, i, fmt=fmt)
-    put("IndApplicable", None if ind.applicable else "否", i)
-    put("IndWeightInput", None if ind.weight is None else _number(ind.weight), i)
-    decl.row_dimensions[L.IND_FIRST + i].height = max(
-        _row_height(ind.description, L.DECL_WIDTHS[3]), _row_height(ind.basis, L.DECL_WIDTHS[7]),
-        _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]))
-    wb = decl.parent
-    wb[L.MON].row_dimensions[L.MON_IND_FIRST + i].height = max(
-        _row_height(getattr(ind, f), w) for f, w in (
-            ("name", L.MON_WIDTHS[2]), ("level2", L.MON_WIDTHS[1]), ("progress", L.MON_WIDTHS[4]),
-            ("forecast", L.MON_WIDTHS[5]), ("remark", L.MON_WIDTHS[8])))
-    wb[L.EVAL].row_dimensions[L.EVAL_IND_FIRST + i].height = max(
-        _row_height(getattr(ind, f), w) for f, w in (
-            ("name", L.EVAL_WIDTHS[2]), ("level2", L.EVAL_WIDTHS[1]),
-            ("analysis", L.EVAL_WIDTHS[9])))
+    return save_workbook(build_workbook(rules, password), path)

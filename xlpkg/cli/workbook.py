@@ -56,7 +56,7 @@ def run_template(args) -> int:
 
 
 def run_fill(args) -> int:
-    from ..template import CapacityError, fill_workbook
+    from ..writer import CapacityError, fill_workbook
 
     try:
         project = load_project_json(args.project)
