@@ -43,3 +43,17 @@ def test_console_script_runs_as_a_module():
                           capture_output=True, text=True, encoding="utf-8", cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "总分 99.26  等级 优" in done.stdout
+
+
+def test_check_on_a_workbook_names_sheet_and_cell(filled_copy, capsys):
+    import openpyxl
+
+    from xlpkg import layout as L
+
+    path = filled_copy()
+    wb = openpyxl.load_workbook(path)
+    sheet, col, row = L.first_cell("PlanQ4")
+    wb[sheet][f"{col}{row}"] = 0.9
+    wb.save(path)
+    assert main(["check", str(path)]) == 1
+    assert f"{sheet}!{col}{row} plan.ends_100" in capsys.readouterr().out

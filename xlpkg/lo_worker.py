@@ -218,24 +218,22 @@ def _named_range(doc, name):
 
 # ---------------------------------------------------------------------------- jobs
 
-def job_recalc(office, job):
+def _recalculated_copy(office, job, filter_name):
     doc = office.load(job["path"])
     try:
         doc.calculateAll()
-        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+        doc.storeToURL(_url(job["out"]), _props(FilterName=filter_name, Overwrite=True))
     finally:
         doc.close(True)
     return job["out"]
+
+
+def job_recalc(office, job):
+    return _recalculated_copy(office, job, "Calc MS Excel 2007 XML")
 
 
 def job_pdf(office, job):
-    doc = office.load(job["path"])
-    try:
-        doc.calculateAll()
-        doc.storeToURL(_url(job["out"]), _props(FilterName="calc_pdf_Export", Overwrite=True))
-    finally:
-        doc.close(True)
-    return job["out"]
+    return _recalculated_copy(office, job, "calc_pdf_Export")
 
 
 def job_inspect(office, job):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
-from .. import load_project
+from .. import WORKBOOK_SUFFIXES, load_project
 from ..checks import check
 from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError
+from ..reader import read_project_file
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
@@ -35,24 +37,35 @@ def _load(path: str):
         return None, f"{path}：{exc}"
 
 
+def _checked(path: str, rules):
+    """(project, issues, problem): a workbook through the reader, so that every issue names
+    its sheet and cell; a JSON document through the model and the checks."""
+    if Path(path).suffix.lower() in WORKBOOK_SUFFIXES:
+        result = read_project_file(path, rules=rules)
+        if result.project is None:
+            return None, [], "；".join(f"{path}：{i.message}" for i in result.issues)
+        return result.project, [i.located(file="") for i in result.issues], None
+    project, problem = _load(path)
+    return project, ([] if project is None else check(project, rules)), problem
+
+
 def run_check(args) -> int:
     rules = load_rules(args.rules)
     failed = False
     results = []
     for path in args.files:
-        project, problem = _load(path)
+        project, issues, problem = _checked(path, rules)
         if project is None:
             failed = True
             results.append({"file": path, "error": problem})
             if not args.json:
                 print(f"[错误] {problem}")
             continue
-        issues = check(project, rules)
         failed |= has_errors(issues)
         results.append({"file": path, "issues": issues_to_list(issues)})
         if not args.json:
             print(f"== {path}  {project.code} {project.name}")
-            print(format_issues([i.located(file="") for i in issues]))
+            print(format_issues(issues))
     if args.json:
         json.dump(results, sys.stdout, ensure_ascii=False, indent=2)
         print()
