@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from openpyxl.utils import column_index_from_string, get_column_letter
+from .cellref import col_index, col_letter
 
 TEMPLATE_ID = "xlpkg.project-form"
 # Bump whenever a defined name, a table capacity or the meaning of an input cell changes:
@@ -42,7 +42,7 @@ def abs_ref(sheet: str, ref: str) -> str:
 
 
 def shift_col(col: str, offset: int) -> str:
-    return get_column_letter(column_index_from_string(col) + offset)
+    return col_letter(col_index(col) + offset)
 
 
 # --- 绩效目标申报表 (declaration) -------------------------------------------------

@@ -8,14 +8,13 @@ Formula cells give their cached result (None when the file has none).
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import html
 import re
 import zipfile
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from openpyxl.utils import range_boundaries
+from .cellref import bounds
 
 __all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "name_values",
            "parse_name_target"]
@@ -81,14 +80,9 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=1024)
-def _bounds(ref: str) -> tuple[int, int, int, int]:
-    return range_boundaries(ref)
-
-
 def _slice(grid: list[list[Any]], ref: str) -> list[list[Any]]:
     """A rectangle of a 0-based grid that starts at A1; missing cells are None."""
-    min_col, min_row, max_col, max_row = _bounds(ref)
+    min_col, min_row, max_col, max_row = bounds(ref)
     width = max_col - min_col + 1
     out = []
     for row in grid[min_row - 1:max_row]:
@@ -193,7 +187,7 @@ class OpenpyxlSource:
 
     def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
         ws = self.book[sheet]
-        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        min_col, min_row, max_col, max_row = bounds(ref)
         return [[plain_value(c.value) for c in row]
                 for row in ws.iter_rows(min_row=min_row, max_row=max_row,
                                         min_col=min_col, max_col=max_col)]
