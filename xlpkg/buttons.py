@@ -29,6 +29,7 @@ import xlwings as xw
 
 from . import layout as L
 from .book_source import BookSource
+from .cellref import bounds, col_letter
 from .issues import ERROR, SEVERITY_LABELS, WARNING
 from .reader import read_project
 from .rules import load_rules
@@ -117,7 +118,8 @@ def normalize_targets(book: xw.Book | None = None) -> dict:
     sheet_name, ref = names["Indicators"]
     rows = source.range_values(sheet_name, ref)
     year = _year(source, names)
-    first_col, first_row = _top_left(ref)
+    first, first_row, _, _ = bounds(ref)
+    first_col = col_letter(first)
     col = {f: L.shift_col(first_col, i) for i, f in enumerate(L.IND_FIELDS)}
     sheet = book.sheets[sheet_name]
     converted, unparseable = [], []
@@ -152,12 +154,6 @@ def normalize_targets(book: xw.Book | None = None) -> dict:
         lines = ["没有需要规范的指标值：每个指标都已填写指标性质。"]
     _alert(book, "\n".join(lines), "规范指标值")
     return {"converted": converted, "unparseable": unparseable, "message": "\n".join(lines)}
-
-
-def _top_left(ref: str) -> tuple[str, int]:
-    cell = ref.split(":")[0]
-    letters = cell.rstrip("0123456789")
-    return letters, int(cell[len(letters):])
 
 
 def _year(source: BookSource, names: dict) -> int | None:
