@@ -212,3 +212,11 @@ def test_unscorable_actuals_point_at_the_actual_cell(filled_copy, engine):
     sheet, col, row = L.first_cell("IndActual")
     assert ("indicator.actual_invalid", sheet, f"{col}{row + 1}") in found
     assert ("indicator.actual_missing", sheet, f"{col}{row}") in found
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_files_and_folders_say_so(tmp_path, engine):
+    for path, words in ((tmp_path / "无此文件.xlsx", "文件不存在"), (tmp_path, "文件夹")):
+        result = read_project_file(path, engine=engine)
+        assert result.project is None and [i.rule for i in result.issues] == ["form.unreadable"]
+        assert words in result.issues[0].message

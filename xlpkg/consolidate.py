@@ -208,24 +208,13 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
 def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
     """Read one workbook; never raises (a reader bug becomes an issue, not a lost run)."""
     from .reader import read_project_file
-    from .safeio import ZipTooLarge, check_zip_size
-    import zipfile
 
-    def unreadable(detail: str) -> FileOutcome:
-        return FileOutcome(path, [_issue(rules, "form.unreadable", detail, file=path)])
-
-    try:
-        check_zip_size(path)
-    except ZipTooLarge as exc:
-        return unreadable(str(exc))
-    except (zipfile.BadZipFile, ValueError, EOFError):
-        return unreadable(_not_a_zip(path))
-    except OSError:
-        pass   # cannot open at all: the reader says why, in its own words
     try:
         result = read_project_file(path, rules=rules)
     except Exception as exc:   # noqa: BLE001 - one bad file must not cost the other 999
-        return unreadable(f"读取文件时出现意外错误（{type(exc).__name__}: {exc}）")
+        return FileOutcome(path, [_issue(rules, "form.unreadable",
+                                         f"读取文件时出现意外错误（{type(exc).__name__}: {exc}）",
+                                         file=path)])
     issues = [i.located(file=path) for i in result.issues]
     project = result.project
     if project is None:
@@ -242,27 +231,6 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
         return FileOutcome(path, issues + [_issue(
             rules, "form.value", f"无法计算该项目的绩效指标（{type(exc).__name__}: {exc}）",
             file=path)])
-
-
-_CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")   # OLE2 container: .xls, or an encrypted .xlsx
-_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-
-
-def _not_a_zip(path: str) -> str:
-    """Why a workbook file is no .xlsx zip, in words an accountant can act on."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            body = fh.read(64 * 2**20) if head == _CFB_MAGIC else b""
-    except OSError as exc:
-        return f"无法打开文件：{exc.strerror or exc}"
-    if head == _CFB_MAGIC and _ENCRYPTION_STREAM in body:
-        return "工作簿设置了打开密码（已加密），无法读取：请取消密码后另存为 .xlsx 再提交"
-    if head == _CFB_MAGIC:
-        return "文件是旧版 Excel 97-2003 格式（.xls），请在 Excel/WPS 中另存为 .xlsx 后再提交"
-    if head.startswith(b"PK"):
-        return "文件已损坏（.xlsx 不完整，可能复制或下载时中断），请重新获取原文件"
-    return "文件不是 Excel 工作簿（可能是改了扩展名的其他文件），请提交 .xlsx 格式的项目表"
 
 
 def _read_chunk(task: tuple[list[str], Rules, int | None]) -> list[FileOutcome]:

@@ -20,7 +20,7 @@ from .issues import Issue
 from .metrics import ProjectMetrics, project_metrics
 from .model import QUARTERS, Execution, FundUse, Indicator, Project
 from .rules import Rules, load_rules
-from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError
+from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
 from .targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
 __all__ = ["ReadResult", "actual_text", "read_project", "read_project_file"]
@@ -367,6 +367,9 @@ def read_project_file(path: str | Path, *, rules: Rules | None = None,
     """``read_project`` on a file; engine "calamine" (fast) or "openpyxl"."""
     rules = rules or load_rules()
     path = Path(path)
+    problem = file_problem(path)
+    if problem:
+        return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
         source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .cellref import bounds
+from .safeio import ZipTooLarge, check_zip_size
 
-__all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "name_values",
-           "parse_name_target"]
+__all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "file_problem",
+           "name_values", "parse_name_target"]
 
 
 class SourceError(Exception):
@@ -148,6 +149,47 @@ class CalamineSource:
             grid = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             self._grids[sheet] = grid
         return _slice(grid, ref)
+
+
+_CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")   # OLE2 container: .xls, or an encrypted .xlsx
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+def _not_a_zip(path: str) -> str:
+    """Why a workbook file is no .xlsx zip, in words an accountant can act on."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            body = fh.read(64 * 2**20) if head == _CFB_MAGIC else b""
+    except OSError as exc:
+        return f"无法打开文件：{exc.strerror or exc}"
+    if head == _CFB_MAGIC and _ENCRYPTION_STREAM in body:
+        return "工作簿设置了打开密码（已加密），无法读取：请取消密码后另存为 .xlsx 再提交"
+    if head == _CFB_MAGIC:
+        return "文件是旧版 Excel 97-2003 格式（.xls），请在 Excel/WPS 中另存为 .xlsx 后再提交"
+    if head.startswith(b"PK"):
+        return "文件已损坏（.xlsx 不完整，可能复制或下载时中断），请重新获取原文件"
+    return "文件不是 Excel 工作簿（可能是改了扩展名的其他文件），请提交 .xlsx 格式的项目表"
+
+
+def file_problem(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read as an .xlsx workbook, in words an accountant can act on;
+    None when it looks like one. Also refuses a zip that would unpack to an absurd size
+    before any reader inflates it."""
+    path = Path(path)
+    if not path.exists():
+        return "文件不存在"
+    if path.is_dir():
+        return "这是一个文件夹，不是工作簿文件"
+    try:
+        check_zip_size(path)
+    except ZipTooLarge as exc:
+        return str(exc)
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        return _not_a_zip(path)
+    except OSError as exc:
+        return f"无法打开文件：{exc.strerror or exc}"
+    return None
 
 
 def _open_problem(exc: Exception) -> str:
