@@ -204,7 +204,7 @@ def test_protection_as_libreoffice_reads_it(libreoffice, filled_dir):
         cellname("IndActual", 5), cellname("Indicators", 29), cellname("FundUses", 9)]
     locked = [cellname(n) for n in ("UsesTotal", "TotalScore", "Grade", "ExecRate", "LightQ1",
                                     "VarianceQ4", "IndScore", "TemplateId")] + [
-        f"{L.DECL}!A1", f"{L.DECL}!A{L.IND_HEAD_ROW}", f"{L.EVAL}!{L.EVAL_HELPER_COL['ratio']}{L.EVAL_IND_FIRST}"]
+        f"{L.DECL}!A1", f"{L.DECL}!A{L.IND_HEAD_ROW}", f"{L.CALC}!{L.EVAL_HELPER_COL['ratio']}{L.EVAL_IND_FIRST}"]
     report = libreoffice.inspect(filled_dir / "105002B16DX0003.xlsx", inputs + locked, recalc=False)
     assert {report["locked"][c] for c in inputs} == {False}, report["locked"]
     assert {report["locked"][c] for c in locked} == {True}, report["locked"]

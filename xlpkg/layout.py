@@ -22,8 +22,9 @@ MON = "绩效运行监控"
 EVAL = "绩效自评"
 RESULTS = "校验结果"       # unprotected: the 校验 button lists issues here (the structure is locked)
 META = "_xlpkg"           # very hidden: template id, version and the rulebook's parameters
-SHEETS = (DECL, MON, EVAL, RESULTS, META)
-PROTECTED_SHEETS = (DECL, MON, EVAL, META)
+CALC = "_calc"            # very hidden: the score formulas' working columns (rows as on 绩效自评)
+SHEETS = (DECL, MON, EVAL, RESULTS, META, CALC)
+PROTECTED_SHEETS = (DECL, MON, EVAL, META, CALC)
 RESULT_HEADERS = ("工作表", "单元格", "规则", "级别", "说明")
 RESULT_WIDTHS = (16, 10, 28, 8, 80)
 
@@ -108,7 +109,9 @@ EVAL_SCALE_ROW = EVAL_GRADE_ROW + 1
 EVAL_IND_COLS = {"level1": "A", "level2": "B", "name": "C", "target": "D", "actual": "E",
                  "applicable": "F", "weight_input": "G", "weight": "H", "score": "I",
                  "analysis": "J"}
-# Hidden working columns of the score formulas (one per step, so each formula stays readable).
+# Working columns of the score formulas on the _calc sheet, one per step so each formula stays
+# readable. They live on their own sheet because they are most of the workbook's XML: a reader
+# that only wants inputs and results never has to parse them.
 EVAL_HELPERS = ("grp", "member", "win", "given", "free", "cost", "nat", "t1", "t2", "mode",
                 "num", "ratio", "raw", "pending")
 EVAL_HELPER_COL = {h: shift_col("L", i) for i, h in enumerate(EVAL_HELPERS)}

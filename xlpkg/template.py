@@ -41,6 +41,8 @@ LIGHT_STYLES = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
 NATURES = ("≥", "≤", "=", ">", "<", "定性", "区间", "日期")
 D = f"'{L.DECL}'!"
 M = f"'{L.MON}'!"
+E = f"'{L.EVAL}'!"
+X = f"'{L.CALC}'!"
 
 
 # --- small writing helpers ------------------------------------------------------------
@@ -448,9 +450,11 @@ def _self_evaluation(wb, rules: Rules):
     rate = f"{C['rate']}{r}"
     _formula(ws, rate, f'=IF(AND(ISNUMBER({spent}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",{spent}/EffBudget),"")',
              fmt=PCT_FMT)
+    calc = wb.create_sheet(L.CALC)
+    calc.sheet_state = "veryHidden"
     raw = f"{L.EVAL_HELPER_COL['grp']}{r}"   # the unrounded execution points, kept for the total
-    ws[raw] = f'=IF({rate}="",0,MAX(0,MIN({rate},1)*{C["weight"]}{r}))'
-    _formula(ws, f"{C['score']}{r}", f"=ROUND({raw},2)", fmt="0.00")
+    calc[raw] = f'=IF({E}{rate}="",0,MAX(0,MIN({E}{rate},1)*{E}{C["weight"]}{r}))'
+    _formula(ws, f"{C['score']}{r}", f"=ROUND({X}{raw},2)", fmt="0.00")
     _formula(ws, f"{C['cost_rate']}{r}",
              f'=IF(AND(ISNUMBER({spent}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",({spent}-EffBudget)/EffBudget),"")',
              fmt=PCT_FMT)
@@ -467,9 +471,7 @@ def _self_evaluation(wb, rules: Rules):
     for key, col in L.EVAL_IND_COLS.items():
         _label(ws, f"{col}{L.EVAL_IND_HEAD}", heads[key])
     for i in range(L.INDICATOR_ROWS):
-        _indicator_score_row(ws, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
-    for col in L.EVAL_HELPER_COL.values():
-        ws.column_dimensions[col].hidden = True
+        _indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
     _totals(ws, r)
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
     c = L.EVAL_IND_COLS
@@ -484,45 +486,47 @@ def _self_evaluation(wb, rules: Rules):
               error="", stop=False)
 
 
-def _indicator_score_row(ws, r: int, d: int, m: int):
-    """One indicator's allocated 分值 and 得分, mirroring metrics.allocate_weights/score_ratio."""
+def _indicator_score_row(ws, calc, r: int, d: int, m: int):
+    """One indicator's allocated 分值 and 得分, mirroring metrics.allocate_weights/score_ratio.
+
+    The working steps go to the same row of ``calc``; formulas there name 绩效自评's cells
+    with the sheet, and 绩效自评's formulas name the steps with ``_calc``."""
     c, H = L.EVAL_IND_COLS, {k: f"{v}{r}" for k, v in L.EVAL_HELPER_COL.items()}
-    col = {k: f"${v}${L.EVAL_IND_FIRST}:${v}${L.EVAL_IND_LAST}" for k, v in L.EVAL_HELPER_COL.items()}
+    col = {k: f"{X}${v}${L.EVAL_IND_FIRST}:${v}${L.EVAL_IND_LAST}" for k, v in L.EVAL_HELPER_COL.items()}
     lv1, lv2, nat_cell, val, unit = (f"{D}{L.IND_COL[k]}{d}" for k in ("level1", "level2", "nature", "value", "unit"))
-    act, app, win = (f"{c[k]}{r}" for k in ("actual", "applicable", "weight_input"))
+    act, app, win = (f"{E}{c[k]}{r}" for k in ("actual", "applicable", "weight_input"))
     for key in ("level1", "level2", "name"):
         src = f"{D}{L.IND_COL[key]}{d}"
         _formula(ws, f"{c[key]}{r}", f'=IF({src}="","",{src})', align=WRAP)
     _formula(ws, f"{c['target']}{r}", f"={M}{L.MON_IND_COLS['target']}{m}", align=WRAP)
-    _input(ws, act, align=CENTER)
-    _input(ws, app, align=CENTER)
-    _input(ws, win, fmt="0.00", align=CENTER)
+    for key, fmt in (("actual", None), ("applicable", None), ("weight_input", "0.00")):
+        _input(ws, f"{c[key]}{r}", fmt=fmt, align=CENTER)
     _input(ws, f"{c['analysis']}{r}")
 
-    ws[H["grp"]] = f'=IF(ISNA(MATCH(TRIM({lv1}),L1Names,0)),"",INDEX(L1Groups,MATCH(TRIM({lv1}),L1Names,0)))'
-    ws[H["member"]] = f'=IF(AND({H["grp"]}<>"",TRIM({app})<>"否"),1,0)'
-    ws[H["win"]] = f'=IF(ISNUMBER({win}),{win},IF(TRIM({win})="","",IFERROR(VALUE(TRIM({win})),"")))'
-    ws[H["given"]] = f'=IF(AND({H["member"]}=1,{H["win"]}<>""),{H["win"]},0)'
-    ws[H["free"]] = f'=IF(AND({H["member"]}=1,{H["win"]}=""),1,0)'
+    calc[H["grp"]] = f'=IF(ISNA(MATCH(TRIM({lv1}),L1Names,0)),"",INDEX(L1Groups,MATCH(TRIM({lv1}),L1Names,0)))'
+    calc[H["member"]] = f'=IF(AND({H["grp"]}<>"",TRIM({app})<>"否"),1,0)'
+    calc[H["win"]] = f'=IF(ISNUMBER({win}),{win},IF(TRIM({win})="","",IFERROR(VALUE(TRIM({win})),"")))'
+    calc[H["given"]] = f'=IF(AND({H["member"]}=1,{H["win"]}<>""),{H["win"]},0)'
+    calc[H["free"]] = f'=IF(AND({H["member"]}=1,{H["win"]}=""),1,0)'
     l2 = f"TRIM({lv2})"
     l2n = f'IF(AND(RIGHT({l2},2)="指标",LEN({l2})>2),LEFT({l2},LEN({l2})-2),{l2})'
-    ws[H["cost"]] = f'=IF(OR(TRIM({lv1})="成本指标",ISNUMBER(MATCH({l2n},CostL2,0))),1,0)'
-    ws[H["nat"]] = f"=TRIM({nat_cell})"
+    calc[H["cost"]] = f'=IF(OR(TRIM({lv1})="成本指标",ISNUMBER(MATCH({l2n},CostL2,0))),1,0)'
+    calc[H["nat"]] = f"=TRIM({nat_cell})"
     nat, t1 = H["nat"], H["t1"]
     u = f"TRIM({unit})"
     s = f'IF({u}="",SUBSTITUTE(TRIM({val})," ",""),SUBSTITUTE(SUBSTITUTE(TRIM({val})," ",""),{u},""))'
-    ws[t1] = (f'=IF({nat}="日期",IF(ISNUMBER({val}),INT({val}),IFERROR(DATEVALUE(TRIM({val})),"")),'
+    calc[t1] = (f'=IF({nat}="日期",IF(ISNUMBER({val}),INT({val}),IFERROR(DATEVALUE(TRIM({val})),"")),'
               f'IF({nat}="区间",IFERROR(VALUE(LEFT({s},FIND("-",{s},2)-1)),""),'
               f'IF(ISNUMBER({val}),{val},IFERROR(VALUE({s}),""))))')
-    ws[H["t2"]] = f'=IF({nat}="区间",IFERROR(VALUE(MID({s},FIND("-",{s},2)+1,99)),""),"")'
+    calc[H["t2"]] = f'=IF({nat}="区间",IFERROR(VALUE(MID({s},FIND("-",{s},2)+1,99)),""),"")'
     ceiling = f'AND({H["cost"]}=1,ISNUMBER(MATCH({u},MoneyUnits,0)),EqualCostCeiling)'
-    ws[H["mode"]] = (f'=IF({nat}="定性","qual",IF({nat}="日期","date",IF({nat}="区间","range",'
+    calc[H["mode"]] = (f'=IF({nat}="定性","qual",IF({nat}="日期","date",IF({nat}="区间","range",'
                      f'IF(OR({nat}="≥",{nat}=">"),"pos",IF(OR({nat}="≤",{nat}="<"),"neg",'
                      f'IF(AND({nat}="=",ISNUMBER({t1})),IF(OR({t1}=0,{ceiling}),"neg","pos"),""))))))')
     a = f'SUBSTITUTE(TRIM({act})," ","")'
     # Numeric actual in the target's unit (metrics.parse_actual): a bare number ≤ 1 in a % row
     # is a fraction; "22次" in a 次 row is 22; anything needing unit conversion is left to Python.
-    ws[H["num"]] = (f'=IF(ISNUMBER({act}),IF(AND({u}="%",ABS({act})<=1),{act}*100,{act}),'
+    calc[H["num"]] = (f'=IF(ISNUMBER({act}),IF(AND({u}="%",ABS({act})<=1),{act}*100,{act}),'
                     f'IF({a}="","",IF(AND({u}<>"",RIGHT({a},LEN({u}))={u}),'
                     f'IFERROR(VALUE(LEFT({a},LEN({a})-LEN({u}))),""),'
                     f'IF(ISERROR(FIND("%",{a})),IFERROR(VALUE({a})*IF(AND({u}="%",ABS(VALUE({a}))<=1),100,1),""),""))))')
@@ -546,17 +550,18 @@ def _indicator_score_row(ws, r: int, d: int, m: int):
     numeric = (f'IF(OR(NOT(ISNUMBER({num})),NOT(ISNUMBER({t1}))),"",IF({mode}="pos",{pos(num, t1)},'
                f'IF({mode}="neg",{neg(num, t1)},IF(NOT(ISNUMBER({t2})),"",'
                f'IF({num}<{t1},{pos(num, t1)},{neg(num, t2)})))))')
-    ws[H["ratio"]] = (f'=IF({a}="",0,IF({mode}="qual",{qual},IF({mode}="date",{date},'
+    calc[H["ratio"]] = (f'=IF({a}="",0,IF({mode}="qual",{qual},IF({mode}="date",{date},'
                       f'IF({mode}="","",{numeric}))))')
     weight, score = f"{c['weight']}{r}", f"{c['score']}{r}"
-    ws[H["raw"]] = f'=IF({H["member"]}=1,IF({H["ratio"]}="","",{H["ratio"]}*{weight}),0)'
-    ws[H["pending"]] = f'=IF(AND({H["member"]}=1,{H["ratio"]}=""),1,0)'
-    group_weight = f'INDEX(GroupWeights,MATCH({H["grp"]},GroupKeys,0))'
+    calc[H["raw"]] = f'=IF({H["member"]}=1,IF({H["ratio"]}="","",{H["ratio"]}*{E}{weight}),0)'
+    calc[H["pending"]] = f'=IF(AND({H["member"]}=1,{H["ratio"]}=""),1,0)'
+    Q = {k: f"{X}{v}" for k, v in H.items()}   # the steps as 绩效自评 names them
+    group_weight = f'INDEX(GroupWeights,MATCH({Q["grp"]},GroupKeys,0))'
     _formula(ws, weight,
-             f'=IF({H["member"]}=0,"",IF({H["win"]}<>"",{H["win"]},MAX(0,{group_weight}-'
-             f'SUMIFS({col["given"]},{col["grp"]},{H["grp"]},{col["member"]},1))/'
-             f'COUNTIFS({col["grp"]},{H["grp"]},{col["free"]},1)))', fmt="0.00")
-    _formula(ws, score, f'=IF({H["member"]}=0,"",IF({H["pending"]}=1,"",ROUND({H["raw"]},2)))',
+             f'=IF({Q["member"]}=0,"",IF({Q["win"]}<>"",{Q["win"]},MAX(0,{group_weight}-'
+             f'SUMIFS({col["given"]},{col["grp"]},{Q["grp"]},{col["member"]},1))/'
+             f'COUNTIFS({col["grp"]},{Q["grp"]},{col["free"]},1)))', fmt="0.00")
+    _formula(ws, score, f'=IF({Q["member"]}=0,"",IF({Q["pending"]}=1,"",ROUND({Q["raw"]},2)))',
              fmt="0.00")
 
 
@@ -564,9 +569,9 @@ def _totals(ws, budget_row: int):
     c = L.EVAL_IND_COLS
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
     weights = f"{c['weight']}{first}:{c['weight']}{last}"
-    raw = f"{L.EVAL_HELPER_COL['raw']}{first}:{L.EVAL_HELPER_COL['raw']}{last}"
-    pending = f"{L.EVAL_HELPER_COL['pending']}{first}:{L.EVAL_HELPER_COL['pending']}{last}"
-    exec_raw = f"{L.EVAL_HELPER_COL['grp']}{budget_row}"
+    raw = f"{X}{L.EVAL_HELPER_COL['raw']}{first}:{L.EVAL_HELPER_COL['raw']}{last}"
+    pending = f"{X}{L.EVAL_HELPER_COL['pending']}{first}:{L.EVAL_HELPER_COL['pending']}{last}"
+    exec_raw = f"{X}{L.EVAL_HELPER_COL['grp']}{budget_row}"
     avail = f"(ExecWeight+SUM({weights}))"
     t, g, s = L.EVAL_TOTAL_ROW, L.EVAL_GRADE_ROW, L.EVAL_SCALE_ROW
     _label(ws, f"A{t}", "总分（预算执行率与各项指标得分之和，满分100分）", merge=f"A{t}:H{t}")
@@ -601,6 +606,7 @@ def build_workbook(rules: Rules | None = None, password: str | None = None) -> W
     _self_evaluation(wb, rules)
     _results_sheet(wb)
     _meta_sheet(wb, rules)
+    wb.move_sheet(L.CALC, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(L.CALC))
     for name, spec in L.NAMES.items():
         if name not in wb.defined_names:
             _name(wb, name, spec.sheet, spec.ref)
