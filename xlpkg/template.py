@@ -13,7 +13,6 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -591,10 +590,11 @@ def _totals(ws, budget_row: int):
 def _results_sheet(wb: Workbook) -> None:
     """An empty, unprotected sheet for the 校验 button: a locked structure forbids adding one."""
     ws = wb.create_sheet(L.RESULTS)
-    for col, (header, width) in enumerate(zip(L.RESULT_HEADERS, L.RESULT_WIDTHS), start=1):
+    _page(ws, landscape=True, widths=L.RESULT_WIDTHS, freeze="A2")
+    ws.sheet_view.showGridLines = True   # a plain list people sort and filter, not a form
+    ws.print_title_rows = "1:1"
+    for col, header in enumerate(L.RESULT_HEADERS, start=1):
         ws.cell(row=1, column=col, value=header).font = Font(name=FONT_NAME, bold=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A2"
 
 
 def build_workbook(rules: Rules | None = None, password: str | None = None) -> Workbook:
