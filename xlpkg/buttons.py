@@ -33,6 +33,7 @@ from .cellref import bounds, col_letter
 from .issues import ERROR, SEVERITY_LABELS, WARNING
 from .reader import read_project
 from .rules import load_rules
+from .sources import is_blank
 from .summary import SOURCE_FOLDER_NAME
 from .targets import TargetError, from_official, official_cells, parse_target
 
@@ -70,10 +71,6 @@ def _alert(book: Any, message: str, title: str = TITLE) -> None:
         book.app.alert(message, title=title)
     except Exception:
         pass
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _sheet(book: Any, name: str) -> Any | None:
@@ -125,17 +122,17 @@ def normalize_targets(book: xw.Book | None = None) -> dict:
     converted, unparseable = [], []
     for i, row in enumerate(rows):
         cells = dict(zip(L.IND_FIELDS, row))
-        if not _blank(cells["nature"]):
+        if not is_blank(cells["nature"]):
             continue
         r = first_row + i
-        if not _blank(cells["value"]):
+        if not is_blank(cells["value"]):
             text, where = _combined_text(cells["value"], cells["unit"]), f"{col['value']}{r}"
-        elif not _blank(cells["original"]):
+        elif not is_blank(cells["original"]):
             text, where = str(cells["original"]).strip(), f"{col['original']}{r}"
         else:
             continue
         try:
-            if not _blank(cells["value"]):
+            if not is_blank(cells["value"]):
                 target = from_official("", cells["value"], cells["unit"], year=year)
             else:
                 target = parse_target(text, year=year)
@@ -143,7 +140,7 @@ def normalize_targets(book: xw.Book | None = None) -> dict:
             unparseable.append((f"{sheet_name}!{where}", _label(cells, r), exc.message))
             continue
         _write(sheet, f"{col['nature']}{r}", [official_cells(target)])
-        if _blank(cells["original"]):
+        if is_blank(cells["original"]):
             _write(sheet, f"{col['original']}{r}", [[text]])
         converted.append(f"{sheet_name}!{col['nature']}{r}:{col['unit']}{r}")
     lines = [f"已规范{len(converted)}个指标值（指标性质、指标值、度量单位）。"]
@@ -161,7 +158,7 @@ def _year(source: BookSource, names: dict) -> int | None:
         return None
     value = source.range_values(*names["FiscalYear"])[0][0]
     try:
-        return int(value) if not _blank(value) and int(value) == value else None
+        return int(value) if not is_blank(value) and int(value) == value else None
     except (TypeError, ValueError):
         return None
 
@@ -170,12 +167,12 @@ def _combined_text(value: Any, unit: Any) -> str:
     """The old one-cell way of writing a target, e.g. 95 and "%" → "95%"."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip() + ("" if _blank(unit) else str(unit).strip())
+    return str(value).strip() + ("" if is_blank(unit) else str(unit).strip())
 
 
 def _label(cells: dict, row: int) -> str:
     name = cells.get("name")
-    return str(name).strip() if not _blank(name) else f"第{row}行"
+    return str(name).strip() if not is_blank(name) else f"第{row}行"
 
 
 # --- 校验 --------------------------------------------------------------------------------
@@ -254,7 +251,7 @@ def consolidate(book: xw.Book | None = None) -> dict:
                        "文件夹：请在部门汇总表中使用“汇总”按钮。")
     sheet_name, ref = names[SOURCE_FOLDER]
     value = source.range_values(sheet_name, ref)[0][0]
-    if _blank(value):
+    if is_blank(value):
         return _finish(book, outcome, "汇总", f"请先在“{sheet_name}”工作表的 {ref} 单元格填写存放"
                        "项目工作簿的文件夹，再点“汇总”。")
     folder = Path(str(value).strip().strip('"')).expanduser()

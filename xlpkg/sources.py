@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 from .cellref import bounds
 from .safeio import ZipTooLarge, check_zip_size
 
-__all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "file_problem",
+__all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "file_problem", "is_blank",
            "name_values", "parse_name_target"]
 
 
@@ -57,6 +57,11 @@ def name_values(source: CellSource, name: str) -> list[list[Any]] | None:
     if target is None:
         return None
     return source.range_values(*target)
+
+
+def is_blank(value: Any) -> bool:
+    """An empty cell as people leave it: nothing, or only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def plain_value(value: Any) -> Any:

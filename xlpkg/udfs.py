@@ -51,6 +51,7 @@ import xlwings as xw
 
 from . import metrics, targets
 from .rules import load_rules
+from .sources import is_blank
 
 __all__ = ["ERROR_PREFIX", "exec_rate", "cost_control_rate", "spend_progress",
            "quarter_variance", "parse_target", "target_met", "indicator_score", "perf_grade",
@@ -87,10 +88,6 @@ def _grid(value: Any) -> list[list[Any]]:
     rows = [list(r) if _is_range(r) else [r] for r in value]
     width = max(len(r) for r in rows) or 1
     return [r + [None] * (width - len(r)) for r in rows]
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _number(value: Any, what: str) -> Decimal:
@@ -207,7 +204,7 @@ def _target_arg(text: Any) -> targets.Target:
 def _ratio_cell(metric: Callable[[Decimal, Decimal], Decimal | None], numerator: Any,
                 num_label: str, denominator: Any, den_label: str) -> float | None:
     """One cell of a rate over a base: blank if either is blank, an error for a zero base."""
-    if _blank(numerator) or _blank(denominator):
+    if is_blank(numerator) or is_blank(denominator):
         return None
     base = _nonzero(_number(denominator, den_label), den_label)
     return _float(metric(_number(numerator, num_label), base))
@@ -255,7 +252,7 @@ def quarter_variance(plan_range, actual_range, budget):
         if len(plan) != len(actual):
             raise _BadArgument(f"计划有{len(plan)}个季度，实际支出有{len(actual)}个，应一一对应")
         b = _to_scalar(budget)
-        if _blank(b):
+        if is_blank(b):
             cells = [None] * len(plan)
         else:
             b = _nonzero(_number(b, "预算数"), "预算数")
@@ -269,7 +266,7 @@ def quarter_variance(plan_range, actual_range, budget):
 
 
 def _one_variance(plan: Any, actual: Any, budget: Decimal) -> float | None:
-    if _blank(plan) or _blank(actual):
+    if is_blank(plan) or is_blank(actual):
         return None
     try:   # the form's convention, shared with the template and the reader: 0.25, 25, "25%"
         percent = targets.parse_percent(plan)
@@ -295,7 +292,7 @@ def parse_target(text, year=None):
     """把指标值文字拆成新表样的四格：指标性质、指标值、度量单位、类型（定量/定性/日期/区间）。区域按每个单元格返回一行。"""
     def run():
         y = None
-        if not _blank(_to_scalar(year)):
+        if not is_blank(_to_scalar(year)):
             y = _number(_to_scalar(year), "年度")
             if y != int(y) or not 1 <= y <= 9999:
                 raise _BadArgument(f"年度“{year}”应为四位整数")
@@ -310,7 +307,7 @@ def parse_target(text, year=None):
 
 
 def _parse_row(value: Any, year: int | None) -> list[Any]:
-    if _blank(value):
+    if is_blank(value):
         return [None, None, None, None]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -330,7 +327,7 @@ def target_met(text, actual):
     grades = rules.qualitative_grades()
 
     def one(t, a):
-        if _blank(t) or _blank(a):
+        if is_blank(t) or is_blank(a):
             return None
         target = _target_arg(t)
         return bool(target.evaluate(_actual_arg(a, target), grades=grades).met)
@@ -348,10 +345,10 @@ def indicator_score(text, actual, weight, level1=None, level2=None):
     rules = load_rules()
 
     def one(t, a, w, l1, l2):
-        if _blank(t) or _blank(a) or _blank(w):
+        if is_blank(t) or is_blank(a) or is_blank(w):
             return None
         target = _target_arg(t)
-        is_cost = rules.is_cost("" if _blank(l1) else str(l1), "" if _blank(l2) else str(l2))
+        is_cost = rules.is_cost("" if is_blank(l1) else str(l1), "" if is_blank(l2) else str(l2))
         score = metrics.indicator_score(target, _actual_arg(a, target), _number(w, "分值"),
                                          is_cost=is_cost, rules=rules)
         return _float(score)
@@ -365,7 +362,7 @@ def perf_grade(score):
     rules = load_rules()
 
     def one(s):
-        if _blank(s):
+        if is_blank(s):
             return None
         return rules.grade(_number(s, "总分"))
     return _safe(_elementwise)(one, score)
@@ -379,7 +376,7 @@ def perf_light(progress, plan):
     rules = load_rules()
 
     def one(p, ref):
-        if _blank(p) or _blank(ref):
+        if is_blank(p) or is_blank(ref):
             return None
         lit = metrics.light(_fraction(p, "实际进度") * HUNDRED, _fraction(ref, "计划进度") * HUNDRED,
                             rules)
