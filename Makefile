@@ -18,11 +18,11 @@ venv: $(STAMP)
 
 # LibreOffice recalculates the templates in the tests; install it when missing (Debian, root).
 system-deps:
-	@if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! dpkg -s libreoffice-writer-nogui libreoffice-dev >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
 	  echo "Installing LibreOffice (libreoffice-calc-nogui, fonts-noto-cjk, python3-uno)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    libreoffice-calc-nogui fonts-noto-cjk python3-uno >/dev/null; \
+	    libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-dev fonts-noto-cjk python3-uno poppler-utils >/dev/null; \
 	fi
 
 test: venv system-deps

@@ -12,114 +12,22 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.protection import WorkbookProtection
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from . import layout as L
 from .metrics import MONEY_UNITS
 from .rules import Rules, load_rules, normalize_level2
 from .safeio import atomic_write
 from .targets import DONE_WORDS, NOT_DONE_WORDS
+from .workbook.score_formulas import indicator_score_row, totals
+from .workbook.style import (CENTER, FONT_NAME, INPUT_FILL, LIGHT_STYLES, MONEY_FMT, PCT_FMT, WRAP,
+                             D, E, X, box, define_name, formula, input_cell, label, page_setup,
+                             sheet_title, validate)
 
 __all__ = ["build_workbook", "save_workbook", "write_template"]
 
-FONT_NAME = "宋体"
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
-THIN = Side(style="thin", color="000000")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="center")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-MONEY_FMT = "#,##0.00"
-PCT_FMT = "0.00%"
-LIGHT_STYLES = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
-                "green": ("C6EFCE", "006100")}
 NATURES = ("≥", "≤", "=", ">", "<", "定性", "区间", "日期")
-D = f"'{L.DECL}'!"
-M = f"'{L.MON}'!"
-E = f"'{L.EVAL}'!"
-X = f"'{L.CALC}'!"
-
-
-# --- small writing helpers ------------------------------------------------------------
-
-def _style(cell, *, fill=None, bold=False, size=10, align=WRAP, fmt=None, border=True):
-    cell.font = Font(name=FONT_NAME, size=size, bold=bold)
-    cell.alignment = align
-    if border:
-        cell.border = BOX
-    if fill:
-        cell.fill = fill
-    if fmt:
-        cell.number_format = fmt
-
-
-def _label(ws, ref: str, text: str, *, merge: str | None = None, bold=True, align=CENTER):
-    ws[ref] = text
-    _box(ws, merge or ref, fill=LABEL_FILL, bold=bold, align=align)
-
-
-def _box(ws, area: str, **style):
-    """Style every cell of an area (a merged area needs its border on every cell)."""
-    for row in ws[area] if ":" in area else [[ws[area]]]:
-        for cell in row:
-            _style(cell, **style)
-    if ":" in area:
-        ws.merge_cells(area)
-
-
-def _input(ws, area: str, *, fmt=None, align=WRAP):
-    _box(ws, area, fill=INPUT_FILL, fmt=fmt, align=align)
-    for row in ws[area] if ":" in area else [[ws[area]]]:
-        for cell in row:
-            cell.protection = Protection(locked=False)
-
-
-def _formula(ws, ref: str, text: str, *, fmt=None, merge: str | None = None, align=CENTER):
-    ws[ref] = text
-    _box(ws, merge or ref, fmt=fmt, align=align)
-
-
-def _name(wb, name: str, sheet: str, ref: str):
-    wb.defined_names[name] = DefinedName(name, attr_text=L.abs_ref(sheet, ref))
-
-
-def _validate(ws, area: str, *, kind: str, formula1: str | None = None, formula2=None,
-              operator=None, prompt: str, error: str, stop: bool = True, title: str = ""):
-    dv = DataValidation(type=kind, formula1=formula1, formula2=formula2, operator=operator,
-                        allow_blank=True, showInputMessage=True, showErrorMessage=True,
-                        errorStyle="stop" if stop else "warning",
-                        promptTitle=title or "填写说明", prompt=prompt,
-                        errorTitle="输入有误", error=error)
-    for part in area.split():
-        dv.add(part)
-    ws.add_data_validation(dv)
-
-
-def _page(ws, *, landscape: bool, widths, freeze: str, pages_tall: int = 0):
-    for i, width in enumerate(widths):
-        ws.column_dimensions[L.shift_col("A", i)].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = pages_tall   # 0: as many pages as the rows need
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.freeze_panes = freeze
-    ws.sheet_view.showGridLines = False
-
-
-def _title(ws, text: str, last_col: str):
-    ws["A1"] = text
-    ws.merge_cells(f"A1:{last_col}1")
-    ws["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    ws.row_dimensions[1].height = 32
 
 
 # --- the metadata sheet: template identity and the rulebook's parameters ----------------
@@ -140,7 +48,7 @@ def _meta_sheet(wb, rules: Rules):
     for row, (name, value) in enumerate(scalars, start=1):
         ws.cell(row, 1, name)
         ws.cell(row, 2, value)
-        _name(wb, name, L.META, f"B{row}")
+        define_name(wb, name, L.META, f"B{row}")
     level1 = rules.structure["level1"]
     width = max(len(v["level2"]) for v in level1.values())
     groups = ("output", "benefit", "satisfaction")
@@ -169,7 +77,7 @@ def _meta_sheet(wb, rules: Rules):
         ws.cell(1, col, name)
         for i, value in enumerate(values, start=2):
             ws.cell(i, col, value)
-        _name(wb, name, L.META, f"{letter}2:{letter}{len(values) + 1}")
+        define_name(wb, name, L.META, f"{letter}2:{letter}{len(values) + 1}")
         col += 1
         if name == "L1L2Count":   # the 二级 lists, one row per 一级, for the dependent dropdown
             first = L.shift_col("A", col - 1)
@@ -178,7 +86,7 @@ def _meta_sheet(wb, rules: Rules):
                 for c, level2 in enumerate(entry["level2"]):
                     ws.cell(r, col + c, level2)
             last = L.shift_col("A", col + width - 2)
-            _name(wb, "L2Table", L.META, f"{first}2:{last}{len(level1) + 1}")
+            define_name(wb, "L2Table", L.META, f"{first}2:{last}{len(level1) + 1}")
             col += width
     ws.protection.sheet = True
 
@@ -188,7 +96,7 @@ def _meta_sheet(wb, rules: Rules):
 def _declaration(wb, rules: Rules):
     ws = wb.active
     ws.title = L.DECL
-    _page(ws, landscape=False, widths=L.DECL_WIDTHS, freeze=f"A{L.DEPT_ROW + 1}")
+    page_setup(ws, landscape=False, widths=L.DECL_WIDTHS, freeze=f"A{L.DEPT_ROW + 1}")
     ws["A1"] = '=IF(ISNUMBER(FiscalYear),FiscalYear&"年度","")&"项目支出绩效目标申报表"'
     ws.merge_cells("A1:I1")
     ws["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
@@ -196,43 +104,43 @@ def _declaration(wb, rules: Rules):
     ws.row_dimensions[1].height = 32
 
     r = L.DEPT_ROW
-    _label(ws, f"A{r}", "部门编码")
-    _input(ws, f"B{r}", fmt="@", align=CENTER)
-    _label(ws, f"C{r}", "部门名称")
-    _input(ws, f"D{r}:F{r}")
-    _label(ws, f"G{r}", "年度")
-    _input(ws, f"H{r}:I{r}", fmt="0", align=CENTER)
+    label(ws, f"A{r}", "部门编码")
+    input_cell(ws, f"B{r}", fmt="@", align=CENTER)
+    label(ws, f"C{r}", "部门名称")
+    input_cell(ws, f"D{r}:F{r}")
+    label(ws, f"G{r}", "年度")
+    input_cell(ws, f"H{r}:I{r}", fmt="0", align=CENTER)
     r = L.PROJ_ROW
-    _label(ws, f"A{r}", "项目编码")
-    _input(ws, f"B{r}:C{r}", fmt="@", align=CENTER)
-    _label(ws, f"D{r}", "项目名称")
-    _input(ws, f"E{r}:I{r}")
+    label(ws, f"A{r}", "项目编码")
+    input_cell(ws, f"B{r}:C{r}", fmt="@", align=CENTER)
+    label(ws, f"D{r}", "项目名称")
+    input_cell(ws, f"E{r}:I{r}")
     r = L.BUDGET_ROW
-    _label(ws, f"A{r}", "预算数（万元）")
-    _input(ws, f"B{r}:C{r}", fmt=MONEY_FMT, align=CENTER)
-    _label(ws, f"D{r}", "资金来源")
-    _input(ws, f"E{r}:I{r}")
+    label(ws, f"A{r}", "预算数（万元）")
+    input_cell(ws, f"B{r}:C{r}", fmt=MONEY_FMT, align=CENTER)
+    label(ws, f"D{r}", "资金来源")
+    input_cell(ws, f"E{r}:I{r}")
 
-    _label(ws, f"A{L.USES_TEXT_ROW}", "项目资金主要用途", merge=f"A{L.USES_TEXT_ROW}:A{L.USES_TOTAL_ROW}")
-    _input(ws, f"B{L.USES_TEXT_ROW}:I{L.USES_TEXT_ROW}",
+    label(ws, f"A{L.USES_TEXT_ROW}", "项目资金主要用途", merge=f"A{L.USES_TEXT_ROW}:A{L.USES_TOTAL_ROW}")
+    input_cell(ws, f"B{L.USES_TEXT_ROW}:I{L.USES_TEXT_ROW}",
            align=Alignment(wrap_text=True, vertical="top"))
     ws.row_dimensions[L.USES_TEXT_ROW].height = 60
     h = L.USES_HEAD_ROW
-    _label(ws, f"B{h}", "序号", merge=f"B{h}:C{h}")
-    _label(ws, f"D{h}", "用途（明细）")
-    _label(ws, f"E{h}", "金额（万元）")
-    _label(ws, f"F{h}", "说明", merge=f"F{h}:I{h}")
+    label(ws, f"B{h}", "序号", merge=f"B{h}:C{h}")
+    label(ws, f"D{h}", "用途（明细）")
+    label(ws, f"E{h}", "金额（万元）")
+    label(ws, f"F{h}", "说明", merge=f"F{h}:I{h}")
     ws.row_dimensions[h].height = 28
     for i, row in enumerate(range(L.USES_FIRST, L.USES_LAST + 1), start=1):
-        _label(ws, f"B{row}", str(i), merge=f"B{row}:C{row}", bold=False)
-        _input(ws, f"D{row}")
-        _input(ws, f"E{row}", fmt=MONEY_FMT, align=CENTER)
-        _input(ws, f"F{row}:I{row}")
+        label(ws, f"B{row}", str(i), merge=f"B{row}:C{row}", bold=False)
+        input_cell(ws, f"D{row}")
+        input_cell(ws, f"E{row}", fmt=MONEY_FMT, align=CENTER)
+        input_cell(ws, f"F{row}:I{row}")
     t = L.USES_TOTAL_ROW
     amounts = f"E{L.USES_FIRST}:E{L.USES_LAST}"
-    _label(ws, f"B{t}", "合计", merge=f"B{t}:D{t}")
-    _formula(ws, f"E{t}", f"=SUM({amounts})", fmt=MONEY_FMT)
-    _formula(ws, f"F{t}", f'=IF(COUNT({amounts})=0,"",IF(ROUND(E{t}-N(Budget),6)=0,'
+    label(ws, f"B{t}", "合计", merge=f"B{t}:D{t}")
+    formula(ws, f"E{t}", f"=SUM({amounts})", fmt=MONEY_FMT)
+    formula(ws, f"F{t}", f'=IF(COUNT({amounts})=0,"",IF(ROUND(E{t}-N(Budget),6)=0,'
              f'"合计与预算数一致","合计与预算数相差"&TEXT(E{t}-N(Budget),"0.00")&"万元"))',
              merge=f"F{t}:I{t}")
     ws.conditional_formatting.add(
@@ -240,33 +148,33 @@ def _declaration(wb, rules: Rules):
                                   font=Font(color="C00000", bold=True)))
 
     h, p = L.PLAN_HEAD_ROW, L.PLAN_ROW
-    _label(ws, f"A{h}", "资金支出计划（累计进度%）", merge=f"A{h}:A{p}")
+    label(ws, f"A{h}", "资金支出计划（累计进度%）", merge=f"A{h}:A{p}")
     plan_cells = []
     for q, col in enumerate(L.PLAN_COLS):
         area_h = f"{col}{h}:F{h}" if q == 3 else f"{col}{h}"
         area_p = f"{col}{p}:F{p}" if q == 3 else f"{col}{p}"
-        _label(ws, f"{col}{h}", ("第一季度", "第二季度", "第三季度", "第四季度")[q],
+        label(ws, f"{col}{h}", ("第一季度", "第二季度", "第三季度", "第四季度")[q],
                merge=area_h if q == 3 else None)
-        _input(ws, area_p, fmt=PCT_FMT, align=CENTER)
+        input_cell(ws, area_p, fmt=PCT_FMT, align=CENTER)
         plan_cells.append(f"{col}{p}")
-    _label(ws, f"G{h}", "计划检查", merge=f"G{h}:I{h}")
+    label(ws, f"G{h}", "计划检查", merge=f"G{h}:I{h}")
     b1, b2, b3, b4 = plan_cells
-    _formula(ws, f"G{p}", f'=IF(COUNT({b1},{b2},{b3},{b4})<4,"",IF(AND({b1}<={b2},{b2}<={b3},'
+    formula(ws, f"G{p}", f'=IF(COUNT({b1},{b2},{b3},{b4})<4,"",IF(AND({b1}<={b2},{b2}<={b3},'
              f'{b3}<={b4},ROUND({b4},6)=1),"累计进度正确","应逐季不减且第四季度为100%"))',
              merge=f"G{p}:I{p}")
 
     g = L.GOAL_ROW
-    _label(ws, f"A{g}", "绩效目标")
-    _input(ws, f"B{g}:I{g}")
+    label(ws, f"A{g}", "绩效目标")
+    input_cell(ws, f"B{g}:I{g}")
     ws.row_dimensions[g].height = 45
 
     for col, head in zip(L.DECL_COLUMNS, L.IND_HEADERS):
-        _label(ws, f"{col}{L.IND_HEAD_ROW}", head)
+        label(ws, f"{col}{L.IND_HEAD_ROW}", head)
     ws.row_dimensions[L.IND_HEAD_ROW].height = 28
     for row in range(L.IND_FIRST, L.IND_LAST + 1):
         for field, col in L.IND_COL.items():
             centred = field in ("level1", "level2", "nature", "value", "unit")
-            _input(ws, f"{col}{row}", align=CENTER if centred else WRAP)
+            input_cell(ws, f"{col}{row}", align=CENTER if centred else WRAP)
     first, last = L.IND_FIRST, L.IND_LAST
     # The paper form merges a group's 一级/二级 cells; inputs cannot be merged, so a repeated
     # value is printed in the fill colour and the column reads as one group.
@@ -290,29 +198,29 @@ def _declaration(wb, rules: Rules):
 
 def _declaration_validations(ws):
     first, last = L.IND_FIRST, L.IND_LAST
-    _validate(ws, f"B{L.DEPT_ROW}", kind="textLength", operator="equal", formula1="6",
+    validate(ws, f"B{L.DEPT_ROW}", kind="textLength", operator="equal", formula1="6",
               prompt="6位部门编码，如105002", error="部门编码应为6位数字", stop=False)
-    _validate(ws, f"H{L.DEPT_ROW}", kind="whole", operator="between", formula1="1990",
+    validate(ws, f"H{L.DEPT_ROW}", kind="whole", operator="between", formula1="1990",
               formula2="2100", prompt="预算年度，如2022", error="年度应为1990–2100之间的整数")
     money = "请填写金额，单位万元，不能为负数"
     for area in (f"B{L.BUDGET_ROW}", f"E{L.USES_FIRST}:E{L.USES_LAST}"):
-        _validate(ws, area, kind="decimal", operator="greaterThanOrEqual", formula1="0",
+        validate(ws, area, kind="decimal", operator="greaterThanOrEqual", formula1="0",
                   prompt=money, error="金额应为不小于0的数字（单位：万元）")
-    _validate(ws, " ".join(f"{c}{L.PLAN_ROW}" for c in L.PLAN_COLS), kind="decimal",
+    validate(ws, " ".join(f"{c}{L.PLAN_ROW}" for c in L.PLAN_COLS), kind="decimal",
               operator="between", formula1="0", formula2="1",
               prompt="累计支出进度，填百分数，如25%；第四季度应为100%",
               error="累计支出进度应在0%–100%之间")
-    _validate(ws, f"A{first}:A{last}", kind="list", formula1="L1Names",
+    validate(ws, f"A{first}:A{last}", kind="list", formula1="L1Names",
               prompt="请从下拉列表选择一级指标", error="一级指标应从下拉列表中选择")
-    _validate(ws, f"B{first}:B{last}", kind="list",
+    validate(ws, f"B{first}:B{last}", kind="list",
               formula1=f"OFFSET(L2Table,MATCH($A{first},L1Names,0)-1,0,1,"
                        f"INDEX(L1L2Count,MATCH($A{first},L1Names,0)))",
               prompt="请先选一级指标，再从下拉列表选择所属二级指标",
               error="二级指标不属于所选一级指标", stop=False)
-    _validate(ws, f"E{first}:E{last}", kind="list", formula1="NatureChoices",
+    validate(ws, f"E{first}:E{last}", kind="list", formula1="NatureChoices",
               prompt="≥/>：越高越好；≤/<：越低越好；=：应达到；定性：文字描述；区间：如90-95；日期：如2022-12-31",
               error="指标性质应从下拉列表中选择")
-    _validate(ws, f"F{first}:F{last}", kind="custom", formula1="TRUE",
+    validate(ws, f"F{first}:F{last}", kind="custom", formula1="TRUE",
               prompt="填数值（如95），定性指标填文字，区间填“90-95”，日期填2022-12-31",
               error="指标值有误", stop=False)
 
@@ -320,64 +228,64 @@ def _declaration_validations(ws):
 # --- 绩效运行监控 -----------------------------------------------------------------------
 
 def _header_refs(ws, row: int, last_col: str):
-    _label(ws, f"A{row}", "项目编码")
-    _formula(ws, f"B{row}", '=IF(ProjCode="","",ProjCode)', merge=f"B{row}:C{row}")
-    _label(ws, f"D{row}", "项目名称")
-    _formula(ws, f"E{row}", '=IF(ProjName="","",ProjName)', merge=f"E{row}:G{row}", align=WRAP)
-    _label(ws, f"H{row}", "部门")
-    _formula(ws, f"I{row}", '=IF(DeptName="","",DeptName)', align=WRAP,
+    label(ws, f"A{row}", "项目编码")
+    formula(ws, f"B{row}", '=IF(ProjCode="","",ProjCode)', merge=f"B{row}:C{row}")
+    label(ws, f"D{row}", "项目名称")
+    formula(ws, f"E{row}", '=IF(ProjName="","",ProjName)', merge=f"E{row}:G{row}", align=WRAP)
+    label(ws, f"H{row}", "部门")
+    formula(ws, f"I{row}", '=IF(DeptName="","",DeptName)', align=WRAP,
              merge=f"I{row}:{last_col}{row}" if last_col != "I" else None)
     ws.row_dimensions[row].height = 28
 
 
 def _monitoring(wb, rules: Rules):
     ws = wb.create_sheet(L.MON)
-    _page(ws, landscape=True, widths=L.MON_WIDTHS, freeze="A3", pages_tall=1)
-    _title(ws, "项目支出绩效运行监控表", "I")
+    page_setup(ws, landscape=True, widths=L.MON_WIDTHS, freeze="A3", pages_tall=1)
+    sheet_title(ws, "项目支出绩效运行监控表", "I")
     _header_refs(ws, 2, "I")
-    _label(ws, "A3", "预算数（万元）")
-    _formula(ws, "B3", "=IF(ISNUMBER(YearBudget),YearBudget,IF(ISNUMBER(Budget),Budget,\"\"))",
+    label(ws, "A3", "预算数（万元）")
+    formula(ws, "B3", "=IF(ISNUMBER(YearBudget),YearBudget,IF(ISNUMBER(Budget),Budget,\"\"))",
              fmt=MONEY_FMT, merge="B3:C3")
-    _name(wb, "EffBudget", L.MON, "B3")
-    _label(ws, "D3", "说明", bold=False)
+    define_name(wb, "EffBudget", L.MON, "B3")
+    label(ws, "D3", "说明", bold=False)
     ws["E3"] = "预算数取全年预算数（已调整时），否则取年初预算数；支出进度=累计实际支出÷预算数"
-    _box(ws, "E3:I3", align=WRAP)
+    box(ws, "E3:I3", align=WRAP)
 
     h = L.MON_Q_HEAD
     heads = {"plan": "计划累计支出进度", "actual": "实际累计支出（万元）", "progress": "实际支出进度",
              "variance": "偏差（百分点）", "time": "时间进度", "light": "监控灯"}
-    _label(ws, f"A{h}", "季度")
+    label(ws, f"A{h}", "季度")
     for key, col in L.MON_Q_COLS.items():
-        _label(ws, f"{col}{h}", heads[key])
-    _label(ws, f"H{h}", "灯色规则", merge=f"H{h}:I{h}")
+        label(ws, f"{col}{h}", heads[key])
+    label(ws, f"H{h}", "灯色规则", merge=f"H{h}:I{h}")
     ws.row_dimensions[h].height = 28
     ws.row_dimensions[L.MON_IND_HEAD].height = 28
     C = L.MON_Q_COLS
     for q in range(1, 5):
         r = L.MON_Q_FIRST + q - 1
-        _label(ws, f"A{r}", ("第一季度", "第二季度", "第三季度", "第四季度")[q - 1])
+        label(ws, f"A{r}", ("第一季度", "第二季度", "第三季度", "第四季度")[q - 1])
         plan = f"PlanQ{q}"
         value = f"IF(ISNUMBER({plan}),{plan},VALUE(TRIM({plan})))"
         # A plan typed as 25 instead of 25% is read as a percentage, like the Python reader.
-        _formula(ws, f"{C['plan']}{r}", f'=IFERROR(IF(ABS({value})<=1,{value},{value}/100),"")',
+        formula(ws, f"{C['plan']}{r}", f'=IFERROR(IF(ABS({value})<=1,{value},{value}/100),"")',
                  fmt=PCT_FMT)
-        _input(ws, f"{C['actual']}{r}", fmt=MONEY_FMT, align=CENTER)
+        input_cell(ws, f"{C['actual']}{r}", fmt=MONEY_FMT, align=CENTER)
         a, pr, pl = f"{C['actual']}{r}", f"{C['progress']}{r}", f"{C['plan']}{r}"
-        _formula(ws, pr, f'=IF(AND(ISNUMBER({a}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",{a}/EffBudget),"")',
+        formula(ws, pr, f'=IF(AND(ISNUMBER({a}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",{a}/EffBudget),"")',
                  fmt=PCT_FMT)
-        _formula(ws, f"{C['variance']}{r}", f'=IF(OR({pr}="",{pl}=""),"",{pr}*100-{pl}*100)',
+        formula(ws, f"{C['variance']}{r}", f'=IF(OR({pr}="",{pl}=""),"",{pr}*100-{pl}*100)',
                  fmt="0.00")
-        _formula(ws, f"{C['time']}{r}", f"={q * 25}%", fmt="0%")
+        formula(ws, f"{C['time']}{r}", f"={q * 25}%", fmt="0%")
         ref = f'IF(LightRef="time",{C["time"]}{r},{pl})'
         band = lambda x: f"INDEX(LightLabels,SUMPRODUCT(--(LightBelow<={x}))+1)"
-        _formula(ws, f"{C['light']}{r}",
+        formula(ws, f"{C['light']}{r}",
                  f'=IF(OR({pr}="",{ref}=""),"",IF({ref}<=0,{band(100)},{band(f"{pr}/{ref}*100")}))')
     lights = rules.monitoring["lights"]
     bounds = "；".join(f"{b['label']}<{b['below']}" if b["below"] is not None else f"{b['label']}≥{lights[-2]['below']}"
                       for b in lights)
     reference = "时间进度" if rules.monitoring["light_reference"] == "time" else "计划进度"
     ws[f"H{L.MON_Q_FIRST}"] = f"实际进度÷{reference}×100：{bounds}"
-    _box(ws, f"H{L.MON_Q_FIRST}:I{L.MON_Q_FIRST + 3}", align=WRAP)
+    box(ws, f"H{L.MON_Q_FIRST}:I{L.MON_Q_FIRST + 3}", align=WRAP)
     lights_area = f"{C['light']}{L.MON_Q_FIRST}:{C['light']}{L.MON_Q_FIRST + 3}"
     for band in lights:
         fill, font = LIGHT_STYLES.get(band["light"], ("FFFFFF", "000000"))
@@ -390,30 +298,30 @@ def _monitoring(wb, rules: Rules):
              "progress": "1-本期执行情况", "forecast": "全年预计完成情况", "deviation_cause": "偏差原因",
              "likelihood": "完成目标可能性", "remark": "备注"}
     for key, col in L.MON_IND_COLS.items():
-        _label(ws, f"{col}{h}", heads[key])
+        label(ws, f"{col}{h}", heads[key])
     ws[f"{L.MON_IND_COLS['progress']}{h}"] = "执行情况（截至本期）"
     for i in range(L.INDICATOR_ROWS):
         r, d = L.MON_IND_FIRST + i, L.IND_FIRST + i
         for key in ("level1", "level2", "name"):
             src = f"{D}{L.IND_COL[key]}{d}"
-            _formula(ws, f"{L.MON_IND_COLS[key]}{r}", f'=IF({src}="","",{src})', align=WRAP)
-        _formula(ws, f"{L.MON_IND_COLS['target']}{r}", "=" + _target_display(d), align=WRAP)
+            formula(ws, f"{L.MON_IND_COLS[key]}{r}", f'=IF({src}="","",{src})', align=WRAP)
+        formula(ws, f"{L.MON_IND_COLS['target']}{r}", "=" + _target_display(d), align=WRAP)
         for key in ("progress", "forecast", "deviation_cause", "likelihood", "remark"):
-            _input(ws, f"{L.MON_IND_COLS[key]}{r}",
+            input_cell(ws, f"{L.MON_IND_COLS[key]}{r}",
                    align=CENTER if key in ("deviation_cause", "likelihood") else WRAP)
     first, last = L.MON_IND_FIRST, L.MON_IND_LAST
-    _validate(ws, f"{L.MON_IND_COLS['deviation_cause']}{first}:{L.MON_IND_COLS['deviation_cause']}{last}",
+    validate(ws, f"{L.MON_IND_COLS['deviation_cause']}{first}:{L.MON_IND_COLS['deviation_cause']}{last}",
               kind="list", formula1="CauseChoices", prompt="有偏差时选择偏差原因",
               error="偏差原因应从下拉列表中选择：" + "、".join(rules.monitoring["deviation_causes"]))
-    _validate(ws, f"{L.MON_IND_COLS['likelihood']}{first}:{L.MON_IND_COLS['likelihood']}{last}",
+    validate(ws, f"{L.MON_IND_COLS['likelihood']}{first}:{L.MON_IND_COLS['likelihood']}{last}",
               kind="list", formula1="LikelihoodChoices", prompt="预计能否完成年度目标",
               error="完成目标可能性应从下拉列表中选择：" + "、".join(rules.monitoring["likelihoods"]))
-    _validate(ws, f"C{L.MON_Q_FIRST}:C{L.MON_Q_FIRST + 3}", kind="decimal",
+    validate(ws, f"C{L.MON_Q_FIRST}:C{L.MON_Q_FIRST + 3}", kind="decimal",
               operator="greaterThanOrEqual", formula1="0",
               prompt="截至本季度末的累计实际支出，单位万元", error="金额应为不小于0的数字（单位：万元）")
     n = L.MON_NOTE_ROW
-    _label(ws, f"A{n}", "说明")
-    _input(ws, f"B{n}:I{n}")
+    label(ws, f"A{n}", "说明")
+    input_cell(ws, f"B{n}:I{n}")
     ws.row_dimensions[n].height = 36
 
 
@@ -429,8 +337,8 @@ def _target_display(d: int) -> str:
 
 def _self_evaluation(wb, rules: Rules):
     ws = wb.create_sheet(L.EVAL)
-    _page(ws, landscape=True, widths=L.EVAL_WIDTHS, freeze="A3", pages_tall=1)
-    _title(ws, "项目支出绩效自评表", "J")
+    page_setup(ws, landscape=True, widths=L.EVAL_WIDTHS, freeze="A3", pages_tall=1)
+    sheet_title(ws, "项目支出绩效自评表", "J")
     _header_refs(ws, 2, "J")
     ws.row_dimensions[L.EVAL_BUDGET_HEAD].height = 28
     ws.row_dimensions[L.EVAL_IND_HEAD].height = 28
@@ -439,28 +347,28 @@ def _self_evaluation(wb, rules: Rules):
              "year_spent": "全年执行数（万元）", "weight": "分值", "rate": "执行率", "score": "得分",
              "cost_rate": "成本控制率"}
     for key, col in C.items():
-        _label(ws, f"{col}{h}", heads[key])
-    _label(ws, f"H{h}", "说明", merge=f"H{h}:J{h}")
-    _formula(ws, f"{C['budget']}{r}", '=IF(ISNUMBER(Budget),Budget,"")', fmt=MONEY_FMT)
-    _input(ws, f"{C['year_budget']}{r}", fmt=MONEY_FMT, align=CENTER)
-    _input(ws, f"{C['year_spent']}{r}", fmt=MONEY_FMT, align=CENTER)
-    _formula(ws, f"{C['weight']}{r}", "=WeightExecution", fmt="0.00")
+        label(ws, f"{col}{h}", heads[key])
+    label(ws, f"H{h}", "说明", merge=f"H{h}:J{h}")
+    formula(ws, f"{C['budget']}{r}", '=IF(ISNUMBER(Budget),Budget,"")', fmt=MONEY_FMT)
+    input_cell(ws, f"{C['year_budget']}{r}", fmt=MONEY_FMT, align=CENTER)
+    input_cell(ws, f"{C['year_spent']}{r}", fmt=MONEY_FMT, align=CENTER)
+    formula(ws, f"{C['weight']}{r}", "=WeightExecution", fmt="0.00")
     spent = f"{C['year_spent']}{r}"
     rate = f"{C['rate']}{r}"
-    _formula(ws, rate, f'=IF(AND(ISNUMBER({spent}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",{spent}/EffBudget),"")',
+    formula(ws, rate, f'=IF(AND(ISNUMBER({spent}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",{spent}/EffBudget),"")',
              fmt=PCT_FMT)
     calc = wb.create_sheet(L.CALC)
     calc.sheet_state = "veryHidden"
     raw = f"{L.EVAL_HELPER_COL['grp']}{r}"   # the unrounded execution points, kept for the total
     calc[raw] = f'=IF({E}{rate}="",0,MAX(0,MIN({E}{rate},1)*{E}{C["weight"]}{r}))'
-    _formula(ws, f"{C['score']}{r}", f"=ROUND({X}{raw},2)", fmt="0.00")
-    _formula(ws, f"{C['cost_rate']}{r}",
+    formula(ws, f"{C['score']}{r}", f"=ROUND({X}{raw},2)", fmt="0.00")
+    formula(ws, f"{C['cost_rate']}{r}",
              f'=IF(AND(ISNUMBER({spent}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",({spent}-EffBudget)/EffBudget),"")',
              fmt=PCT_FMT)
     ws[f"H{r}"] = "执行率=全年执行数÷全年预算数（未调整时为年初预算数）；成本控制率=（执行数−预算数）÷预算数"
-    _box(ws, f"H{r}:J{r}", align=WRAP)
+    box(ws, f"H{r}:J{r}", align=WRAP)
     ws.row_dimensions[r].height = 30
-    _validate(ws, f"{C['year_budget']}{r}:{C['year_spent']}{r}", kind="decimal",
+    validate(ws, f"{C['year_budget']}{r}:{C['year_spent']}{r}", kind="decimal",
               operator="greaterThanOrEqual", formula1="0",
               prompt="单位万元；全年预算数未调整时留空", error="金额应为不小于0的数字（单位：万元）")
 
@@ -468,121 +376,21 @@ def _self_evaluation(wb, rules: Rules):
              "actual": "实际完成值", "applicable": "是否适用", "weight_input": "指定分值",
              "weight": "分值", "score": "得分", "analysis": "偏差原因分析及改进措施"}
     for key, col in L.EVAL_IND_COLS.items():
-        _label(ws, f"{col}{L.EVAL_IND_HEAD}", heads[key])
+        label(ws, f"{col}{L.EVAL_IND_HEAD}", heads[key])
     for i in range(L.INDICATOR_ROWS):
-        _indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
-    _totals(ws, r)
+        indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
+    totals(ws, r)
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
     c = L.EVAL_IND_COLS
-    _validate(ws, f"{c['applicable']}{first}:{c['applicable']}{last}", kind="list",
+    validate(ws, f"{c['applicable']}{first}:{c['applicable']}{last}", kind="list",
               formula1="ApplicableChoices", prompt="指标不适用时选“否”，其分值不计，总分按100分折算",
               error="请选择“是”或“否”")
-    _validate(ws, f"{c['weight_input']}{first}:{c['weight_input']}{last}", kind="decimal",
+    validate(ws, f"{c['weight_input']}{first}:{c['weight_input']}{last}", kind="decimal",
               operator="between", formula1="0", formula2="100",
               prompt="留空则按该类指标权重平均分配", error="分值应为0–100之间的数字")
-    _validate(ws, f"{c['actual']}{first}:{c['actual']}{last}", kind="custom", formula1="TRUE",
+    validate(ws, f"{c['actual']}{first}:{c['actual']}{last}", kind="custom", formula1="TRUE",
               prompt="填实际完成的数值（如96%、22次）、日期（2022-11-30）或定性等级（达成/基本达成/未达成）",
               error="", stop=False)
-
-
-def _indicator_score_row(ws, calc, r: int, d: int, m: int):
-    """One indicator's allocated 分值 and 得分, mirroring metrics.allocate_weights/score_ratio.
-
-    The working steps go to the same row of ``calc``; formulas there name 绩效自评's cells
-    with the sheet, and 绩效自评's formulas name the steps with ``_calc``."""
-    c, H = L.EVAL_IND_COLS, {k: f"{v}{r}" for k, v in L.EVAL_HELPER_COL.items()}
-    col = {k: f"{X}${v}${L.EVAL_IND_FIRST}:${v}${L.EVAL_IND_LAST}" for k, v in L.EVAL_HELPER_COL.items()}
-    lv1, lv2, nat_cell, val, unit = (f"{D}{L.IND_COL[k]}{d}" for k in ("level1", "level2", "nature", "value", "unit"))
-    act, app, win = (f"{E}{c[k]}{r}" for k in ("actual", "applicable", "weight_input"))
-    for key in ("level1", "level2", "name"):
-        src = f"{D}{L.IND_COL[key]}{d}"
-        _formula(ws, f"{c[key]}{r}", f'=IF({src}="","",{src})', align=WRAP)
-    _formula(ws, f"{c['target']}{r}", f"={M}{L.MON_IND_COLS['target']}{m}", align=WRAP)
-    for key, fmt in (("actual", None), ("applicable", None), ("weight_input", "0.00")):
-        _input(ws, f"{c[key]}{r}", fmt=fmt, align=CENTER)
-    _input(ws, f"{c['analysis']}{r}")
-
-    calc[H["grp"]] = f'=IF(ISNA(MATCH(TRIM({lv1}),L1Names,0)),"",INDEX(L1Groups,MATCH(TRIM({lv1}),L1Names,0)))'
-    calc[H["member"]] = f'=IF(AND({H["grp"]}<>"",TRIM({app})<>"否"),1,0)'
-    calc[H["win"]] = f'=IF(ISNUMBER({win}),{win},IF(TRIM({win})="","",IFERROR(VALUE(TRIM({win})),"")))'
-    calc[H["given"]] = f'=IF(AND({H["member"]}=1,{H["win"]}<>""),{H["win"]},0)'
-    calc[H["free"]] = f'=IF(AND({H["member"]}=1,{H["win"]}=""),1,0)'
-    l2 = f"TRIM({lv2})"
-    l2n = f'IF(AND(RIGHT({l2},2)="指标",LEN({l2})>2),LEFT({l2},LEN({l2})-2),{l2})'
-    calc[H["cost"]] = f'=IF(OR(TRIM({lv1})="成本指标",ISNUMBER(MATCH({l2n},CostL2,0))),1,0)'
-    calc[H["nat"]] = f"=TRIM({nat_cell})"
-    nat, t1 = H["nat"], H["t1"]
-    u = f"TRIM({unit})"
-    s = f'IF({u}="",SUBSTITUTE(TRIM({val})," ",""),SUBSTITUTE(SUBSTITUTE(TRIM({val})," ",""),{u},""))'
-    calc[t1] = (f'=IF({nat}="日期",IF(ISNUMBER({val}),INT({val}),IFERROR(DATEVALUE(TRIM({val})),"")),'
-              f'IF({nat}="区间",IFERROR(VALUE(LEFT({s},FIND("-",{s},2)-1)),""),'
-              f'IF(ISNUMBER({val}),{val},IFERROR(VALUE({s}),""))))')
-    calc[H["t2"]] = f'=IF({nat}="区间",IFERROR(VALUE(MID({s},FIND("-",{s},2)+1,99)),""),"")'
-    ceiling = f'AND({H["cost"]}=1,ISNUMBER(MATCH({u},MoneyUnits,0)),EqualCostCeiling)'
-    calc[H["mode"]] = (f'=IF({nat}="定性","qual",IF({nat}="日期","date",IF({nat}="区间","range",'
-                     f'IF(OR({nat}="≥",{nat}=">"),"pos",IF(OR({nat}="≤",{nat}="<"),"neg",'
-                     f'IF(AND({nat}="=",ISNUMBER({t1})),IF(OR({t1}=0,{ceiling}),"neg","pos"),""))))))')
-    a = f'SUBSTITUTE(TRIM({act})," ","")'
-    # Numeric actual in the target's unit (metrics.parse_actual): a bare number ≤ 1 in a % row
-    # is a fraction; "22次" in a 次 row is 22; anything needing unit conversion is left to Python.
-    calc[H["num"]] = (f'=IF(ISNUMBER({act}),IF(AND({u}="%",ABS({act})<=1),{act}*100,{act}),'
-                    f'IF({a}="","",IF(AND({u}<>"",RIGHT({a},LEN({u}))={u}),'
-                    f'IFERROR(VALUE(LEFT({a},LEN({a})-LEN({u}))),""),'
-                    f'IF(ISERROR(FIND("%",{a})),IFERROR(VALUE({a})*IF(AND({u}="%",ABS(VALUE({a}))<=1),100,1),""),""))))')
-    num, t2, mode = H["num"], H["t2"], H["mode"]
-
-    def pos(x, t):
-        return f"IF({x}>={t},1,IF({t}<=0,0,MAX(0,{x}/{t})))"
-
-    def neg(x, t):
-        return (f'IF({x}<={t},1,IF(NegMode="ratio",IF({t}>0,{t}/{x},0),'
-                f'IF({t}<=0,0,MAX(0,1-({x}-{t})/{t}))))')
-
-    pct = lambda p: f'IF(AND({p}>=0,{p}<=100),{p}/100,"")'
-    target_text = f'SUBSTITUTE(TRIM({val})," ","")'
-    qual = (f'IF(ISNUMBER({act}),{pct(f"IF(ABS({act})<=1,{act}*100,{act})")},'
-            f'IF({a}={target_text},1,IF(ISNUMBER(MATCH({a},QualWords,0)),INDEX(QualRatios,MATCH({a},QualWords,0)),'
-            f'IF(RIGHT({a},1)="%",IFERROR({pct(f"VALUE(LEFT({a},LEN({a})-1))")},""),""))))')
-    date = (f'IF(ISNUMBER({act}),IF(ISNUMBER({t1}),IF(INT({act})<={t1},1,LateRatio),""),'
-            f'IF(ISNUMBER(MATCH({a},DoneWords,0)),1,IF(ISNUMBER(MATCH({a},NotDoneWords,0)),LateRatio,'
-            f'IF(ISNUMBER({t1}),IFERROR(IF(DATEVALUE({a})<={t1},1,LateRatio),""),""))))')
-    numeric = (f'IF(OR(NOT(ISNUMBER({num})),NOT(ISNUMBER({t1}))),"",IF({mode}="pos",{pos(num, t1)},'
-               f'IF({mode}="neg",{neg(num, t1)},IF(NOT(ISNUMBER({t2})),"",'
-               f'IF({num}<{t1},{pos(num, t1)},{neg(num, t2)})))))')
-    calc[H["ratio"]] = (f'=IF({a}="",0,IF({mode}="qual",{qual},IF({mode}="date",{date},'
-                      f'IF({mode}="","",{numeric}))))')
-    weight, score = f"{c['weight']}{r}", f"{c['score']}{r}"
-    calc[H["raw"]] = f'=IF({H["member"]}=1,IF({H["ratio"]}="","",{H["ratio"]}*{E}{weight}),0)'
-    calc[H["pending"]] = f'=IF(AND({H["member"]}=1,{H["ratio"]}=""),1,0)'
-    Q = {k: f"{X}{v}" for k, v in H.items()}   # the steps as 绩效自评 names them
-    group_weight = f'INDEX(GroupWeights,MATCH({Q["grp"]},GroupKeys,0))'
-    _formula(ws, weight,
-             f'=IF({Q["member"]}=0,"",IF({Q["win"]}<>"",{Q["win"]},MAX(0,{group_weight}-'
-             f'SUMIFS({col["given"]},{col["grp"]},{Q["grp"]},{col["member"]},1))/'
-             f'COUNTIFS({col["grp"]},{Q["grp"]},{col["free"]},1)))', fmt="0.00")
-    _formula(ws, score, f'=IF({Q["member"]}=0,"",IF({Q["pending"]}=1,"",ROUND({Q["raw"]},2)))',
-             fmt="0.00")
-
-
-def _totals(ws, budget_row: int):
-    c = L.EVAL_IND_COLS
-    first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
-    weights = f"{c['weight']}{first}:{c['weight']}{last}"
-    raw = f"{X}{L.EVAL_HELPER_COL['raw']}{first}:{L.EVAL_HELPER_COL['raw']}{last}"
-    pending = f"{X}{L.EVAL_HELPER_COL['pending']}{first}:{L.EVAL_HELPER_COL['pending']}{last}"
-    exec_raw = f"{X}{L.EVAL_HELPER_COL['grp']}{budget_row}"
-    avail = f"(ExecWeight+SUM({weights}))"
-    t, g, s = L.EVAL_TOTAL_ROW, L.EVAL_GRADE_ROW, L.EVAL_SCALE_ROW
-    _label(ws, f"A{t}", "总分（预算执行率与各项指标得分之和，满分100分）", merge=f"A{t}:H{t}")
-    _formula(ws, f"I{t}", f'=IF(SUM({pending})>0,"",IF({avail}=0,0,ROUND(({exec_raw}+SUM({raw}))*(100/{avail}),2)))',
-             fmt="0.00")
-    _label(ws, f"A{g}", "自评等级", merge=f"A{g}:H{g}")
-    _formula(ws, f"I{g}", f'=IF(I{t}="","",INDEX(GradeNames,SUMPRODUCT(--(GradeMins>I{t}))+1))')
-    _label(ws, f"A{s}", "折算系数（有指标不适用或某类指标缺项时，按满分100分折算）", merge=f"A{s}:H{s}")
-    _formula(ws, f"I{s}", f"=IF({avail}=0,0,100/{avail})", fmt="0.0000")
-    ws[f"J{t}"] = ('=IF(AND(I{0}="",SUM({1})>0),"有实际完成值公式无法识别，请用 xlpkg 或加载项计算","")'
-                   .format(t, pending))
-    _box(ws, f"J{t}:J{s}", align=WRAP)
 
 
 # --- the whole workbook -------------------------------------------------------------------
@@ -590,7 +398,7 @@ def _totals(ws, budget_row: int):
 def _results_sheet(wb: Workbook) -> None:
     """An empty, unprotected sheet for the 校验 button: a locked structure forbids adding one."""
     ws = wb.create_sheet(L.RESULTS)
-    _page(ws, landscape=True, widths=L.RESULT_WIDTHS, freeze="A2")
+    page_setup(ws, landscape=True, widths=L.RESULT_WIDTHS, freeze="A2")
     ws.sheet_view.showGridLines = True   # a plain list people sort and filter, not a form
     ws.print_title_rows = "1:1"
     for col, header in enumerate(L.RESULT_HEADERS, start=1):
@@ -609,7 +417,7 @@ def build_workbook(rules: Rules | None = None, password: str | None = None) -> W
     wb.move_sheet(L.CALC, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(L.CALC))
     for name, spec in L.NAMES.items():
         if name not in wb.defined_names:
-            _name(wb, name, spec.sheet, spec.ref)
+            define_name(wb, name, spec.sheet, spec.ref)
     for ws in (wb[name] for name in L.PROTECTED_SHEETS):
         ws.protection.sheet = True
         if password:

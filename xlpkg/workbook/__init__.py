@@ -1,0 +1,1 @@
+"""The workbooks xlpkg writes and reads: layouts, sheet builders, cell styles."""
