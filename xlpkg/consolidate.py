@@ -25,6 +25,7 @@ from . import layout as L
 from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
 from .model import Project
+from .multilevel import compare_shown, project_record, read_upper
 from .rules import Rules, load_rules
 from .targets import try_parse_target
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
 __all__ = ["Consolidation", "DeptInfoError", "consolidate", "discover", "load_dept_info",
            "build", "read_one", "outcome_from_project", "FileOutcome", "WORKBOOK_SUFFIXES",
            "PROJECT_COLUMNS", "DEPARTMENT_COLUMNS", "INDICATOR_COLUMNS", "DEPT_GOAL_COLUMNS",
+           "DEPT_EVAL_COLUMNS",
            "ISSUE_COLUMNS", "TOTAL_LABEL", "QUARTER_LABELS", "cn_number"]
 
 # .xls/.xlsb are workbooks too: they are not skipped but reported (save as .xlsx), because a
@@ -57,6 +59,9 @@ INDICATOR_COLUMNS = (
     "偏差原因", "完成目标可能性", "偏差原因分析及改进措施",
 )
 DEPT_GOAL_COLUMNS = ("内容", "层级", "部门编码", "项目编码")
+# The department self-evaluations found among the inputs (部门整体绩效表, or carried by summaries).
+DEPT_EVAL_COLUMNS = ("部门编码", "部门名称", "年度", "部门自评得分", "部门自评等级", "部门执行率",
+                     "来源文件")
 ISSUE_COLUMNS = ("文件", "工作表", "单元格", "规则", "严重程度", "说明")
 
 
@@ -85,6 +90,10 @@ class Consolidation:
     files_with_errors: list[str] = field(default_factory=list)  # those with an error issue
     rules_source: str = ""
     rules: Rules | None = field(default=None, repr=False)   # the summary's grades and lights
+    # What the summary's hidden data sheet keeps so a later run can recompute every project:
+    # (项目编码, 年度, 来源文件, encoded record) per counted project.
+    records: list[tuple] = field(default_factory=list, repr=False)
+    dept_evaluations: "pd.DataFrame | None" = None   # DEPT_EVAL_COLUMNS, one row per department
 
     @property
     def project_count(self) -> int:
@@ -141,6 +150,12 @@ class FileOutcome:
     indicator_rows: list[tuple] = field(default_factory=list)
     goal: str = ""
     indicator_names: tuple[str, ...] = ()
+    record: str = ""                        # the project's inputs, for the summary's data sheet
+    # A summary or department workbook among the inputs (xlpkg.multilevel): what it carries.
+    kind: str = "project"                   # project / summary / department
+    via: str = ""                           # the summary a carried project came from
+    children: list["FileOutcome"] = field(default_factory=list)
+    dept_evals: list[dict] = field(default_factory=list)
 
 
 def _f(value: Decimal | None, scale: int = 0) -> float | None:
@@ -201,8 +216,25 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
             _f(score.shown_score) if score.applicable else None,
             ind.deviation_cause, ind.likelihood, ind.analysis))
     names = tuple(ind.name.strip() for ind in p.indicators if ind.name.strip())
-    return FileOutcome(path=path, issues=list(issues), metrics=_slim(m), project_row=row,
-                       indicator_rows=indicator_rows, goal=p.goal.strip(), indicator_names=names)
+    issues = list(issues)
+    return FileOutcome(path=path, issues=issues, metrics=_slim(m), project_row=row,
+                       indicator_rows=indicator_rows, goal=p.goal.strip(), indicator_names=names,
+                       record=project_record(p, issues))
+
+
+def _upper_outcome(path: str, found, rules: Rules) -> FileOutcome:
+    """A summary's carried projects (rebuilt and recomputed) or a department's evaluation."""
+    upper, header, shown = found
+    children = []
+    for project, source_file, issues, _row in upper.projects:
+        child = outcome_from_project(project, source_file or path, rules, issues)
+        mismatch = compare_shown(header, shown, project, child.project_row, rules, path)
+        if mismatch:
+            child.issues.append(mismatch)
+        child.via = path
+        children.append(child)
+    return FileOutcome(path, list(upper.issues), kind=upper.kind, children=children,
+                       dept_evals=list(upper.dept_evals))
 
 
 def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
@@ -218,6 +250,15 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
     issues = [i.located(file=path) for i in result.issues]
     project = result.project
     if project is None:
+        if any(i.rule == "form.not_template" for i in issues):
+            # Not a project form: maybe xlpkg's own summary or a department workbook.
+            try:
+                found = read_upper(path, rules, year)
+                if found is not None:
+                    return _upper_outcome(path, found, rules)
+            except Exception as exc:   # noqa: BLE001 - same reason as above
+                issues.append(_issue(rules, "form.unreadable",
+                                     f"读取汇总表时出现意外错误（{type(exc).__name__}: {exc}）", file=path))
         return FileOutcome(path, issues)
     if year is not None and project.year != year:
         # Only this note: the problems of a form that is not summarised are not this run's.
@@ -411,6 +452,55 @@ def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
     return kept
 
 
+def _project_key(row: Mapping[str, Any]) -> tuple[str, Any]:
+    """The identity of a project across files and levels: (code, year)."""
+    return (str(row["项目编码"]).strip(), row["年度"])
+
+
+def _merge_carried(counted: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
+    """The projects that summaries carry and no form (nor an earlier summary) already counted.
+
+    Forms come first, then summaries in path order: a project counts once, from the most
+    direct source. One note per summary says how many of its projects counted, instead of a
+    duplicate row per project (a summary beside its own forms would otherwise flood 问题清单).
+    """
+    seen = {_project_key(o.project_row) for o in counted if o.project_row is not None}
+    out = []
+    for summary in (o for o in counted if o.kind == "summary"):
+        added = repeated = 0
+        for child in summary.children:
+            key = _project_key(child.project_row)
+            if key in seen:
+                repeated += 1
+                continue
+            seen.add(key)
+            out.append(child)
+            added += 1
+        if summary.children:
+            summary.issues.append(_issue(
+                rules, "consolidate.summary_input",
+                f"这是 xlpkg 生成的汇总表，含{added + repeated}个项目：{added}个按其中保存的原始数据重算后计入"
+                + (f"，{repeated}个已由项目表或先读取的汇总表计入，未重复计入" if repeated else ""),
+                file=summary.path))
+        summary.children = []   # counted or dropped: the summary itself is no project
+    return out
+
+
+def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules) -> list[tuple]:
+    """One self-evaluation per (department, year): department workbooks before summaries'."""
+    ordered = ([e for o in outcomes if o.kind == "department" for e in o.dept_evals]
+               + [e for o in outcomes if o.kind == "summary" for e in o.dept_evals])
+    seen: dict[tuple, str] = {}
+    rows = []
+    for e in ordered:
+        key = (str(e.get("部门编码", "")).strip(), e.get("年度"))
+        if key in seen:
+            continue
+        seen[key] = e.get("来源文件", "")
+        rows.append(tuple(e.get(c) for c in DEPT_EVAL_COLUMNS))
+    return rows
+
+
 def _quarter_progress(members: list[ProjectMetrics]) -> tuple[list, list]:
     """Budget-weighted planned and actual cumulative progress per quarter (fractions)."""
     plans, actuals = [], []
@@ -466,6 +556,8 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
 
     info = _dept_info_map(dept_info)
     outcomes = _duplicates(sorted(outcomes, key=lambda o: o.path), rules)
+    dept_eval_rows = _dept_evaluations(outcomes, rules)
+    outcomes = outcomes + _merge_carried(outcomes, rules)
     issues = list(extra_issues) + [i for o in outcomes for i in o.issues]
     per_file: dict[str, int] = {}
     for i in issues:
@@ -474,7 +566,8 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
                   key=lambda o: (o.project_row["部门编码"], o.project_row["项目编码"], o.path))
     project_rows = []
     for o in good:
-        row = dict(o.project_row, 问题数=per_file.get(o.path, 0))
+        # A carried project's issues all name its summary: count its own, not the summary's.
+        row = dict(o.project_row, 问题数=len(o.issues) if o.via else per_file.get(o.path, 0))
         project_rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
     metrics = [o.metrics for o in good]
     goal_rows: list[tuple] = []
@@ -493,10 +586,12 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
                                 columns=list(INDICATOR_COLUMNS)),
         dept_goals=pd.DataFrame(goal_rows, columns=list(DEPT_GOAL_COLUMNS)),
         issues=pd.DataFrame([_issue_row(i) for i in issues], columns=list(ISSUE_COLUMNS)),
-        files_read=[o.path for o in outcomes],
+        files_read=[o.path for o in outcomes if not o.via],
         files_with_errors=with_errors,
         rules_source=rules.source,
         rules=rules,
+        records=[(o.project_row["项目编码"], o.project_row["年度"], o.path, o.record) for o in good],
+        dept_evaluations=pd.DataFrame(dept_eval_rows, columns=list(DEPT_EVAL_COLUMNS)),
     )
 
 

@@ -16,17 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build)
+from .multilevel import DATA_NAME, DATA_SHEET, SUMMARY_TEMPLATE_ID, TABLE_NAME, encode_record
+from .multilevel import chunks as record_chunks
 from .rules import Rules, load_rules
 from .safeio import atomic_path
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS",
            "TEMPLATE_ID", "TEMPLATE_VERSION"]
 
-TEMPLATE_ID = "xlpkg.department-summary"
+TEMPLATE_ID = SUMMARY_TEMPLATE_ID   # "xlpkg.department-summary"; multilevel recognises it
 TEMPLATE_VERSION = 1
 PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META = (
     "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "图表", "_xlpkg")
-SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META)
+SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META, DATA_SHEET)
 SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
 SOURCE_FOLDER_NAME = "SourceFolder"
 
@@ -291,13 +293,16 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     _protect(ws)
 
 
-def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
-    """Very hidden: tells a reader (and the 汇总 button) what this workbook is."""
+def _meta_sheet(wb, rules: Rules, consolidation: Consolidation, level: str) -> None:
+    """Very hidden: tells a reader (and the 汇总 button) what this workbook is. The defined
+    names TemplateId/TemplateVersion are how ``xlpkg consolidate`` recognises its own summary
+    among the inputs (the same names a project form and a department workbook carry)."""
     ws = wb.add_worksheet(META)
     for r, (key, value) in enumerate((("template_id", TEMPLATE_ID),
                                       ("template_version", TEMPLATE_VERSION),
                                       ("rules_version", rules.data.get("version", "")),
-                                      ("rules_source", consolidation.rules_source))):
+                                      ("rules_source", consolidation.rules_source),
+                                      ("summary_level", level))):
         ws.write_string(r, 0, key)
         if isinstance(value, int):
             ws.write_number(r, 1, value)
@@ -305,6 +310,45 @@ def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
             ws.write_string(r, 1, str(value))
     ws.very_hidden()
     _protect(ws)
+    wb.define_name("TemplateId", f"='{META}'!$B$1")
+    wb.define_name("TemplateVersion", f"='{META}'!$B$2")
+
+
+def _data_sheet(wb, consolidation: Consolidation) -> None:
+    """Very hidden: every counted project's inputs (and each department's self-evaluation), so
+    a bureau that consolidates this summary recomputes the projects instead of trusting rows."""
+    ws = wb.add_worksheet(DATA_SHEET)
+    for c, title in enumerate(("类型", "编码", "年度", "来源文件", "数据")):
+        ws.write_string(0, c, title)
+    r, width = 1, 5
+    for code, year, source, record in consolidation.records:
+        parts = record_chunks(record)
+        ws.write_string(r, 0, "project")
+        ws.write_string(r, 1, _text(code))
+        ws.write_number(r, 2, year) if isinstance(year, int) else ws.write_string(r, 2, _text(year))
+        ws.write_string(r, 3, _text(source))
+        for i, part in enumerate(parts):
+            ws.write_string(r, 4 + i, part)
+        width, r = max(width, 4 + len(parts)), r + 1
+    evals = consolidation.dept_evaluations
+    if evals is not None:
+        for row in evals.to_dict("records"):
+            clean = {k: (None if _blank(v) else (v.item() if hasattr(v, "item") else v))
+                     for k, v in row.items()}
+            ws.write_string(r, 0, "department")
+            ws.write_string(r, 1, _text(clean["部门编码"]))
+            ws.write_string(r, 3, _text(clean["来源文件"] or ""))
+            ws.write_string(r, 4, encode_record({"evaluation": clean}))
+            r += 1
+    ws.very_hidden()
+    _protect(ws)
+    wb.define_name(DATA_NAME, f"='{DATA_SHEET}'!$A$1:${_col(width - 1)}${r}")
+
+
+def _col(index: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(index)
 
 
 def _settings_sheet(wb, fmt: _Formats) -> None:
@@ -362,7 +406,10 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
            links, protect=locked)
     _charts_sheet(wb, fmt, c.departments, rules)
-    _meta_sheet(wb, rules, c)
+    _meta_sheet(wb, rules, c, "workbench" if workbench else "department")
+    _data_sheet(wb, c)
+    wb.define_name(TABLE_NAME, f"='{PROJECTS}'!$A$1:${_col(len(c.projects.columns) - 1)}$"
+                               f"{len(c.projects) + 1}")
     wb.worksheets()[0].activate()
     wb.close()
 
