@@ -19,6 +19,8 @@ from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consol
 from .multilevel import DATA_NAME, DATA_SHEET, SUMMARY_TEMPLATE_ID, TABLE_NAME, encode_record
 from .multilevel import chunks as record_chunks
 from .rules import Rules, load_rules
+from .printing import HEADER as PRINT_HEADER
+from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS",
@@ -72,6 +74,9 @@ def _column_style(name: str) -> _Col:
     return _Col("text", wide.get(name, 12))
 
 
+GOAL_FONT_PT = {"部门": 12, "标题": 11, "分项": 10.5, "正文": 10.5}
+
+
 class _Formats:
     def __init__(self, wb):
         base = {"font_name": "等线", "font_size": 10, "valign": "vcenter", "border": 1,
@@ -79,7 +84,7 @@ class _Formats:
         make = lambda **kw: wb.add_format({**base, **kw})
         self.header = make(bold=True, bg_color="#DDEBF7", text_wrap=True, align="center")
         self.text = make(text_wrap=True)
-        self.link = make(font_color="#0563C1", underline=1)
+        self.link = make(font_color="#0563C1", underline=1, text_wrap=True)
         self.money = make(num_format="#,##0.00")
         self.percent = make(num_format="0.00%")
         self.points = make(num_format="0.00")
@@ -90,10 +95,8 @@ class _Formats:
             ("score", {"num_format": "0.00"}), ("int", {"num_format": "0"}),
             ("points", {"num_format": "0.00"}))}
         plain = {"font_name": "等线", "valign": "top", "text_wrap": True}
-        self.goal = {"部门": wb.add_format({**plain, "bold": True, "font_size": 12}),
-                     "标题": wb.add_format({**plain, "bold": True, "font_size": 11}),
-                     "分项": wb.add_format({**plain, "bold": True, "font_size": 10.5}),
-                     "正文": wb.add_format({**plain, "font_size": 10.5})}
+        self.goal = {level: wb.add_format({**plain, "bold": level != "正文", "font_size": size})
+                     for level, size in GOAL_FONT_PT.items()}
         self.key = wb.add_format({"font_name": "等线", "font_size": 9, "font_color": "#808080",
                                   "valign": "top"})
 
@@ -109,13 +112,56 @@ def _text(value: Any) -> str:
 
 # --- sheets ----------------------------------------------------------------------------
 
-def _print_setup(ws, *, landscape: bool = True) -> None:
-    """A4, one page wide, the header row on every page: the summary is handed upward on paper."""
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+# How each table prints (xlpkg.printing): which columns repeat on every page, which stay
+# together, and narrower widths where a table should fit one page across.
+def _print_specs(columns: list[str]) -> PrintSpec:
+    def at(name: str) -> int:
+        return columns.index(name)
+
+    quarters = tuple((at(f"{q}计划进度"), at(f"{q}灯色")) for q in QUARTER_LABELS
+                     if f"{q}计划进度" in columns and f"{q}灯色" in columns)
+    return PrintSpec(titles=(at("项目编码"), at("项目名称")), groups=quarters, scale=TABLE_SCALE)
+
+
+# Narrower than on screen where a header may wrap: 项目汇总 prints three pages across.
+PRINT_WIDTHS = {
+    "部门编码": 8, "部门名称": 14, "项目编码": 15, "项目名称": 16, "资金来源": 8, "年度": 5,
+    "执行率": 8, "成本控制率": 8, "自评得分": 6, "自评等级": 5, "问题数": 5, "来源文件": 26,
+    "项目数": 5, "加权平均得分": 7,
+}
+
+
+def _print_width(name: str, default: float) -> float:
+    if name in PRINT_WIDTHS:
+        return PRINT_WIDTHS[name]
+    if name.endswith("进度") or "百分点" in name:
+        return 8
+    if "（万元）" in name:
+        return 10 if name.startswith("第") else 11
+    if name.endswith("灯色") or name.endswith("（个）"):
+        return 5
+    return default
+INDICATOR_WIDTHS = {   # 17 columns on one landscape page at 72 % (10 pt prints at 7.2 pt)
+    "部门编码": 7, "项目编码": 15, "项目名称": 12, "序号": 4, "一级指标": 8, "二级指标": 8,
+    "三级指标": 14, "原指标值（文字）": 9, "指标性质": 5, "指标值": 7, "度量单位": 5,
+    "实际完成值": 8, "分值": 5.5, "得分": 5.5, "偏差原因": 7, "完成目标可能性": 6,
+    "偏差原因分析及改进措施": 12,
+}
+TABLE_SCALE = 72       # tables are all 10 pt: the smallest scale that prints them at 7.2 pt
+ISSUE_WIDTHS = {"文件": 30, "工作表": 12, "单元格": 8, "规则": 20, "严重程度": 7, "说明": 58}
+TABLE_FONT_PT = 10
+
+
+def _department_spec(columns: list[str], rules: Rules) -> PrintSpec:
+    grades = [f"{band['grade']}（个）" for band in rules.scoring["grades"]]
+    lights = [f"{band['label']}（个）" for band in rules.monitoring["lights"]]
+    groups = []
+    for block in (grades, lights, [f"{q}计划进度" for q in QUARTER_LABELS],
+                  [f"{q}实际进度" for q in QUARTER_LABELS]):
+        present = [columns.index(c) for c in block if c in columns]
+        if present:
+            groups.append((min(present), max(present)))
+    return PrintSpec(titles=(0, 1), groups=tuple(groups), scale=TABLE_SCALE)
 
 
 def _protect(ws) -> None:
@@ -166,26 +212,42 @@ class _LinkMaker:
 
 
 def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int = 0,
-           total_first_col: str | None = None, protect: bool = True):
-    """A header row and the frame's rows, styled by column; protected, frozen, filterable."""
+           total_first_col: str | None = None, protect: bool = True,
+           spec: PrintSpec | None = None, widths: dict[str, float] | None = None):
+    """A header row and the frame's rows, styled by column; protected, frozen, filterable,
+    and printable: rows as tall as their wrapped text, titles repeated on every page."""
     ws = wb.add_worksheet(name)
     columns = list(df.columns)
     styles = [_column_style(c) for c in columns]
-    ws.set_row(0, 30)
-    for c, (title, style) in enumerate(zip(columns, styles)):
-        ws.set_column(c, c, style.width)
+    width_of = [(widths or {}).get(c, _print_width(c, s.width)) for c, s in zip(columns, styles)]
+    ws.set_row(0, max(30, row_height([(t, w, TABLE_FONT_PT) for t, w in zip(columns, width_of)])
+                      or 0))
+    for c, title in enumerate(columns):
+        ws.set_column(c, c, width_of[c])
         ws.write_string(0, c, title, fmt.header)
     data = [df[c].tolist() for c in columns]   # plain Python values, no numpy scalars
+    wrapped = [c for c, s in enumerate(styles) if s.kind in ("text", "link")]
     for r, row in enumerate(zip(*data), start=1):
         is_total = total_first_col is not None and row[0] == total_first_col
+        height = row_height([(_shown(row[c], styles[c].kind, links), width_of[c], TABLE_FONT_PT)
+                             for c in wrapped])
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
             _cell(ws, fmt, r, c, value, styles[c].kind, links, is_total)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
-    _print_setup(ws)
+    apply_print(ws, width_of, spec or PrintSpec(scale=TABLE_SCALE), last_row=len(df))
     if protect:
         _protect(ws)
     return ws
+
+
+def _shown(value, kind: str, links: _LinkMaker) -> str:
+    """The text a cell shows (for its row height)."""
+    if _blank(value) or isinstance(value, (int, float)) and kind != "text":
+        return ""
+    return _text(links.shown(value)) if kind == "link" else _text(value)
 
 
 def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker,
@@ -214,13 +276,19 @@ def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker
 def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     """The document-like 部门整体绩效目标: one printed line per row in column A."""
     ws = wb.add_worksheet(GOALS)
-    ws.set_column(0, 0, 100)
-    ws.set_column(1, 3, 12)
+    widths = [62, 5, 8, 15]   # one portrait page across at 80 % (9 pt keys print at 7.2 pt)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
     ws.set_row(0, 20)
     for c, title in enumerate(DEPT_GOAL_COLUMNS):
         ws.write_string(0, c, title, fmt.header)
     for r, (text, level, dept, project) in enumerate(
             zip(*(df[c].tolist() for c in DEPT_GOAL_COLUMNS)), start=1):
+        size = GOAL_FONT_PT.get(level, GOAL_FONT_PT["正文"])
+        height = row_height([(_text(text), widths[0], size), (_text(project or ""), widths[3], 9)],
+                            minimum=size * 1.5)
+        if height:
+            ws.set_row(r, height)
         ws.write_string(r, 0, _text(text), fmt.goal.get(level, fmt.goal["正文"]))
         ws.write_string(r, 1, _text(level), fmt.key)
         ws.write_string(r, 2, _text(dept), fmt.key)
@@ -228,7 +296,7 @@ def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
             ws.write_string(r, 3, _text(project), fmt.key)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(DEPT_GOAL_COLUMNS) - 1)
-    _print_setup(ws, landscape=False)
+    apply_print(ws, widths, PrintSpec(landscape=False), last_row=len(df))
     if protect:
         _protect(ws)
 
@@ -241,14 +309,15 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     ws = wb.add_worksheet(CHARTS)
     columns = list(departments.columns)
     grades = [band["grade"] for band in rules.scoring["grades"]]
-    # Category labels: the chart needs them in cells, and "第一季度计划进度" is too long.
-    ws.write_string(0, 0, "季度", fmt.header)
+    # Category labels: the chart needs them in cells, and "第一季度计划进度" is too long. They
+    # sit right of the print area, so no table is ever printed over a chart.
+    h = HELPER_COL
+    ws.write_string(0, h, "季度", fmt.header)
     for i, label in enumerate(QUARTER_LABELS, start=1):
-        ws.write_string(0, i, label, fmt.text)
-    ws.write_string(1, 0, "自评等级", fmt.header)
+        ws.write_string(0, h + i, label, fmt.text)
+    ws.write_string(1, h, "自评等级", fmt.header)
     for i, grade in enumerate(grades, start=1):
-        ws.write_string(1, i, grade, fmt.text)
-    ws.set_column(0, 0, 10)
+        ws.write_string(1, h + i, grade, fmt.text)
 
     codes = departments["部门编码"].tolist()
     names = departments["部门名称"].tolist()
@@ -266,7 +335,7 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
         for col, suffix, dash in ((actual_col, "实际", "solid"), (plan_col, "计划", "dash")):
             line.add_series({
                 "name": f"{label}（{suffix}）",
-                "categories": [CHARTS, 0, 1, 0, 4],
+                "categories": [CHARTS, 0, h + 1, 0, h + 4],
                 "values": [DEPARTMENTS, row, col, row, col + 3],
                 "line": {"color": color, "dash_type": dash, "width": 2},
                 "marker": {"type": "circle" if suffix == "实际" else "none",
@@ -275,22 +344,38 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     line.set_title({"name": "各部门累计支出进度：计划与实际", "name_font": {"size": 12}})
     line.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
     line.set_legend({"position": "bottom"})
-    line.set_size({"width": 760, "height": 380})
-    ws.insert_chart(3, 0, line)
-
     first_grade = columns.index(f"{grades[0]}（个）")
+
     bars = wb.add_chart({"type": "column"})
-    bars.add_series({"name": "项目数", "categories": [CHARTS, 1, 1, 1, len(grades)],
+    bars.add_series({"name": "项目数", "categories": [CHARTS, 1, h + 1, 1, h + len(grades)],
                      "values": [DEPARTMENTS, total_row, first_grade, total_row,
                                 first_grade + len(grades) - 1],
                      "data_labels": {"value": True}, "fill": {"color": "#4472C4"}})
     bars.set_title({"name": "项目自评等级分布", "name_font": {"size": 12}})
     bars.set_y_axis({"num_format": "0", "min": 0})
     bars.set_legend({"none": True})
-    bars.set_size({"width": 480, "height": 320})
-    ws.insert_chart(23, 0, bars)
-    _print_setup(ws)
+    chart_pages(ws, [(line, 1000, 560), (bars, 760, 460)])
     _protect(ws)
+
+
+HELPER_COL = 20          # charts' label cells: column U, outside the printed area
+CHART_PAGE_ROWS = 36     # default 20 px rows: one landscape A4 page at 80 %
+
+
+def chart_pages(ws, charts: list[tuple[Any, int, int]]) -> None:
+    """One chart per printed page, each whole: anchored at the top of its page with a manual
+    break before the next; the print area stops left of the helper cells."""
+    for n, (chart, width, height) in enumerate(charts):
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(n * CHART_PAGE_ROWS, 0, chart, {"x_offset": 4, "y_offset": 4,
+                                                        "object_position": 3})
+    ws.set_h_pagebreaks([n * CHART_PAGE_ROWS for n in range(1, len(charts))])
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_print_scale(SCALE)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+    ws.set_header(PRINT_HEADER)
+    ws.print_area(0, 0, len(charts) * CHART_PAGE_ROWS - 1, HELPER_COL - 1)
 
 
 def _meta_sheet(wb, rules: Rules, consolidation: Consolidation, level: str) -> None:
@@ -398,13 +483,16 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     locked = not workbench
     if workbench:
         _settings_sheet(wb, fmt)
-    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked)
+    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked,
+           spec=_print_specs(list(c.projects.columns)))
     _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
-           total_first_col=TOTAL_LABEL, protect=locked)
-    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3, protect=locked)
+           total_first_col=TOTAL_LABEL, protect=locked,
+           spec=_department_spec(list(c.departments.columns), rules))
+    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3, protect=locked,
+           widths=INDICATOR_WIDTHS, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
     _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
-           links, protect=locked)
+           links, protect=locked, widths=ISSUE_WIDTHS)
     _charts_sheet(wb, fmt, c.departments, rules)
     _meta_sheet(wb, rules, c, "workbench" if workbench else "department")
     _data_sheet(wb, c)
