@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build)
+from .bureau import MAX_CHART_DEPARTMENTS as BUREAU_CHART_DEPARTMENTS
+from .bureau import (ATTENTION, BUREAU_CHARTS, BUREAU_SHEETS, GRADES,
+                     RANKING, BureauTables, bureau_tables, is_multi_department)
 from .multilevel import DATA_NAME, DATA_SHEET, SUMMARY_TEMPLATE_ID, TABLE_NAME, encode_record
 from .multilevel import chunks as record_chunks
 from .rules import Rules, load_rules
@@ -23,7 +26,8 @@ from .printing import HEADER as PRINT_HEADER
 from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
 
-__all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS",
+__all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
+           "sheet_order",
            "TEMPLATE_ID", "TEMPLATE_VERSION"]
 
 TEMPLATE_ID = SUMMARY_TEMPLATE_ID   # "xlpkg.department-summary"; multilevel recognises it
@@ -31,6 +35,15 @@ TEMPLATE_VERSION = 1
 PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META = (
     "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "图表", "_xlpkg")
 SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META, DATA_SHEET)
+
+
+def sheet_order(*, bureau: bool) -> tuple[str, ...]:
+    """The sheets a summary has, in order: the bureau's tables first when it has them."""
+    if not bureau:
+        return SHEETS
+    return (*BUREAU_SHEETS[:3], *SHEETS[:6], BUREAU_SHEETS[3], *SHEETS[6:])
+
+
 SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
 SOURCE_FOLDER_NAME = "SourceFolder"
 
@@ -64,8 +77,12 @@ def _column_style(name: str) -> _Col:
         return _Col("percent", 11)
     if "百分点" in name:
         return _Col("points", 11)
-    if name in ("自评得分", "加权平均得分", "分值", "得分"):
+    if name in ("自评得分", "加权平均得分", "分值", "得分", "部门自评得分"):
         return _Col("score", 9)
+    if name.endswith("排名"):
+        return _Col("int", 6)
+    if name.endswith("占比"):
+        return _Col("percent", 8)
     if name.endswith("（个）") or name in ("项目数", "问题数", "序号", "年度"):
         return _Col("int", 8)
     wide = {"项目名称": 30, "部门名称": 24, "说明": 60, "偏差原因分析及改进措施": 30,
@@ -139,7 +156,7 @@ def _print_width(name: str, default: float) -> float:
     if "（万元）" in name:
         return 10 if name.startswith("第") else 11
     if name.endswith("灯色") or name.endswith("（个）"):
-        return 5
+        return 6
     return default
 INDICATOR_WIDTHS = {   # 17 columns on one landscape page at 72 % (10 pt prints at 7.2 pt)
     "部门编码": 7, "项目编码": 15, "项目名称": 12, "序号": 4, "一级指标": 8, "二级指标": 8,
@@ -462,8 +479,66 @@ def _settings_sheet(wb, fmt: _Formats) -> None:
     wb.define_name(SOURCE_FOLDER_NAME, f"='{SETTINGS}'!$B$3")
 
 
+def _bureau_tables(wb, fmt: _Formats, t: BureauTables, links: _LinkMaker) -> None:
+    """The finance bureau's sheets, first in the workbook: that is what the bureau reads."""
+    _table(wb, fmt, RANKING, t.ranking, links, freeze_cols=3, protect=True,
+           widths={"部门名称": 18}, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
+    _table(wb, fmt, ATTENTION, t.attention, links, freeze_cols=4, protect=True,
+           widths={"关注原因": 18, "来源文件": 24, "最近灯色": 9},
+           spec=PrintSpec(titles=(2, 3), scale=TABLE_SCALE))
+    _table(wb, fmt, GRADES, t.grades, links, freeze_cols=2, protect=True,
+           widths={"部门名称": 18}, spec=PrintSpec(titles=(0, 1), scale=TABLE_SCALE))
+
+
+def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
+    """Native bar charts over the bureau tables' cells: score, execution rate, grade shares.
+
+    With more departments than a page can show legibly, the lowest-scored ones are charted
+    (they are the ones to look at); the title says so."""
+    ws = wb.add_worksheet(BUREAU_CHARTS)
+    columns = list(t.ranking.columns)
+    scored = [i + 1 for i, v in enumerate(t.ranking["加权平均得分"].tolist()) if not _blank(v)]
+    rows = scored[-BUREAU_CHART_DEPARTMENTS:] or [1]
+    first, last = rows[0], rows[-1]
+    note = (f"（得分最低的{len(rows)}个部门）" if len(scored) > len(rows) else "")
+    name_col = columns.index("部门名称")
+    charts = []
+    for column, title, number_format, color in (
+            ("加权平均得分", "各部门项目加权平均得分", "0", "#4472C4"),
+            ("执行率", "各部门预算执行率", "0%", "#70AD47")):
+        col = columns.index(column)
+        chart = wb.add_chart({"type": "bar"})
+        chart.add_series({"name": column, "categories": [RANKING, first, name_col, last, name_col],
+                          "values": [RANKING, first, col, last, col],
+                          "fill": {"color": color}, "data_labels": {"value": True,
+                                                                     "num_format": number_format}})
+        chart.set_title({"name": title + note, "name_font": {"size": 12}})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"num_format": number_format, "min": 0})
+        chart.set_legend({"none": True})
+        charts.append((chart, 1000, 540))
+    grades = [band["grade"] for band in rules.scoring["grades"]]
+    gcols = list(t.grades.columns)
+    stacked = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    palette = ["#70AD47", "#4472C4", "#FFC000", "#C00000", "#7F7F7F", "#264478"]
+    for n, grade in enumerate(grades):
+        col = gcols.index(f"{grade}（个）")
+        stacked.add_series({"name": [GRADES, 0, col],
+                            "categories": [GRADES, first, 1, last, 1],
+                            "values": [GRADES, first, col, last, col],
+                            "fill": {"color": palette[n % len(palette)]}})
+    stacked.set_title({"name": "各部门项目自评等级分布" + note, "name_font": {"size": 12}})
+    stacked.set_y_axis({"reverse": True})
+    stacked.set_x_axis({"num_format": "0%"})
+    stacked.set_legend({"position": "bottom"})
+    charts.append((stacked, 1000, 540))
+    chart_pages(ws, charts)
+    _protect(ws)
+
+
 def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
-                created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False) -> None:
+                created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False,
+                bureau: bool = False) -> None:
     """``workbench``: the summary template the 汇总 button works in — a settings sheet first,
     and the tables it rewrites left unprotected (Excel refuses writes to protected sheets)."""
     import xlsxwriter
@@ -483,6 +558,9 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     locked = not workbench
     if workbench:
         _settings_sheet(wb, fmt)
+    tables = bureau_tables(c, rules) if bureau else None
+    if tables is not None:
+        _bureau_tables(wb, fmt, tables, links)
     _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked,
            spec=_print_specs(list(c.projects.columns)))
     _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
@@ -494,7 +572,9 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
            links, protect=locked, widths=ISSUE_WIDTHS)
     _charts_sheet(wb, fmt, c.departments, rules)
-    _meta_sheet(wb, rules, c, "workbench" if workbench else "department")
+    if tables is not None:
+        _bureau_charts(wb, fmt, tables, rules)
+    _meta_sheet(wb, rules, c, "workbench" if workbench else ("bureau" if bureau else "department"))
     _data_sheet(wb, c)
     wb.define_name(TABLE_NAME, f"='{PROJECTS}'!$A$1:${_col(len(c.projects.columns) - 1)}$"
                                f"{len(c.projects) + 1}")
@@ -516,9 +596,13 @@ def _why(exc: BaseException, path: Path) -> str:
 
 
 def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
+                  bureau: bool | None = None,
                   _created: _dt.datetime | None = None, _workbench: bool = False) -> Path:
     """Write the summary workbook atomically: a temporary file next to ``out_path``, then a
-    rename. On failure the old file is untouched and ``SummaryWriteError`` says why."""
+    rename. On failure the old file is untouched and ``SummaryWriteError`` says why.
+
+    ``bureau``: add the finance bureau's sheets (部门排名, 重点关注项目, 等级分布, 部门对比图);
+    None = when the summary spans more than one department."""
     out = Path(out_path)
     if out.suffix.lower() != ".xlsx":
         raise SummaryWriteError(f"汇总文件必须是 .xlsx 文件：{out}")
@@ -530,7 +614,8 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out) as tmp:
             _write_book(consolidation, tmp, rules, created=_created, links=links,
-                        workbench=_workbench)
+                        workbench=_workbench,
+                        bureau=is_multi_department(consolidation) if bureau is None else bureau)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc
         raise SummaryWriteError(f"无法写入汇总文件“{out}”：{_why(cause, out)}。"
