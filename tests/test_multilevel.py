@@ -263,6 +263,14 @@ def test_cli_consolidates_a_city_of_summaries(city, direct, tmp_path, capsys):
     assert total["全年预算数（万元）"] == _dept(direct, TOTAL_LABEL)["全年预算数（万元）"]
 
 
+def test_the_fast_project_dict_equals_the_model_json(example_projects):
+    from xlpkg.model import project_to_dict
+    from xlpkg.multilevel import project_dict
+
+    for p in example_projects.values():
+        assert project_dict(p) == project_to_dict(p)
+
+
 def test_records_round_trip_and_refuse_bombs():
     data = {"project": {"a": "预算" * 100}}
     assert decode_record(encode_record(data)) == data
