@@ -271,6 +271,25 @@ def test_the_fast_project_dict_equals_the_model_json(example_projects):
         assert project_dict(p) == project_to_dict(p)
 
 
+def test_records_are_shape_checked(example_projects):
+    from xlpkg.model import project_to_dict
+    from xlpkg.multilevel import project_from_record
+
+    p = next(iter(example_projects.values()))
+    assert project_from_record(project_to_dict(p)) == p
+    for path, bad in ((("budget",), "NaN"), (("budget",), "1e999"), (("year",), "2022"),
+                      (("indicators", 0, "name"), 5), (("execution", "year_spent"), 1.5),
+                      (("indicators", 0, "applicable"), "否"), (("uses",), {"a": 1}),
+                      (("plan",), ["1"] * 9)):
+        data = project_to_dict(p)
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = bad
+        with pytest.raises(ValueError):
+            project_from_record(data)
+
+
 def test_records_round_trip_and_refuse_bombs():
     data = {"project": {"a": "预算" * 100}}
     assert decode_record(encode_record(data)) == data

@@ -226,8 +226,8 @@ def _upper_outcome(path: str, found, rules: Rules) -> FileOutcome:
     """A summary's carried projects (rebuilt and recomputed) or a department's evaluation."""
     upper, header, shown = found
     children = []
-    for project, source_file, issues, _row in upper.projects:
-        child = outcome_from_project(project, source_file or path, rules, issues)
+    for project, source_file, issues, metrics in upper.projects:
+        child = outcome_from_project(project, source_file or path, rules, issues, metrics)
         mismatch = compare_shown(header, shown, project, child.project_row, rules, path)
         if mismatch:
             child.issues.append(mismatch)
