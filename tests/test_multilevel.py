@@ -298,3 +298,26 @@ def test_records_round_trip_and_refuse_bombs():
     bomb = "z1:" + base64.b64encode(zlib.compress(b"0" * (70 * 2**20))).decode()
     with pytest.raises(ValueError):
         decode_record(bomb)
+
+
+def test_a_city_of_a_hundred_department_summaries(tmp_path):
+    """100 departments, each a summary made by xlpkg, read back into one bureau workbook."""
+    from xlpkg.consolidate import build, outcome_from_project
+    from xlpkg.rules import load_rules
+
+    rules = load_rules()
+    expected = Decimal(0)
+    for d in range(100):
+        dept = f"3{d:05d}"
+        projects = [_project(dept, n) for n in range(5)]
+        expected += sum(p.budget for p in projects)
+        c = build([outcome_from_project(p, f"/city/{dept}/{p.code}.xlsx", rules)
+                   for p in projects], rules)
+        write_summary(c, tmp_path / "city" / dept / "部门汇总.xlsx")
+    c = consolidate(tmp_path / "city", jobs=2)
+    assert len(c.projects) == 500 and not c.files_with_errors
+    total = _dept(c, TOTAL_LABEL)
+    assert Decimal(str(float(total["全年预算数（万元）"]))) == expected
+    out = write_summary(c, tmp_path / "局.xlsx")
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb["部门排名"].max_row == 101

@@ -4,7 +4,7 @@ Checked per page: no text below 7 pt; A4; the sheet's header row (and key column
 page; no line of text drawn over another (rows tall enough for their wrapped text); no text cut
 off (every goal paragraph and project name is in the PDF whole); a quarter's columns never
 split across pages; each chart whole on its own page with nothing printed over it. For the
-seed and for a 500-project summary of twelve departments with long names and goals.
+seed and for a 500-project summary of forty departments with long names and goals.
 """
 from __future__ import annotations
 
@@ -174,14 +174,18 @@ def test_seed_summary_prints_legibly(tmp_path, libreoffice, rules):
     assert all(p.rect.height > p.rect.width for p in goals)   # a document: portrait
 
 
+DEPARTMENTS = 40   # more than the bureau charts show (the 30 lowest-scored)
+
+
 def _many(rules, n: int = 500):
     base = [example(code) for code in ("105002B16DX0003", "105002B21DX0008",
                                        "105002B22DX0009", "105004B22DX0001")]
     outcomes = []
     for i in range(n):
         p = copy.deepcopy(base[i % len(base)])
-        dept = f"2{i % 12:02d}{100 + i % 12}"
-        p.dept_code, p.dept_name = dept, f"唐山市第{i % 12 + 1}综合行政执法与公共服务保障中心"
+        d = i % DEPARTMENTS
+        dept = f"2{d:02d}{100 + d}"
+        p.dept_code, p.dept_name = dept, f"唐山市第{d + 1}综合行政执法与公共服务保障中心"
         p.code = f"{dept}B22DX{i:04d}"
         p.name = f"{p.name}（第{i}期）" + ("及配套信息化系统升级改造工程" * (i % 3))
         p.goal = (p.goal + "。") * (1 + i % 4)
@@ -202,3 +206,4 @@ def test_a_500_project_summary_prints_legibly(tmp_path, libreoffice, rules):
     # long tables split into many pages, each with the header: 500 rows need more than one
     assert len(r.sheets["项目汇总"]) >= 3 * 10
     assert len(r.sheets["指标明细"]) > 10
+    assert "得分最低的30个部门" in r.text("部门对比图")
