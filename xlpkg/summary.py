@@ -376,7 +376,7 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
 
 
 HELPER_COL = 20          # charts' label cells: column U, outside the printed area
-CHART_PAGE_ROWS = 36     # default 20 px rows: one landscape A4 page at 80 %
+CHART_PAGE_ROWS = 39     # default 20 px rows: one landscape A4 page at 80 % holds 40
 
 
 def chart_pages(ws, charts: list[tuple[Any, int, int]]) -> None:
@@ -513,10 +513,11 @@ def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
                           "fill": {"color": color}, "data_labels": {"value": True,
                                                                      "num_format": number_format}})
         chart.set_title({"name": title + note, "name_font": {"size": 12}})
-        chart.set_y_axis({"reverse": True})
-        chart.set_x_axis({"num_format": number_format, "min": 0})
+        chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
+        chart.set_x_axis({"num_format": number_format, "min": 0,
+                          "max": 100 if column == "加权平均得分" else None})
         chart.set_legend({"none": True})
-        charts.append((chart, 1000, 540))
+        charts.append((chart, 1000, 740))
     grades = [band["grade"] for band in rules.scoring["grades"]]
     gcols = list(t.grades.columns)
     stacked = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
@@ -528,10 +529,10 @@ def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
                             "values": [GRADES, first, col, last, col],
                             "fill": {"color": palette[n % len(palette)]}})
     stacked.set_title({"name": "各部门项目自评等级分布" + note, "name_font": {"size": 12}})
-    stacked.set_y_axis({"reverse": True})
+    stacked.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
     stacked.set_x_axis({"num_format": "0%"})
     stacked.set_legend({"position": "bottom"})
-    charts.append((stacked, 1000, 540))
+    charts.append((stacked, 1000, 740))
     chart_pages(ws, charts)
     _protect(ws)
 
