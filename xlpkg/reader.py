@@ -21,6 +21,7 @@ from .metrics import ProjectMetrics, project_metrics
 from .model import QUARTERS, Execution, FundUse, Indicator, Project
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
+from .workbook.sheet_parse import applicable_value
 from .targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
 __all__ = ["ReadResult", "actual_text", "read_project", "read_project_file"]
@@ -183,7 +184,7 @@ def _same_target(a, b) -> bool:
 
 def _indicators(form: _Form, year: int) -> list[Indicator]:
     table = form.values("Indicators")
-    inputs = {f: form.column(n) for f, n in L.IND_INPUT_NAMES.items()}
+    inputs = {f: form.column(n) if n in form.names else [] for f, n in L.IND_INPUT_NAMES.items()}
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}
     out = []
     for r, row in enumerate(table):
@@ -201,7 +202,13 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
                 parsed = None
         extra = {f: (v[r] if r < len(v) else None) for f, v in inputs.items()}
         weight = form.number("IndWeightInput", extra["weight"], "指定分值", offset=r)
-        applicable = extra["applicable"]
+        rated = (form.number("IndRatedScore", extra["rated_score"], "评分", offset=r)
+                 if "IndRatedScore" in form.names else None)
+        applicable = applicable_value(extra["applicable"])
+        if applicable is None:
+            applicable = True   # scored as applicable, and said so: checks name the cell
+            form.problem("IndApplicable", f"是否适用“{_text(extra['applicable'])}”应为“是”或“否”"
+                         "（按适用计分）", offset=r)
         out.append(Indicator(
             level1=_text(row[col["level1"]]), level2=_text(row[col["level2"]]),
             name=_text(row[col["name"]]), target=target,
@@ -209,8 +216,8 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             progress=_text(extra["progress"]), forecast=_text(extra["forecast"]),
             deviation_cause=_text(extra["deviation_cause"]), likelihood=_text(extra["likelihood"]),
             remark=_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
-            weight=weight, analysis=_text(extra["analysis"]),
-            applicable=not (applicable is False or _text(applicable) in ("否", "不适用", "FALSE"))))
+            weight=weight, analysis=_text(extra["analysis"]), applicable=applicable,
+            rated_score=rated))
     return out
 
 
@@ -262,7 +269,9 @@ def _project(form: _Form) -> Project:
         actual_cumulative=actuals,
         year_budget=form.number("YearBudget", form.scalar("YearBudget"), "全年预算数"),
         year_spent=form.number("YearSpent", form.scalar("YearSpent"), "全年执行数"),
-        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")))
+        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")),
+        deviation_reason=(_text(form.scalar("ExecDeviationReason"))
+                          if "ExecDeviationReason" in form.names else ""))
     return Project(
         dept_code=_text(form.scalar("DeptCode")), dept_name=_text(form.scalar("DeptName")),
         code=_text(form.scalar("ProjCode")), name=_text(form.scalar("ProjName")), year=int(year),
@@ -324,6 +333,9 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
         for offset, computed, tolerance in checks:
             have = value[offset] if isinstance(value, list) else value
             if have is None or have == "" or _close(have, computed, tolerance):
+                continue
+            if name == "IndScore" and isinstance(have, str) and have.startswith("?"):
+                # the sheet says why it cannot score this row: reported as form.sheet_blank
                 continue
             label = labels.get(name) or (("支出进度" if name.startswith("Progress") else "进度偏差")
                                          + f"（第{name[-1]}季度）")

@@ -21,6 +21,18 @@ from .issues import Issue
 RULES_ENV = "XLPKG_RULES"
 
 
+# The official tiers (财预〔2020〕10号), for rulebooks written before they were configurable.
+DEFAULT_TIERS = [
+    {"tier": "达成年度指标", "min": 0.8, "max": 1, "default": 1,
+     "words": ["达成年度指标", "达成", "已达成", "达成预期指标", "达成预期目标"]},
+    {"tier": "部分达成年度指标并具有一定效果", "min": 0.6, "max": 0.8, "default": 0.7,
+     "words": ["部分达成年度指标并具有一定效果", "部分达成", "部分达成年度指标", "部分达成预期指标",
+               "部分达成预期目标"]},
+    {"tier": "未达成年度指标且效果较差", "min": 0, "max": 0.6, "default": 0,
+     "words": ["未达成年度指标且效果较差", "未达成", "未达成年度指标", "未达成预期指标", "未达成预期目标"]},
+]
+
+
 class RulesError(ValueError):
     """A rules file that cannot be used; the message names the file and the bad field."""
 
@@ -113,11 +125,47 @@ class Rules:
     def light_label(self, light: str) -> str:
         return next(b["label"] for b in self.monitoring["lights"] if b["light"] == light)
 
+    def qualitative_tiers(self) -> list[dict]:
+        """定性 tiers, best first: {"tier", "min", "max", "default" (Decimals), "words"}."""
+        tiers = self.scoring.get("qualitative_tiers") or DEFAULT_TIERS
+        return [{**t, **{k: Decimal(str(t[k])) for k in ("min", "max", "default")}} for t in tiers]
+
     def qualitative_grades(self) -> dict[str, Decimal]:
-        return {k: Decimal(str(v)) for k, v in self.scoring["qualitative_grades"].items()}
+        """Every word accepted as a 定性 actual and its ratio: the tiers' words (their default
+        ratio) first, then the rulebook's other grade words."""
+        out = {w: t["default"] for t in self.qualitative_tiers() for w in t["words"]}
+        for k, v in self.scoring["qualitative_grades"].items():
+            out.setdefault(k, Decimal(str(v)))
+        return out
+
+    def tier_of(self, ratio: Decimal) -> dict:
+        """The tier whose band holds ``ratio``: [min, max), the top tier's max included."""
+        tiers = self.qualitative_tiers()
+        for t in tiers:
+            if t["min"] <= ratio and (ratio < t["max"] or t["max"] >= 1):
+                return t
+        return tiers[-1]
+
+    def code_forms(self) -> list[dict]:
+        return self.structure.get("code_forms") or [
+            {"name": "", "pattern": self.structure["code_pattern"], "embeds_dept": True}]
+
+    @property
+    def missing_level(self) -> str:
+        return self.scoring.get("missing_level", "rescale")
+
+    @property
+    def low_execution_rate(self) -> Decimal:
+        return Decimal(str(self.scoring.get("low_execution_rate", 90)))
+
+    @property
+    def overachievement(self) -> tuple[Decimal, bool]:
+        o = self.scoring.get("overachievement") or {"factor": 1.5, "deduct": False}
+        return Decimal(str(o["factor"])), bool(o["deduct"])
 
     def issue(self, rule_id: str, location: str = "", **values) -> Issue:
-        entry = self.data["rules"][rule_id]
+        # A province's older rulebook may lack rules added since: the shipped wording stands in.
+        entry = self.data["rules"].get(rule_id) or load_rules(default_rules_path()).data["rules"][rule_id]
         return Issue(rule=rule_id, severity=entry["severity"],
                      message=entry["message"].format(**values), location=location)
 
