@@ -92,6 +92,7 @@ class _Form:
         self.ind_rows: list[int] = []
         self.use_rows: list[int] = []
         self.target_col: dict[int, str] = {}
+        self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
 
     def values(self, name: str) -> list[list[Any]]:
         sheet, ref = self.names[name]
@@ -201,6 +202,7 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             except TargetError:
                 parsed = None
         extra = {f: (v[r] if r < len(v) else None) for f, v in inputs.items()}
+        form.raw_rows.append((row, extra))
         weight = form.number("IndWeightInput", extra["weight"], "指定分值", offset=r)
         rated = (form.number("IndRatedScore", extra["rated_score"], "评分", offset=r)
                  if "IndRatedScore" in form.names else None)
@@ -371,7 +373,34 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
         sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col)
         issues.append(issue.located(file=file, sheet=sheet, cell=cell))
     issues.extend(_stale(form, m, cached))
+    issues.extend(_sheet_blanks(form, project, m))
     return ReadResult(project, issues, cached, m)
+
+
+def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issue]:
+    """Rows whose 得分 the sheet's own formulas leave blank (so its 总分 and 等级 too), said
+    where and why: the sheet and xlpkg never disagree in silence."""
+    from .workbook.score_formulas import WHY_LONG
+    from .workbook.sheet_parse import predict_blank
+
+    col = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    rules = form.rules
+    words, tiers = rules.qualitative_grades(), rules.qualitative_tiers()
+    out = []
+    for index, (row, extra) in enumerate(form.raw_rows):
+        ind, s = project.indicators[index], m.evaluation.indicators[index]
+        code = predict_blank(
+            grouped=rules.group_of(ind.level1) is not None, nature=row[col["nature"]],
+            value=row[col["value"]], unit=row[col["unit"]], original=row[col["original"]],
+            actual=extra["actual"], applicable=extra["applicable"], rated=extra.get("rated_score"),
+            weight=s.weight, year=project.year or None, qual_words=words, tiers=tiers)
+        if not code:
+            continue
+        form.problem("IndScore", f"三级指标“{ind.name}”的得分在表内公式中将为空，总分和等级也将为空"
+                     f"（不用加载项时）：{WHY_LONG[code - 1]}；xlpkg 按规则计为{format_number(s.shown_score)}分",
+                     offset=form.ind_rows[index], rule="form.sheet_blank")
+        out.append(form.issues.pop())
+    return out
 
 
 def read_project_file(path: str | Path, *, rules: Rules | None = None,

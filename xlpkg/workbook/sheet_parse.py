@@ -319,3 +319,129 @@ def done_word(src: str) -> str | None:
     if src in NOT_DONE_WORDS:
         return "late"
     return None
+
+
+# --- one row of the self-evaluation: will the sheet's score be blank, and why --------------
+
+_VALUE_RE = None
+
+
+def _excel_value_ok(text: str) -> bool:
+    """Whether VALUE(text) gives a number, for the plain texts forms hold."""
+    import re
+    global _VALUE_RE
+    _VALUE_RE = _VALUE_RE or re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?$")
+    return bool(_VALUE_RE.match(text))
+
+
+def _excel_value(text: str) -> Decimal:
+    pct = text.endswith("%")
+    v = Decimal(text[:-1] if pct else text)
+    return v / 100 if pct else v
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, Decimal, _dt.date)) and not isinstance(value, bool)
+
+
+def _blank(value) -> bool:
+    return norm(value) == "" if not _is_number(value) else False
+
+
+def predict_blank(*, grouped: bool, nature, value, unit, original, actual, applicable, rated,
+                  weight, year, qual_words, tiers) -> int:
+    """The code of the `why` step for one row: 0 when the sheet shows a score (or nothing is
+    due), else 1 是否适用, 2 指标值, 3 实际完成值, 4 评分 (the index into ``WHY_LONG`` + 1).
+
+    Takes the cells as a reader gets them; ``qual_words`` are the rulebook's words (QualWords),
+    ``tiers`` its 定性 tiers (Rules.qualitative_tiers)."""
+    app = applicable_value(applicable)
+    if not grouped or app is False:
+        return 0
+    if app is None:
+        return 1
+    if (str(actual).strip(" ") == "") if not _is_number(actual) else False:
+        return 0
+    nat_in = norm(nature)
+    structured = nat_in != ""
+    if structured:
+        src = norm(value)
+    elif original is not None and str(original).strip(" ") != "":
+        src = norm(original)
+    else:
+        src = norm(value) + norm(unit)
+    kind, pval, punit, pop = parse_text(src, year)
+    ops = dict(PREFIXES)
+    if structured:
+        u = norm(unit)
+        nat = ops.get(nat_in, nat_in)
+        if nat == "日期":
+            t1 = _is_number(value) or parse_date(src, year) is not None
+        elif nat == "区间":
+            s = src.replace(u, "") if u else src
+            i = s.find("-", 1)
+            t1 = i >= 1 and _excel_value_ok(s[:i])
+            t2 = i >= 1 and _excel_value_ok(s[i + 1:i + 100])
+        else:
+            s = src.replace(u, "") if u else src
+            t1 = _is_number(value) or _excel_value_ok(s)
+    else:
+        u = punit if kind == "quant" else ""
+        nat = {"qual": "定性", "date": "日期", "quant": pop}.get(kind, "")
+        t1 = kind in ("quant", "date")
+    if nat == "定性":
+        mode = "qual"
+    elif nat == "日期":
+        mode = "date"
+    elif nat == "区间":
+        mode = "range"
+    elif nat in ("≥", ">", "≤", "<") or (nat == "=" and t1):
+        mode = "num"
+    else:
+        return 2
+    if mode == "qual":
+        if _is_number(actual) and not isinstance(actual, _dt.date):
+            x = Decimal(str(actual))
+            p = x * 100 if abs(x) <= 1 else x
+            ratio = p / 100 if 0 <= p <= 100 else None
+        else:
+            a = norm(actual)
+            words = {w.upper(): Decimal(str(r)) for w, r in qual_words.items()}
+            if a == src:
+                ratio = Decimal(1)
+            elif a.upper() in words:
+                ratio = words[a.upper()]
+            elif a.endswith("%") and _excel_value_ok(a[:-1]) and 0 <= _excel_value(a[:-1]) <= 100:
+                ratio = _excel_value(a[:-1]) / 100
+            else:
+                ratio = None
+        if ratio is None:
+            return 3
+        if _is_number(rated) and not isinstance(rated, _dt.date) and weight is not None and weight > 0:
+            tier = 1 + sum(1 for t in tiers if t["min"] > ratio)
+            lo, hi = tiers[tier - 1]["min"], tiers[tier - 1]["max"]
+            rr = Decimal(str(rated)) / Decimal(str(weight))
+            if not (rr >= lo and (rr < hi or (hi >= 1 and rr <= hi))):
+                return 4
+        return 0
+    if not t1 or (mode == "range" and not t2):
+        return 2
+    if _is_number(actual):
+        return 0
+    a = norm(actual)
+    if mode == "date":
+        if done_word(a):
+            return 0
+        deadline_year = None
+        if structured and _is_number(value) and isinstance(value, _dt.date):
+            deadline_year = value.year
+        elif isinstance(pval, _dt.date):
+            deadline_year = pval.year
+        return 0 if parse_date(a, deadline_year) is not None else 3
+    anum, aunit, _ = parse_number_unit(a)
+    if anum is None or aunit == "?":
+        return 3
+    money = dict(MONEY)
+    if aunit == "" or aunit.upper() == u.upper() or u == "" or (aunit in money and u in money):
+        return 0
+    return 3
