@@ -68,7 +68,7 @@ def indicator_score_row(ws, calc, r: int, d: int, m: int):
                  f'{P.norm_formula(val)}&{P.norm_formula(unit_cell)}))')
     _text_steps(calc, H, src, "", "FiscalYear")
     calc[H["pkind"]] = (f'=IF({H["pdate"]}<>"","date",IF(AND({H["pnum"]}<>"",{H["punit"]}<>"?",{H["pop"]}<>"?"),'
-                        f'"quant",IF(SUMPRODUCT(--ISNUMBER(FIND({{0,1,2,3,4,5,6,7,8,9}},{src})))=0,"qual","err")))')
+                        f'"quant",IF(SUMPRODUCT(--ISNUMBER(FIND({{"0","1","2","3","4","5","6","7","8","9","０","１","２","３","４","５","６","７","８","９"}},{src})))=0,"qual","err")))')
     calc[H["unit"]] = f'=IF({structured},{P.norm_formula(unit_cell)},IF({H["pkind"]}="quant",{H["punit"]},""))'
     u = H["unit"]
     calc[H["nat"]] = (f'=IF({structured},IFERROR(INDEX(PrefixOps,MATCH({nat_in},PrefixWords,0)),{nat_in}),'

@@ -308,7 +308,7 @@ def parse_text(src: str, default_year) -> tuple[str, object, str, str]:
     num, unit, op = parse_number_unit(src)
     if num is not None and unit != "?" and op != "?":
         return "quant", num, unit, op
-    if not any(c in "0123456789" for c in src):
+    if not any(c in "0123456789０１２３４５６７８９" for c in src):   # full-width: a number it cannot read
         return "qual", None, "", ""
     return "err", None, "", ""
 
