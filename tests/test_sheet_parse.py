@@ -55,6 +55,37 @@ ODD = [
 ]
 
 
+# Split cells typed by hand (指标性质, 指标值, 度量单位, 原指标值 blank), actual.
+SPLIT = [
+    ("≥", 0.95, "%", 0.5),            # "95%" typed in a % cell is stored as 0.95: 95 %, not 0.95 %
+    ("≥", 95, "%", "96%"), ("≤", 500, "万元", "5200000元"), ("定性", "效果显著", None, "达成预期指标"),
+    ("日期", "2022年11月底", None, "2022-11-20"), ("不低于", 90, "%", "88%"), (None, "95%以上", None, "0.97"),
+    ("=", 100, "百分比", "98百分比"),
+]
+
+
+def _fill_split(path, rows, *, year=2022):
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.DECL]
+    ev = wb[L.EVAL]
+    wb[L.first_cell("FiscalYear")[0]][L.NAMES["FiscalYear"].ref] = year
+    wb[L.first_cell("Budget")[0]][L.NAMES["Budget"].ref] = 100
+    wb[L.first_cell("YearSpent")[0]][L.NAMES["YearSpent"].ref] = 100
+    for i, (nature, value, unit, actual) in enumerate(rows):
+        r = L.IND_FIRST + i
+        for field, v in (("level1", "产出指标"), ("level2", "数量指标"), ("name", f"拆分{i + 1}"),
+                         ("nature", nature), ("value", value), ("unit", unit)):
+            ws[f"{L.IND_COL[field]}{r}"] = v
+        if isinstance(value, float):
+            ws[f"{L.IND_COL['value']}{r}"].number_format = "0%"
+        cell = ev[f"{L.EVAL_IND_COLS['actual']}{L.EVAL_IND_FIRST + i}"]
+        cell.value = actual
+        if isinstance(actual, str):
+            cell.data_type = "s"
+    wb.save(path)
+    return path
+
+
 def _fill(path, rows, *, year=2022):
     """The blank template typed into with openpyxl: 原指标值 only, as the seed writes targets."""
     wb = openpyxl.load_workbook(path)
@@ -88,8 +119,10 @@ def recalculated(tmp_path_factory):
     for k, rows in enumerate((TRADITIONAL, ODD)):
         blank = write_template(src / f"blank{k}.xlsx")
         paths.append(_fill(blank, rows))
+    paths.append(_fill_split(write_template(src / "split.xlsx"), SPLIT))
+    paths.append(write_template(src / "empty.xlsx"))
     done = lo.recalculate(paths, out)
-    return dict(zip(("traditional", "odd"), done))
+    return dict(zip(("traditional", "odd", "split", "empty"), done))
 
 
 def _sheet(path):
@@ -143,6 +176,25 @@ def test_where_the_sheet_cannot_score_it_says_so_and_python_predicts_it(recalcul
     # 是否适用 N / 不适用 drop the row in both; y applies; 也许 is an error the reader reports
     assert got["IndScore"][4] is None and got["IndScore"][5] is None
     assert [i for i in result.issues if i.rule == "form.value" and "也许" in i.message]
+
+
+def test_split_cells_and_a_fraction_typed_in_a_percent_cell(recalculated):
+    result, got, blanks = _check_rows(recalculated["split"], SPLIT)
+    assert not blanks, [b.message for b in blanks.values()]
+    ev = result.metrics.evaluation
+    assert result.project.indicators[0].target == "≥95%"
+    assert ev.indicators[0].ratio == D(50) / D(95)             # not full marks for 50 % vs 0.95 %
+    assert D(repr(got["TotalScore"][0])).quantize(D("0.01")) == ev.total and got["Grade"][0] == ev.grade
+
+
+def test_a_blank_form_shows_blanks(recalculated):
+    """No 0.00, no 差, no 10.0000 until there is something to compute."""
+    source = CalamineSource(recalculated["empty"])
+    for name in ("TotalScore", "Grade", "ScoreScale", "ExecScore", "ExecRate"):
+        assert [v for row in name_values(source, name) for v in row] == [None], name
+    assert {v for row in name_values(source, "IndScore") for v in row} == {None}
+    note = openpyxl.load_workbook(recalculated["empty"], data_only=True)[L.EVAL][f"J{L.EVAL_TOTAL_ROW}"].value
+    assert not note
 
 
 def test_every_formula_fits_excel():
