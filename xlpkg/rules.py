@@ -67,6 +67,14 @@ def _business_problems(data: dict) -> list[str]:
     bounds = [band["below"] for band in data["monitoring"]["lights"]]
     if bounds[-1] is not None or any(b is None for b in bounds[:-1]) or bounds[:-1] != sorted(bounds[:-1]):
         problems.append("monitoring/lights：灯色区间应按上限从小到大排列，最后一档上限为 null")
+    tiers = data["scoring"].get("qualitative_tiers") or []
+    for i, t in enumerate(tiers):
+        if not t["min"] <= t["default"] <= t["max"] or t["min"] >= t["max"]:
+            problems.append(f"scoring/qualitative_tiers/{i}：应满足 min < max 且 min ≤ default ≤ max")
+        if i and t["max"] != tiers[i - 1]["min"]:
+            problems.append(f"scoring/qualitative_tiers/{i}：各档应从高到低首尾相接（max 等于上一档的 min）")
+    if tiers and (tiers[0]["max"] != 1 or tiers[-1]["min"] != 0):
+        problems.append("scoring/qualitative_tiers：各档应覆盖 0–1（第一档 max 为1，最后一档 min 为0）")
     known = set(data["structure"]["level1"])
     for key in ("required_level1", "recommended_level1"):
         for i, alternatives in enumerate(data["structure"][key]):
