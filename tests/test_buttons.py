@@ -230,8 +230,6 @@ def test_validate_exact_rows_and_alert(tmp_path):
     p = example("105002B22DX0009")
     p.plan[3] = p.plan[3] - 10
     p.indicators[0].deviation_cause = "资金不足"
-    for ind in p.indicators:   # lost points are explained (indicator.analysis_missing is tested in checks)
-        ind.analysis = "设备到货延迟，已督促供应商"
     book = open_book(_filled(tmp_path, p))
     buttons.validate(book)
     got = actions(book)
@@ -377,8 +375,7 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     issues = set_values(got[9])[2]
     bad = [r for r in issues[1:] if r[0].endswith("坏文件.xlsx")]
     assert [(r[3], r[4]) for r in bad] == [("form.unreadable", "错误")]
-    # (the examples' invented actuals lose points without 偏差原因分析: tested in test_checks)
-    assert sorted(r[3] for r in issues[1:] if r[3] != "indicator.analysis_missing") == sorted(
+    assert sorted(r[3] for r in issues[1:]) == sorted(
         ["form.unreadable", "execution.behind_plan", "execution.behind_plan",
          "indicator.level1_recommended"])
     assert got[-1] == _alert_action(
