@@ -173,6 +173,20 @@ def inspect(path: str | Path, cells: Sequence[str], *, names: Sequence[str] = ()
     return result
 
 
+def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: str | Path) -> Path:
+    """Type each (sheet, cell, text) into ``path`` through LibreOffice's dispatcher, as a user
+    would, then recalculate and store the result as ``out`` (.xlsx)."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
+    try:
+        _run([{"op": "type", "path": str(p), "out": str(tmp), "entries": [list(e) for e in entries]}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
 def inspect_basic(path: str | Path) -> dict[str, str]:
     """The macro modules LibreOffice imports from a workbook: {module name: source}."""
     (p,) = _check_inputs([path])

@@ -102,6 +102,7 @@ class Office:
                     raise RuntimeError("soffice did not accept a connection within %ss: %s"
                                        % (self.timeout, last))
                 time.sleep(0.1)
+        self.ctx = ctx
         self.desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
         return self
@@ -295,7 +296,31 @@ def job_basic(office, job):
         doc.close(True)
 
 
-JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
+def job_type(office, job):
+    """Type texts as a user would (.uno:GoToCell + .uno:EnterString: protection applies, the
+    cell's format parses the text), then recalculate and store as .xlsx. Run it last in a
+    session: soffice may abort after storing a document edited this way."""
+    doc = office.load(job["path"])
+    try:
+        ctrl = doc.getCurrentController()
+        frame = ctrl.getFrame()
+        dispatcher = office.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", office.ctx)
+        for sheet, cell, text in job["entries"]:
+            ctrl.setActiveSheet(doc.Sheets.getByName(sheet))
+            dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
+            dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+        doc.calculateAll()
+        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+    finally:
+        try:
+            doc.close(True)
+        except Exception:
+            pass
+    return job["out"]
+
+
+JOBS = {"type": job_type, "recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
 
 
 def main():
