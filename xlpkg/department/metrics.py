@@ -152,7 +152,7 @@ def department_metrics(dept: Department, rules: Rules | None = None) -> DeptMetr
     raw = ZERO
     for r in (basic, project, total):
         # An execution row always counts: a rate that cannot be computed scores 0.
-        r.score = (min(r.rate, ONE) * r.weight if r.rate is not None else ZERO) if r.weight else None
+        r.score = (max(ZERO, min(r.rate, ONE)) * r.weight if r.rate is not None else ZERO) if r.weight else None
         applicable += r.weight
         raw += r.score or ZERO
 

@@ -105,6 +105,9 @@ def write_department(dept: Department, path: str | Path, *, rules: Rules | None 
         put("DeptIndWeight", ind.weight, i)
         put("DeptIndScore", ind.score, i)
         put("DeptIndAnalysis", ind.analysis, i)
+        decl.row_dimensions[L.DECL_IND_FIRST + i].height = max(
+            _height(ind.name, L.DECL_WIDTHS[2]), _height(ind.level2, L.DECL_WIDTHS[1]),
+            _height(ind.target, L.DECL_WIDTHS[6]))
         ev.row_dimensions[L.EVAL_IND_FIRST + i].height = max(
             _height(ind.name, L.EVAL_WIDTHS[2]), _height(ind.analysis, sum(L.EVAL_WIDTHS[8:])))
     for i, key in enumerate((*L.COMMON_KEYS, "projects")):

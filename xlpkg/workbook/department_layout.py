@@ -27,7 +27,9 @@ PROJECT_ROWS = 200    # a city department files up to a few hundred project form
 DEPT_IND_ROWS = 20
 
 # --- 部门整体绩效目标申报表 (portrait) ----------------------------------------------------
-DECL_WIDTHS = (10, 22, 20, 12, 24, 10, 24)
+# Widths sum to 95 so that fitting the width on portrait A4 keeps 10-pt text at ≥ 7.5 pt
+# (LibreOffice draws a width unit at about 7 pt).
+DECL_WIDTHS = (9, 16, 16, 10, 18, 8, 18)
 DECL_DEPT_ROW = 2
 DECL_BUDGET_HEAD = 3
 DECL_BASIC_ROW, DECL_PERSONNEL_ROW, DECL_PUBLIC_ROW, DECL_PROJECT_ROW, DECL_TOTAL_ROW = 4, 5, 6, 7, 8
@@ -49,7 +51,7 @@ IND_COLS = dict(zip(IND_FIELDS, "ABCDEFG"))
 IND_HEADERS = ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "原指标值（文字）")
 
 # --- 项目支出明细 (landscape) -------------------------------------------------------------
-PROJ_WIDTHS = (6, 24, 40, 14, 14, 14, 10, 10, 9, 2, 12)
+PROJ_WIDTHS = (6, 24, 34, 13, 13, 13, 10, 10, 9, 2, 12)
 PROJ_HEAD = 3
 PROJ_FIRST = 4
 PROJ_LAST = PROJ_FIRST + PROJECT_ROWS - 1
@@ -58,7 +60,7 @@ PROJ_COLS = {"code": "B", "name": "C", "budget": "D", "year_budget": "E", "spent
              "rate": "G", "score": "H", "grade": "I", "effective": "K"}   # K: hidden helper
 
 # --- 部门整体支出绩效自评表 (landscape) -------------------------------------------------
-EVAL_WIDTHS = (12, 16, 16, 13, 13, 13, 12, 11, 8, 8, 28)
+EVAL_WIDTHS = (10, 14, 14, 12, 12, 12, 11, 10, 8, 8, 24)
 EVAL_DEPT_ROW = 2
 EVAL_BUDGET_SECTION = 3
 EVAL_BUDGET_HEAD = 4

@@ -258,10 +258,11 @@ def _budget_block(ws, calc):
         if r in weights:
             name, key = weights[r]
             crow = L.CALC_EXEC_ROWS[key]
-            formula(ws, f"G{r}", f"={name}", fmt="0.00")
-            calc[f"A{crow}"] = f"={EV}G{r}"
-            calc[f"B{crow}"] = f'=IF({EV}F{r}="",0,MAX(0,MIN({EV}F{r},1))*{EV}G{r})'
-            formula(ws, f"H{r}", f'=IF(G{r}=0,"",ROUND({CA}B{crow},2))', fmt="0.00")
+            # A row the rulebook gives no points shows neither 分值 nor 得分.
+            formula(ws, f"G{r}", f'=IF({name}=0,"",{name})', fmt="0.00")
+            calc[f"A{crow}"] = f"={name}"
+            calc[f"B{crow}"] = f'=IF({EV}F{r}="",0,MAX(0,MIN({EV}F{r},1))*{name})'
+            formula(ws, f"H{r}", f'=IF({name}=0,"",ROUND({CA}B{crow},2))', fmt="0.00")
         else:
             box(ws, f"G{r}:H{r}")
         ws[f"I{r}"] = note
