@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from ..consolidate import load_dept_info
 from ..issues import ERROR, Issue
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, SourceError
@@ -109,11 +110,18 @@ def _sub_goals(c, projects: list[DeptProject], info: Department | None,
     return subs
 
 
+def _info_list(dept_info) -> list:
+    """Department info as the consolidation accepts it: a path, a document, or a list of them."""
+    if not dept_info:
+        return []
+    if isinstance(dept_info, (str, os.PathLike)) or (isinstance(dept_info, Mapping) and "dept_code" in dept_info):
+        return [dept_info]
+    return list(dept_info.values()) if isinstance(dept_info, Mapping) else list(dept_info)
+
+
 def departments_from_consolidation(c, *, dept_info=None,
                                    own: Mapping[str, Department] | None = None) -> list[Department]:
-    from ..consolidate import _dept_info_map
-
-    infos = {code: department_from_dict(d) for code, d in _dept_info_map(dept_info).items()}
+    infos = {d["dept_code"]: department_from_dict(d) for d in map(load_dept_info, _info_list(dept_info))}
     own = dict(own or {})
     codes = [x for x in dict.fromkeys(c.projects["部门编码"]) if x and x != TOTAL_LABEL]
     codes += [x for x in sorted(infos) if x not in codes]

@@ -7,18 +7,20 @@ parameters are written into the very hidden ``_xlpkg`` sheet as named cells.
 """
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, Protection
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.workbook.protection import WorkbookProtection
 
 from ..department.metrics import COMMON_LABELS, department_rules
 from ..rules import Rules, load_rules
 from ..safeio import atomic_write
 from . import department_layout as L
-from .style import (CENTER, FONT_NAME, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula,
-                    input_cell, label, page_setup, sheet_title, validate)
+from .style import (CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name,
+                    formula, input_cell, label, page_setup, sheet_title, style_cell, validate)
 
 __all__ = ["build_department_workbook", "write_department_template", "NATURES"]
 
@@ -32,6 +34,26 @@ MONEY_ERROR = "金额应为不小于0的数字（单位：万元）"
 
 def _pj(col: str) -> str:
     return f"{PJ}${col}${L.PROJ_FIRST}:${col}${L.PROJ_LAST}"
+
+
+def _row_input(ws, area: str, *, fmt=None, align=WRAP):
+    """``style.input_cell`` for the long tables' merged inputs, registering the merge without
+    openpyxl's per-merge clean-up pass, which made a 200-row table take seconds to build.
+    Every cell of the area is styled and unlocked, as Excel itself writes a merge."""
+    for row in ws[area]:
+        for cell in row:
+            style_cell(cell, fill=INPUT_FILL, fmt=fmt, align=align)
+            cell.protection = Protection(locked=False)
+    ws.merged_cells.add(MergedCellRange(ws, area))
+
+
+def _like_row(ws, model: int, row: int, cols: str, merges=()):
+    """Give ``row`` the styles (fill, font, border, format, protection) of ``model``: one
+    style-array copy per cell instead of five style objects hashed per cell."""
+    for col in cols:
+        ws[f"{col}{row}"]._style = copy(ws[f"{col}{model}"]._style)
+    for a, b in merges:
+        ws.merged_cells.add(MergedCellRange(ws, f"{a}{row}:{b}{row}"))
 
 
 def _section(ws, row: int, text: str, last_col: str):
@@ -127,12 +149,17 @@ def _declaration(wb):
     for area, text in ((f"A{h}", "序号"), (f"B{h}", "分项名称"), (f"C{h}", "项目编码"),
                        (f"D{h}:E{h}", "绩效目标"), (f"F{h}:G{h}", "绩效指标")):
         label(ws, area.split(":")[0], text, merge=area if ":" in area else None)
-    for i, row in enumerate(range(L.DECL_SUB_FIRST, L.DECL_SUB_LAST + 1), start=1):
-        label(ws, f"A{row}", str(i), bold=False)
-        input_cell(ws, f"B{row}")
-        input_cell(ws, f"C{row}", fmt="@", align=CENTER)
-        input_cell(ws, f"D{row}:E{row}")
-        input_cell(ws, f"F{row}:G{row}")
+    first = L.DECL_SUB_FIRST
+    for i, row in enumerate(range(first, L.DECL_SUB_LAST + 1), start=1):
+        if row == first:
+            label(ws, f"A{row}", str(i), bold=False)
+            input_cell(ws, f"B{row}")
+            input_cell(ws, f"C{row}", fmt="@", align=CENTER)
+            _row_input(ws, f"D{row}:E{row}")
+            _row_input(ws, f"F{row}:G{row}")
+        else:
+            ws[f"A{row}"] = str(i)
+            _like_row(ws, first, row, "ABCDEFG", merges=(("D", "E"), ("F", "G")))
     gr = L.DECL_GUARANTEE_ROW
     label(ws, f"A{gr}", "工作保障措施")
     input_cell(ws, f"B{gr}:G{gr}", align=TOP)
@@ -179,18 +206,22 @@ def _projects(wb):
         label(ws, f"{col}{L.PROJ_HEAD}", heads[key])
     ws.row_dimensions[L.PROJ_HEAD].height = 30
     for i, r in enumerate(range(L.PROJ_FIRST, L.PROJ_LAST + 1), start=1):
+        eff, spent, score = (f"{c[k]}{r}" for k in ("effective", "spent", "score"))
+        rate = f'=IF(AND(ISNUMBER({spent}),{eff}>0),{spent}/{eff},"")'
+        grade = f'=IF(ISNUMBER({score}),INDEX(GradeNames,SUMPRODUCT(--(GradeMins>{score}))+1),"")'
+        ws[eff] = f"=IF(ISNUMBER({c['year_budget']}{r}),{c['year_budget']}{r},N({c['budget']}{r}))"
+        if r > L.PROJ_FIRST:
+            ws[f"A{r}"], ws[f"{c['rate']}{r}"], ws[f"{c['grade']}{r}"] = str(i), rate, grade
+            _like_row(ws, L.PROJ_FIRST, r, "ABCDEFGHI")
+            continue
         label(ws, f"A{r}", str(i), bold=False)
         input_cell(ws, f"{c['code']}{r}", fmt="@", align=CENTER)
         input_cell(ws, f"{c['name']}{r}")
         for key in ("budget", "year_budget", "spent"):
             input_cell(ws, f"{c[key]}{r}", fmt=MONEY_FMT, align=CENTER)
         input_cell(ws, f"{c['score']}{r}", fmt="0.00", align=CENTER)
-        eff, spent, score = (f"{c[k]}{r}" for k in ("effective", "spent", "score"))
-        ws[eff] = f"=IF(ISNUMBER({c['year_budget']}{r}),{c['year_budget']}{r},N({c['budget']}{r}))"
-        formula(ws, f"{c['rate']}{r}", f'=IF(AND(ISNUMBER({spent}),{eff}>0),{spent}/{eff},"")',
-                fmt=PCT_FMT)
-        formula(ws, f"{c['grade']}{r}",
-                f'=IF(ISNUMBER({score}),INDEX(GradeNames,SUMPRODUCT(--(GradeMins>{score}))+1),"")')
+        formula(ws, f"{c['rate']}{r}", rate, fmt=PCT_FMT)
+        formula(ws, f"{c['grade']}{r}", grade)
     ws.column_dimensions[c["effective"]].hidden = True
     t = L.PROJ_TOTAL_ROW
     label(ws, f"A{t}", "合计", merge=f"A{t}:C{t}")
