@@ -2,7 +2,8 @@
 
 The blank workbook, formulas and protection come from ``xlpkg.workbook.department_template``;
 positions from ``department_layout``. What is written reads back unchanged
-(``xlpkg.department.reader``). Unused rows of the long tables are hidden, so the printed
+(``xlpkg.department.reader``), and the formulas carry Python's results as cached values
+(``cache``) so readers that do not calculate see them. Unused rows of the long tables are hidden, so the printed
 forms end where the department's data ends (the blank template keeps them all).
 """
 from __future__ import annotations
@@ -16,6 +17,8 @@ from ..safeio import atomic_write
 from ..targets import official_cells, try_parse_target
 from ..workbook import department_layout as L
 from ..workbook.department_template import build_department_workbook
+from .cache import formula_values, store_cached_values
+from .metrics import department_metrics
 from .model import Department
 
 __all__ = ["DeptCapacityError", "write_department"]
@@ -112,7 +115,17 @@ def write_department(dept: Department, path: str | Path, *, rules: Rules | None 
             _height(ind.name, L.EVAL_WIDTHS[2]), _height(ind.analysis, sum(L.EVAL_WIDTHS[8:])))
     for i, key in enumerate((*L.COMMON_KEYS, "projects")):
         put("CommonAnalysis", dept.common_analysis.get(key), i)
-    return atomic_write(Path(path), wb.save)
+    values = formula_values(department_metrics(dept, rules))
+
+    def save(tmp: Path) -> None:
+        plain = tmp.with_name(tmp.name + ".plain")
+        try:
+            wb.save(plain)
+            store_cached_values(plain, tmp, values)
+        finally:
+            plain.unlink(missing_ok=True)
+
+    return atomic_write(Path(path), save)
 
 
 def _hide_unused(ws, first: int, last: int, used: int):
