@@ -453,3 +453,21 @@ def test_held_out_names_read_without_a_spreadsheet_engine(seed_dept_dir):
     assert got["DeptBudgetBasic"] == 2460 and got["DeptBudgetProject"] == 2778
     assert got["DeptExecRate"] == pytest.approx(5193.85 / 5288, abs=1e-12)
     assert (got["DeptTotalScore"], got["DeptGrade"]) == (98.52, "优")
+
+
+def test_typing_into_inputs_recomputes_and_locked_cells_refuse(libreoffice, seed_dept_dir):
+    """As an accountant types (LibreOffice's dispatcher honours the protection)."""
+    path = seed_dept_dir / "105002.xlsx"
+    dept = read_department_file(path).department
+    sheet, col, row = L.first_cell("PersonnelSpent")
+    _, tcol, trow = L.first_cell("ThreePublicSpent")
+    typed = libreoffice.type_cells(path, sheet, [(f"{col}{row}", "1000"), (f"{tcol}{trow}", "60")],
+                                   names=["DeptExecRate", "CommonScores", "DeptTotalScore", "DeptGrade"])
+    dept.personnel_spent, dept.three_public_spent = D(1000), D(60)
+    m = department_metrics(dept)
+    assert typed["names"]["DeptExecRate"][0][0] == pytest.approx(float(m.execution_rate), abs=1e-12)
+    assert typed["names"]["CommonScores"][2][0] == pytest.approx(float(round2(m.common["three_public"].score)))
+    assert typed["names"]["DeptTotalScore"][0][0] == pytest.approx(float(m.total)) and m.total < 98
+    sheet, col, row = L.first_cell("DeptTotalScore")
+    refused = libreoffice.type_cells(path, sheet, [(f"{col}{row}", "100")])
+    assert refused["values"][f"{col}{row}"] == pytest.approx(98.52)

@@ -11,7 +11,9 @@ Protocol: one JSON request on stdin, one JSON reply written to the request's ``r
      "jobs": [{"op": "recalc", "path": "...", "out": "..."},
               {"op": "inspect", "path": "...", "cells": [...], "names": [...], "recalc": true},
               {"op": "basic", "path": "..."},
-              {"op": "pdf", "path": "...", "out": "..."}]}
+              {"op": "pdf", "path": "...", "out": "..."},
+              {"op": "type", "path": "...", "sheet": "...", "entries": [["C5", "text"], ...],
+               "names": [...]}]}
     -> {"ok": true, "results": [...], "timings": {"start": s, "jobs": s}}
     -> {"ok": false, "error": "...", "traceback": "..."}
 
@@ -102,6 +104,7 @@ class Office:
                     raise RuntimeError("soffice did not accept a connection within %ss: %s"
                                        % (self.timeout, last))
                 time.sleep(0.1)
+        self.ctx = ctx
         self.desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
         return self
@@ -295,7 +298,37 @@ def job_basic(office, job):
         doc.close(True)
 
 
-JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
+def job_type(office, job):
+    """Type into cells as a user does (GoToCell + EnterString through the frame dispatcher),
+    which honours sheet protection, then recalculate and report the typed cells and names."""
+    doc = office.load(job["path"])
+    try:
+        controller = doc.getCurrentController()
+        sheet = doc.Sheets.getByName(job["sheet"])
+        controller.setActiveSheet(sheet)
+        frame = controller.getFrame()
+        helper = office.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", office.ctx)
+        for cell, text in job["entries"]:
+            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
+            helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+        doc.calculateAll()
+        out = {"values": {}, "names": {}}
+        for cell, _ in job["entries"]:
+            out["values"][cell] = _cell_value(sheet.getCellRangeByName(cell))[0]
+        for name in job.get("names", []):
+            rng = _named_range(doc, name)
+            addr = rng.getRangeAddress()
+            out["names"][name] = [[_cell_value(rng.getCellByPosition(c, r))[0]
+                                   for c in range(addr.EndColumn - addr.StartColumn + 1)]
+                                  for r in range(addr.EndRow - addr.StartRow + 1)]
+        return out
+    finally:
+        doc.close(True)
+
+
+JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
+        "type": job_type}
 
 
 def main():
