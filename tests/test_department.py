@@ -265,6 +265,21 @@ def test_only_light_yellow_inputs_are_unlocked(template):
         assert wb[sheet][f"{col}{row}"].protection.locked
 
 
+def test_every_input_has_a_prompt(template):
+    wb = openpyxl.load_workbook(template)
+    for ws in wb.worksheets:
+        prompted = set()
+        for dv in ws.data_validations.dataValidation:
+            if dv.prompt and dv.showInputMessage:
+                for rng in dv.sqref.ranges:
+                    prompted.update((r, c) for r in range(rng.min_row, rng.max_row + 1)
+                                    for c in range(rng.min_col, rng.max_col + 1))
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell, MergedCell) and not cell.protection.locked:
+                    assert (cell.row, cell.column) in prompted, (ws.title, cell.coordinate)
+
+
 def test_libreoffice_sees_the_protection(libreoffice, template):
     cells = [f"'{L.NAMES[n].sheet}'!{L.NAMES[n].ref.split(':')[0]}"
              for n in ("DeptBudgetProject", "DeptTotalScore", "PersonnelBudget", "Carryover")]

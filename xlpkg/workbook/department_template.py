@@ -56,6 +56,11 @@ def _like_row(ws, model: int, row: int, cols: str, merges=()):
         ws.merged_cells.add(MergedCellRange(ws, f"{a}{row}:{b}{row}"))
 
 
+def _prompt(ws, area: str, prompt: str):
+    """A free-text input still says what belongs in it (an always-true validation)."""
+    validate(ws, area, kind="custom", formula1="TRUE", prompt=prompt, error="", stop=False)
+
+
 def _section(ws, row: int, text: str, last_col: str):
     label(ws, f"A{row}", text, merge=f"A{row}:{last_col}{row}", align=LEFT)
     ws.row_dimensions[row].height = 22
@@ -179,6 +184,19 @@ def _declaration(wb):
              prompt="6位部门编码，如105002", error="部门编码应为6位数字", stop=False)
     validate(ws, f"G{L.DECL_DEPT_ROW}", kind="whole", operator="between", formula1="1990",
              formula2="2100", prompt="预算年度，如2022", error="年度应为1990–2100之间的整数")
+    sf, sl = L.DECL_SUB_FIRST, L.DECL_SUB_LAST
+    for area, text in (
+            (f"D{L.DECL_DEPT_ROW}", "部门全称，如 中国共产党唐山市纪律检查委员会"),
+            (f"B{L.DECL_GOAL_ROW}", "本年度部门整体支出的总体绩效目标（可分段）"),
+            (f"B{sf}:B{sl}", "分项绩效目标的名称，一般对应一个项目"),
+            (f"C{sf}:C{sl}", "对应项目的项目编码（与项目表一致）"),
+            (f"D{sf}:D{sl}", "该分项的绩效目标"),
+            (f"F{sf}:F{sl}", "主要绩效指标名称，每行一个"),
+            (f"B{L.DECL_GUARANTEE_ROW}", "工作保障措施，每条一段"),
+            (f"A{first}:C{last}", "部门整体绩效指标：一级、二级、三级指标名称"),
+            (f"E{first}:F{last}", "指标值（数值、文字或日期）和度量单位，如 95 与 %"),
+            (f"G{first}:G{last}", "指标值原文，如 95%以上；与拆分填写的一致")):
+        _prompt(ws, area, text)
     n = L.DECL_NOTE_ROW
     ws[f"A{n}"] = ("填表说明：浅黄色单元格为填写区，其余由公式计算。项目支出等于“项目支出明细”中各项目预算数之和；"
                    "分项绩效目标与项目支出明细由 xlpkg consolidate --dept-forms 从项目表生成，也可手工填写。金额单位：万元。")
@@ -237,6 +255,8 @@ def _projects(wb):
     validate(ws, f"{c['budget']}{L.PROJ_FIRST}:{c['spent']}{L.PROJ_LAST}", kind="decimal",
              operator="greaterThanOrEqual", formula1="0",
              prompt="单位万元；全年预算数未调整时留空", error=MONEY_ERROR)
+    _prompt(ws, f"{c['code']}{L.PROJ_FIRST}:{c['name']}{L.PROJ_LAST}",
+            "项目编码和项目名称，与该项目的绩效目标表一致")
     validate(ws, f"{c['score']}{L.PROJ_FIRST}:{c['score']}{L.PROJ_LAST}", kind="decimal",
              operator="between", formula1="0", formula2="100",
              prompt="该项目绩效自评表的总分（0–100）", error="自评得分应为0–100之间的数字")
@@ -311,6 +331,7 @@ def _goal_block(ws):
     label(ws, f"A{L.EVAL_ACHIEVED_ROW}", "实际完成情况",
           merge=f"A{L.EVAL_ACHIEVED_ROW}:B{L.EVAL_ACHIEVED_ROW}")
     input_cell(ws, f"C{L.EVAL_ACHIEVED_ROW}:K{L.EVAL_ACHIEVED_ROW}", align=TOP)
+    _prompt(ws, f"C{L.EVAL_ACHIEVED_ROW}", "年度总体目标的实际完成情况")
     ws.row_dimensions[L.EVAL_GOAL_ROW].height = 60
     ws.row_dimensions[L.EVAL_ACHIEVED_ROW].height = 60
 
@@ -371,6 +392,8 @@ def _common_block(ws, calc, rules: Rules):
         r = L.COMMON_ROW[key]
         validate(ws, f"{c['base']}{r}:{c['amount']}{r}", kind="decimal",
                  operator="greaterThanOrEqual", formula1="0", prompt=MONEY_PROMPT, error=MONEY_ERROR)
+    _prompt(ws, f"{c['analysis']}{L.EVAL_COMMON_FIRST}:{c['analysis']}{L.EVAL_PROJECTS_ROW}",
+            "未得满分时，说明偏差原因和改进措施")
     r = L.COMMON_ROW["carryover"]
     validate(ws, f"{c['amount']}{r}", kind="decimal", operator="greaterThanOrEqual", formula1="0",
              prompt="年末结转结余资金总额，单位万元", error=MONEY_ERROR)
@@ -424,6 +447,8 @@ def _indicator_block(ws, calc):
         calc[f"C{L.CALC_IND_FIRST + i}"] = (f"=IF(AND(ISNUMBER({EV}G{r}),ISNUMBER({EV}H{r})),"
                                            f"MAX(0,MIN({EV}H{r},{EV}G{r})),0)")
     last = L.EVAL_IND_LAST
+    _prompt(ws, f"F{first}:F{last}", "实际完成的数值、日期或定性评价")
+    _prompt(ws, f"I{first}:I{last}", "未得满分时，说明偏差原因和改进措施")
     validate(ws, f"G{first}:G{last}", kind="decimal", operator="between", formula1="0",
              formula2="100", prompt="该指标的分值", error="分值应为0–100之间的数字")
     validate(ws, f"H{first}:H{last}", kind="decimal", operator="greaterThanOrEqual", formula1="0",
