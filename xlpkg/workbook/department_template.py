@@ -44,7 +44,16 @@ def _row_input(ws, area: str, *, fmt=None, align=WRAP):
         for cell in row:
             style_cell(cell, fill=INPUT_FILL, fmt=fmt, align=align)
             cell.protection = Protection(locked=False)
-    ws.merged_cells.add(MergedCellRange(ws, area))
+    ws.merge_cells(area)
+
+
+def _quick_merges(ws):
+    """style.box styles every cell of an area before merging it, so openpyxl's per-merge
+    clean-up (which redraws the borders cell by cell) only costs time, a second per workbook:
+    this sheet registers its merges directly (the layout never overlaps two merges, so the
+    quadratic overlap check is skipped too)."""
+    ws.merge_cells = lambda range_string: ws.merged_cells.ranges.add(MergedCellRange(ws, range_string))
+    return ws
 
 
 def _like_row(ws, model: int, row: int, cols: str, merges=()):
@@ -53,7 +62,7 @@ def _like_row(ws, model: int, row: int, cols: str, merges=()):
     for col in cols:
         ws[f"{col}{row}"]._style = copy(ws[f"{col}{model}"]._style)
     for a, b in merges:
-        ws.merged_cells.add(MergedCellRange(ws, f"{a}{row}:{b}{row}"))
+        ws.merge_cells(f"{a}{row}:{b}{row}")
 
 
 def _prompt(ws, area: str, prompt: str):
@@ -108,7 +117,7 @@ def _meta_sheet(wb, rules: Rules):
 # --- 部门整体绩效目标申报表 --------------------------------------------------------------------
 
 def _declaration(wb):
-    ws = wb.active
+    ws = _quick_merges(wb.active)
     ws.title = L.DECL
     page_setup(ws, landscape=False, widths=L.DECL_WIDTHS, freeze=f"A{L.DECL_DEPT_ROW + 1}")
     sheet_title(ws, "", "G")
@@ -209,7 +218,7 @@ def _declaration(wb):
 # --- 项目支出明细 --------------------------------------------------------------------------
 
 def _projects(wb):
-    ws = wb.create_sheet(L.PROJ)
+    ws = _quick_merges(wb.create_sheet(L.PROJ))
     page_setup(ws, landscape=True, widths=L.PROJ_WIDTHS, freeze=f"A{L.PROJ_FIRST}")
     ws.print_title_rows = f"{L.PROJ_HEAD}:{L.PROJ_HEAD}"
     sheet_title(ws, "项目支出明细（取自各项目绩效目标表）", "I")
@@ -482,7 +491,7 @@ def _totals(ws, calc):
 
 
 def _self_evaluation(wb, rules: Rules):
-    ws = wb.create_sheet(L.EVAL)
+    ws = _quick_merges(wb.create_sheet(L.EVAL))
     page_setup(ws, landscape=True, widths=L.EVAL_WIDTHS, freeze=f"A{L.EVAL_DEPT_ROW + 1}")
     sheet_title(ws, "", "K")
     ws["A1"] = '=IF(ISNUMBER(FiscalYear),FiscalYear&"年度","")&"部门整体支出绩效自评表"'
