@@ -225,8 +225,8 @@ def _projects(wb):
     label(ws, "A2", "部门", merge="A2:B2")
     formula(ws, "C2", '=IF(DeptCode="","",DeptCode&" "&DeptName)', merge="C2:I2", align=LEFT)
     c = L.PROJ_COLS
-    heads = {"code": "项目编码", "name": "项目名称", "budget": "年初预算数（万元）",
-             "year_budget": "全年预算数（万元）", "spent": "全年执行数（万元）", "rate": "执行率",
+    heads = {"code": "项目编码", "name": "项目名称", "budget": "年初预算数\n（万元）",
+             "year_budget": "全年预算数\n（万元）", "spent": "全年执行数\n（万元）", "rate": "执行率",
              "score": "自评得分", "grade": "自评等级", "effective": "评价预算数"}
     label(ws, f"A{L.PROJ_HEAD}", "序号")
     for key, col in c.items():
