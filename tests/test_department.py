@@ -409,6 +409,28 @@ def test_unreadable_department_workbook_is_not_overwritten(seed_forms, tmp_path)
     assert any("未重新生成" in i.message and i.file.endswith("105002.xlsx") for i in result.issues)
 
 
+def test_department_workbook_with_bad_inputs_or_another_year_is_kept(seed_forms, tmp_path):
+    out = tmp_path / "dept"
+    c = consolidate([seed_forms], jobs=1)
+    write_department_forms(c, out)
+    wb = openpyxl.load_workbook(out / "105002.xlsx")
+    sheet, col, row = L.first_cell("Carryover")
+    wb[sheet][f"{col}{row}"] = "九十六万"
+    wb.save(out / "105002.xlsx")
+    before = (out / "105002.xlsx").read_bytes()
+    result = write_department_forms(c, out)
+    assert (out / "105002.xlsx").read_bytes() == before
+    assert any(i.cell == f"{col}{row}" and "不是数字" in i.message for i in result.issues)
+    assert any("以免丢失已填内容" in i.message for i in result.issues)
+    old = read_department_file(out / "105004.xlsx").department
+    old.year = 2021
+    write_department(old, out / "105004.xlsx")
+    before = (out / "105004.xlsx").read_bytes()
+    result = write_department_forms(c, out)
+    assert (out / "105004.xlsx").read_bytes() == before
+    assert any("2021年度" in i.message and "2022年度" in i.message for i in result.issues)
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 def test_cli_consolidate_writes_department_forms(seed_forms, tmp_path, capsys):

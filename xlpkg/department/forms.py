@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from ..consolidate import load_dept_info
-from ..issues import ERROR, Issue
+from ..issues import ERROR, Issue, has_errors
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, SourceError
 from .model import Department, DeptProject, SubGoal, department_from_dict
@@ -121,6 +121,7 @@ def _info_list(dept_info) -> list:
 
 def departments_from_consolidation(c, *, dept_info=None,
                                    own: Mapping[str, Department] | None = None) -> list[Department]:
+    """One Department per department of the consolidation ``c`` (and per info file)."""
     infos = {d["dept_code"]: department_from_dict(d) for d in map(load_dept_info, _info_list(dept_info))}
     own = dict(own or {})
     codes = [x for x in dict.fromkeys(c.projects["部门编码"]) if x and x != TOTAL_LABEL]
@@ -148,35 +149,64 @@ def departments_from_consolidation(c, *, dept_info=None,
     return out
 
 
-def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
-                           inputs: Iterable[str | os.PathLike] = (),
-                           rules: Rules | None = None) -> DeptFormsResult:
-    """Write ``folder/<部门编码>.xlsx`` for every department of the consolidation."""
-    rules = rules or load_rules()
-    folder = Path(folder)
-    result = DeptFormsResult()
-    own: dict[str, Department] = {}
-    blocked: set[str] = set()
-    existing = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
-    for path in [*existing, *map(Path, inputs)]:   # inputs named by the user win
+def _read_own(paths: list[Path], folder: Path, result: DeptFormsResult):
+    """The department workbooks already filled: {code: (department, path)}, the files in the
+    folder that cannot be read ({file stem: issue}) and the departments whose inputs have
+    errors ({code: issues}); either of the latter is never overwritten."""
+    own: dict[str, tuple[Department, Path]] = {}
+    unreadable: dict[str, Issue] = {}
+    bad: dict[str, list[Issue]] = {}
+    for path in paths:
         if path.name.startswith(("~$", ".")):
             continue
         read = read_department_file(path)
         if read.department is None:
-            if path.parent == folder:
-                blocked.add(path.stem)
-                result.issues.append(Issue(
-                    rule="dept.template", severity=ERROR, file=str(path),
-                    message=f"{read.issues[0].message}；为免覆盖已填内容，未重新生成该部门的部门整体绩效表"))
+            if path.parent == folder:   # judged below, only if a department would replace it
+                unreadable[path.stem] = read.issues[0]
             else:
                 result.issues.extend(read.issues)
             continue
-        result.issues.extend(read.issues)
-        own[read.department.dept_code] = read.department
-    for dept in departments_from_consolidation(c, dept_info=dept_info, own=own):
-        if dept.dept_code in blocked:
+        code = read.department.dept_code
+        if has_errors(read.issues):
+            bad[code] = read.issues
+        own[code] = (read.department, path)
+    return own, unreadable, bad
+
+
+def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
+                           inputs: Iterable[str | os.PathLike] = (),
+                           rules: Rules | None = None) -> DeptFormsResult:
+    """Write ``folder/<部门编码>.xlsx`` for every department of the consolidation.
+
+    A department is skipped, with an error naming the file, when its existing workbook cannot
+    be read, has input errors, or is of another year: rewriting it would lose what was typed."""
+    rules = rules or load_rules()
+    folder = Path(folder)
+    result = DeptFormsResult()
+    existing = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+    # inputs named by the user come last, so they win over the folder's copy
+    own, unreadable, bad = _read_own([*existing, *map(Path, inputs)], folder, result)
+    usable = {code: dept for code, (dept, _) in own.items() if code not in bad}
+    keep = "未重新生成该部门的部门整体绩效表，以免丢失已填内容"
+    for dept in departments_from_consolidation(c, dept_info=dept_info, own=usable):
+        code = dept.dept_code
+        target = folder / f"{code}.xlsx"
+        if code in unreadable:
+            result.issues.append(Issue(rule="dept.template", severity=ERROR, file=str(target),
+                                       message=f"{unreadable[code].message}；{keep}"))
             continue
-        target = folder / f"{dept.dept_code}.xlsx"
+        if code in bad:
+            result.issues.extend(bad[code])
+            result.issues.append(Issue(rule="dept.value", severity=ERROR, file=str(own[code][1]),
+                                       message=f"该部门整体绩效表有填写错误（见上）：{keep}；请改正后重新汇总"))
+            continue
+        mine = own.get(code)
+        if mine and mine[0].year and dept.year and mine[0].year != dept.year:
+            result.issues.append(Issue(
+                rule="dept.year", severity=ERROR, file=str(mine[1]),
+                message=f"已有的部门整体绩效表为{mine[0].year}年度，本次汇总为{dept.year}年度：{keep}；"
+                        "不同年度请使用不同的文件夹"))
+            continue
         try:
             folder.mkdir(parents=True, exist_ok=True)
             result.written.append(write_department(dept, target, rules=rules))
