@@ -508,3 +508,24 @@ def test_typing_into_inputs_recomputes_and_locked_cells_refuse(libreoffice, seed
     sheet, col, row = L.first_cell("DeptTotalScore")
     refused = libreoffice.type_cells(path, sheet, [(f"{col}{row}", "100")])
     assert refused["values"][f"{col}{row}"] == pytest.approx(98.52)
+
+
+def test_a_large_department_prints_legibly_with_headers_repeated(libreoffice, tmp_path):
+    pymupdf = pytest.importorskip("pymupdf")
+    dept = _edge_department()
+    dept.projects = [DeptProject(f"109001B23AA{i:04d}", f"第{i}个项目的名称比较长需要换行显示的情况", D(100 + i),
+                                 None, D(90), D(80 + i % 20)) for i in range(120)]
+    dept.sub_goals = [SubGoal(f"分项{i}", "绩效目标" * 10, ["指标甲", "指标乙", "指标丙"], p.code)
+                      for i, p in enumerate(dept.projects)]
+    pdf = libreoffice.render_pdf(write_department(dept, tmp_path / "big.xlsx"), tmp_path)
+    doc = pymupdf.open(pdf)
+    sizes = [s["size"] for page in doc for b in page.get_text("dict")["blocks"]
+             for line in b.get("lines", []) for s in line["spans"] if s["text"].strip()]
+    assert min(sizes) >= 7, min(sizes)
+    detail_pages = [page.get_text() for page in doc if "109001B23AA0" in page.get_text()
+                    and "全年执行数" in page.get_text() and "自评等级" in page.get_text()]
+    project_pages = [t for t in (page.get_text() for page in doc) if "第119个项目" in t or "第60个项目" in t]
+    assert len(detail_pages) >= 3          # the long table spans pages, each with its header
+    assert all("自评等级" in t for t in project_pages)
+    codes = {c for t in detail_pages for c in re.findall(r"109001B23AA0\d{3}", t)}
+    assert len(codes) == 120               # every project printed, none cut off
