@@ -1,0 +1,125 @@
+"""`xlpkg import`, `xlpkg publish`, `xlpkg report`: Word documents in and out."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ..issues import has_errors
+from ..report import issues_to_list
+from ..rules import load_rules
+from . import add_rules_option
+
+OK, WITH_ERRORS, FAILED = 0, 1, 2
+
+
+def register(sub) -> None:
+    p = sub.add_parser("import", help="从已公开的绩效目标 Word 文档（.docx）导入项目和部门整体绩效目标")
+    p.add_argument("document", metavar="DOC.docx")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="输出文件夹")
+    p.add_argument("--workbooks", action="store_true", help="同时生成已填写的项目工作簿（.xlsx）")
+    p.add_argument("--year", type=int, default=None, metavar="YYYY", help="年度（默认从文档推断）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出导入结果和问题清单")
+    add_rules_option(p)
+    p.set_defaults(handler=run_import)
+
+    q = sub.add_parser("publish", help="由项目工作簿生成部门绩效目标公开文档（.docx）")
+    q.add_argument("paths", nargs="+", metavar="PATH", help="项目工作簿、项目 JSON 或文件夹")
+    q.add_argument("-o", "--output", default="绩效目标公开.docx", metavar="FILE.docx")
+    q.add_argument("--dept-info", action="append", default=[], metavar="FILE.json",
+                   help="部门整体绩效目标文件（可重复指定，每个部门一个）")
+    q.add_argument("--font", default=None, metavar="NAME", help="中文字体（默认：宋体）")
+    add_rules_option(q)
+    q.set_defaults(handler=run_publish)
+
+
+def _print_issues(issues) -> None:
+    for issue in issues:
+        print(str(issue))
+
+
+def run_import(args) -> int:
+    from ..documents.docx_import import DocxImportError, import_document, write_import
+    rules = load_rules(args.rules)
+    try:
+        result = import_document(args.document, year=args.year, rules=rules)
+    except DocxImportError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return FAILED
+    try:
+        written = write_import(result, args.output, workbooks=args.workbooks, rules=rules)
+    except OSError as exc:
+        print(f"[错误] 无法写入 {args.output}：{exc.strerror or exc}", file=sys.stderr)
+        return FAILED
+    if args.json:
+        json.dump({"projects": [p.code for p in result.projects],
+                   "departments": [d["dept_code"] for d in result.departments],
+                   "files": [str(p) for p in written], "issues": issues_to_list(result.issues)},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        _print_issues(result.issues)
+        print(f"导入{len(result.projects)}个项目、{len(result.departments)}个部门整体目标，"
+              f"写入 {args.output}（{len(written)}个文件）")
+    if not result.projects and not result.departments:
+        return FAILED
+    return WITH_ERRORS if has_errors(result.issues) else OK
+
+
+def _load_projects(paths):
+    """Projects from files and folders (folders: workbooks and JSON, recursive)."""
+    from .. import load_project
+    from ..model import ProjectFormatError
+    files: list[Path] = []
+    problems: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".json")
+                     and not p.name.startswith(("~$", ".")) and "departments" not in p.parts]
+            # workbooks first: they are what the accountant keeps filling in
+            files += sorted(found, key=lambda p: (p.suffix.lower() == ".json", str(p)))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(f"文件或文件夹不存在：{given}")
+    projects, seen = [], {}
+    for f in files:
+        try:
+            project = load_project(f)
+        except (OSError, ProjectFormatError, ValueError) as exc:
+            problems.append(f"{f}：{exc}")
+            continue
+        if project.code in seen:
+            # a project counts once; the workbook and its JSON side by side are the usual case
+            print(f"[提示] 项目{project.code}同时见于 {seen[project.code]} 和 {f}，只用前者")
+            continue
+        seen[project.code] = f
+        projects.append(project)
+    return projects, problems
+
+
+def run_publish(args) -> int:
+    from ..consolidate import DeptInfoError, load_dept_info
+    from ..documents.publish import publish_document
+    rules = load_rules(args.rules)
+    try:
+        infos = [load_dept_info(f) for f in args.dept_info]
+    except DeptInfoError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return FAILED
+    projects, problems = _load_projects(args.paths)
+    for problem in problems:
+        print(f"[错误] {problem}", file=sys.stderr)
+    if not projects and not infos:
+        print("[错误] 没有可公开的项目，未生成文档", file=sys.stderr)
+        return FAILED
+    extra = {"east_asia": args.font} if args.font else {}
+    try:
+        publish_document(projects, args.output, infos, rules=rules, **extra)
+    except OSError as exc:
+        print(f"[错误] 无法写入 {args.output}：{exc.strerror or exc}（文件是否正在 Word 中打开？）",
+              file=sys.stderr)
+        return FAILED
+    print(f"已生成 {args.output}：{len(projects)}个项目")
+    return WITH_ERRORS if problems else OK
