@@ -22,7 +22,7 @@ from ..model import Project
 from ..rules import Rules, load_rules
 from ..safeio import atomic_write
 from .docx_import import BUDGET_RE
-from .tables import CJK_FONT, keep_row_together, set_run_font, set_style_font, set_widths, write_cell
+from .tables import CJK_FONT, set_document_defaults, keep_row_together, set_run_font, set_style_font, set_widths, write_cell
 from .text import nfkc
 
 __all__ = ["publish_document", "build_document", "new_document", "CN_NUMBERS"]
@@ -58,6 +58,7 @@ def new_document(east_asia: str = CJK_FONT):
             continue
         set_style_font(style, east_asia=east_asia)
     set_style_font(document.styles["Normal"], BODY_PT, east_asia)
+    set_document_defaults(document, east_asia)
     return document
 
 
@@ -235,7 +236,8 @@ def build_document(projects: list[Project], dept_infos: list[dict] | None = None
         if info is not None:
             add_department_section(document, info)
         name = members[0].dept_name if members else (info or {}).get("dept_name", "")
-        _paragraph(document, f"{code} {name}", bold=True, indent=False, size=14)
+        header = _paragraph(document, f"{code} {name}", bold=True, indent=False, size=14)
+        header.paragraph_format.keep_with_next = True
         for i, project in enumerate(members):
             if i:
                 document.add_paragraph()

@@ -98,15 +98,16 @@ def distinct(row: list[GridCell]) -> list[GridCell]:
 # --- writing -----------------------------------------------------------------
 
 def set_run_font(run, size_pt: float | None = None, bold: bool | None = None,
-                 east_asia: str = CJK_FONT) -> None:
-    """A run in a CJK font: Word picks the face per script, so eastAsia must be set too."""
-    run.font.name = LATIN_FONT
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    fonts.set(qn("w:eastAsia"), east_asia)
+                 east_asia: str | None = None) -> None:
+    """Size and weight of a run; the faces come from the styles (``set_style_font``), so one
+    setting changes the whole document. ``east_asia`` overrides the Chinese face of this run."""
+    if east_asia:
+        rpr = run._element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = OxmlElement("w:rFonts")
+            rpr.insert(0, fonts)
+        fonts.set(qn("w:eastAsia"), east_asia)
     if size_pt is not None:
         run.font.size = Pt(size_pt)
     if bold is not None:
@@ -125,6 +126,13 @@ def set_style_font(style, size_pt: float | None = None, east_asia: str = CJK_FON
     # Themes would override the explicit faces in Word; drop the theme references.
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
+    # The language picks the fallback face where 宋体 is missing (LibreOffice on Linux): without
+    # zh-CN it may draw Chinese with a Japanese CJK font's glyph shapes.
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")
     if size_pt is not None:
         style.font.size = Pt(size_pt)
 
@@ -176,3 +184,28 @@ def keep_row_together(row) -> None:
     el = OxmlElement("w:cantSplit")
     el.set(qn("w:val"), "true")
     tr_pr.append(el)
+
+
+def set_document_defaults(document, east_asia: str = CJK_FONT) -> None:
+    """Document-wide defaults in Chinese: python-docx's stock template defaults East Asian text
+    to its theme's Japanese face (ＭＳ 明朝), which a style that sets no font falls back to."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")) if defaults is not None else None
+    if rpr is None:
+        return
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    fonts.set(qn("w:ascii"), LATIN_FONT)
+    fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), east_asia)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
