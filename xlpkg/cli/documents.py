@@ -32,6 +32,8 @@ def register(sub) -> None:
     add_rules_option(q)
     q.set_defaults(handler=run_publish)
 
+    register_report(sub)
+
 
 def _print_issues(issues) -> None:
     for issue in issues:
@@ -122,4 +124,48 @@ def run_publish(args) -> int:
               file=sys.stderr)
         return FAILED
     print(f"已生成 {args.output}：{len(projects)}个项目")
+    return WITH_ERRORS if problems else OK
+
+
+def register_report(sub) -> None:
+    r = sub.add_parser("report", help="由已填写的项目工作簿生成项目支出绩效自评报告（.docx，草稿）")
+    r.add_argument("files", nargs="+", metavar="FORM.xlsx", help="已填写的项目工作簿（或项目 JSON）")
+    r.add_argument("-o", "--output", required=True, metavar="DIR", help="输出文件夹")
+    r.add_argument("--template", default=None, metavar="FILE.docx",
+                   help="自评报告模板（默认使用随附模板；可在 Word 中修改措辞，保留 {{ }} 标记）")
+    add_rules_option(r)
+    r.set_defaults(handler=run_report)
+
+
+def run_report(args) -> int:
+    from ..documents.report import render_project_report, report_filename
+    rules = load_rules(args.rules)
+    if args.template and not Path(args.template).is_file():
+        print(f"[错误] 找不到报告模板 {args.template}", file=sys.stderr)
+        return FAILED
+    projects, problems = _load_projects(args.files)
+    for problem in problems:
+        print(f"[错误] {problem}", file=sys.stderr)
+    out = Path(args.output)
+    written = 0
+    for project in projects:
+        target = out / report_filename(project)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            render_project_report(project, target, rules=rules, template=args.template)
+        except OSError as exc:
+            problems.append(str(exc))
+            print(f"[错误] 无法写入 {target}：{exc.strerror or exc}", file=sys.stderr)
+            continue
+        except Exception as exc:   # a province's edited template with a broken tag
+            from jinja2 import TemplateError
+            if not isinstance(exc, TemplateError):
+                raise
+            print(f"[错误] 报告模板有误（{type(exc).__name__}：{exc}），请检查模板中的 {{{{ }}}} 与 {{% %}} 标记",
+                  file=sys.stderr)
+            return FAILED
+        written += 1
+        print(f"已生成 {target}")
+    if not written:
+        return FAILED
     return WITH_ERRORS if problems else OK
