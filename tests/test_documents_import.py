@@ -152,3 +152,12 @@ def test_published_text_stays_text(tmp_path):
     (back,) = import_document(doc, year=2022).projects
     assert (back.name, back.goal) == (project.name, project.goal)
     assert (back.indicators[0].description, back.indicators[0].basis) == (tricky[3], tricky[2])
+
+
+def test_budget_not_stated_in_the_uses_gets_its_own_row_and_comes_back(tmp_path):
+    project = load_project_json(ROOT / "examples" / "105002B21DX0008.json")
+    project.uses_text = "主要用于廉政宣教中心建设。"
+    doc = tmp_path / "p.docx"
+    publish_document([project], doc)
+    (back,) = import_document(doc).projects
+    assert declared(back) == declared(project)

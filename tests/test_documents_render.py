@@ -168,3 +168,37 @@ def test_published_workbooks_import_back(rendered):
     result = import_document(rendered["published"])
     assert sorted(p.code for p in result.projects) == sorted(p.code for p in all_examples())
     assert result.issues == []
+
+
+def test_a_province_rewords_the_template_without_code(tmp_path, capsys):
+    from xlpkg.documents.report_templates import PROJECT_TEMPLATE
+    template = docx.Document(str(PROJECT_TEMPLATE))
+    for paragraph in template.paragraphs:
+        if paragraph.text == "五、自评结论":
+            paragraph.runs[0].text = "五、综合评价结论（{{ dept_name }}）"
+    custom = tmp_path / "省模板.docx"
+    template.save(str(custom))
+    out = tmp_path / "out"
+    assert main(["report", str(ROOT / "examples" / "105002B16DX0003.json"), "-o", str(out),
+                 "--template", str(custom)]) == 0
+    (report,) = out.glob("*.docx")
+    assert "五、综合评价结论（中国共产党唐山市纪律检查委员会）" in _docx_text(report)
+
+    broken = docx.Document(str(PROJECT_TEMPLATE))
+    broken.add_paragraph("{% if %}")
+    broken.save(str(tmp_path / "坏模板.docx"))
+    capsys.readouterr()
+    assert main(["report", str(ROOT / "examples" / "105002B16DX0003.json"), "-o", str(tmp_path / "o2"),
+                 "--template", str(tmp_path / "坏模板.docx")]) == 2
+    assert "报告模板有误" in capsys.readouterr().err
+    assert not list((tmp_path / "o2").glob("*.docx"))
+
+
+def test_the_shipped_template_is_the_builders_output(tmp_path):
+    """The committed template and its builder agree (regenerate with
+    `python -m xlpkg.documents.report_templates` after changing the builder)."""
+    from xlpkg.documents.report_templates import PROJECT_TEMPLATE, build_project_template
+    fresh = build_project_template(tmp_path / "t.docx")
+    with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(PROJECT_TEMPLATE) as b:
+        assert a.read("word/document.xml") == b.read("word/document.xml")
+        assert a.read("word/styles.xml") == b.read("word/styles.xml")

@@ -35,6 +35,10 @@ DEPT_FIELDS = ("dept_code", "dept_name", "year", "overall_goal", "sub_goals", "g
 
 # Labels of the form, as ``text.key`` leaves them.
 L_CODE, L_NAME, L_USES, L_PLAN, L_GOAL, L_BUDGET = "项目编码", "项目名称", "uses", "plan", "goal", "budget"
+L_FUND, L_DEPT, L_OTHER = "fund", "dept", "other"
+# Labels of other provinces' forms: not imported, but they end the value of the label before.
+OTHER_LABELS = {"实施单位", "项目负责人", "联系电话", "项目属性", "项目类型", "项目期限", "实施期限",
+                "项目起止时间", "联系人", "其中财政拨款", "其他资金", "上年结转", "备注"}
 INDICATOR_COLUMNS = {
     "一级指标": "level1", "二级指标": "level2", "三级指标": "name",
     "绩效指标描述": "description", "指标描述": "description", "指标解释": "description",
@@ -60,6 +64,12 @@ def _label(text: str) -> str | None:
         return L_GOAL
     if k.startswith("预算数") or k in ("年度资金总额", "项目预算"):
         return L_BUDGET
+    if k == "资金来源":
+        return L_FUND
+    if k in ("主管部门", "部门", "预算部门", "主管部门及代码"):
+        return L_DEPT
+    if k in OTHER_LABELS:
+        return L_OTHER
     return None
 
 
@@ -280,8 +290,9 @@ def import_document(path: str | Path, *, year: int | None = None,
 
 def _guess_year(doc, texts: list[str], issues: list[Issue], name: str) -> int | None:
     """The year the document is for: "2023年度…" in the title, else the year it names most."""
-    title = clean(doc.core_properties.title or "")
-    for text in [title, *texts[:5]]:
+    props = doc.core_properties
+    stated = [clean(props.title or ""), clean(props.subject or "")]   # xlpkg publish writes the year here
+    for text in [*stated, *texts[:5]]:
         m = re.search(r"(20\d\d)\s*年度", nfkc(text))
         if m:
             return int(m.group(1))
@@ -400,6 +411,10 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
         return None
     if year is None:
         return None
+    if not form.dept_code and found.get(L_DEPT):
+        m = re.match(r"^\s*(\d{6})\s*(.*)$", nfkc(found[L_DEPT]))
+        if m:
+            form.dept_code, form.dept_name = m.group(1), strip(m.group(2))
     if not form.dept_code:
         issues.append(Issue("import.dept_missing", WARNING,
                             "表格前没有“部门编码 部门名称”一行，部门留空", location=label, file=name))
@@ -407,7 +422,7 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
         issues.append(Issue("import.no_indicators", WARNING, "未读到任何绩效指标", location=label, file=name))
     return Project(dept_code=form.dept_code, dept_name=form.dept_name, code=code,
                    name=found.get(L_NAME, ""), year=year, budget=budget,
-                   fund_source=_fund_source(uses_text), uses_text=uses_text,
+                   fund_source=found.get(L_FUND) or _fund_source(uses_text), uses_text=uses_text,
                    uses=_uses(uses_text), plan=plan, goal=found.get(L_GOAL, ""),
                    indicators=indicators)
 
@@ -415,7 +430,7 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
 def _read_labels(cells: list[GridCell], labels: list[str | None], found: dict[str, str]) -> None:
     """Label cells give the value of the next cells up to the next label."""
     for i, (cell, label) in enumerate(zip(cells, labels)):
-        if not label or label == L_PLAN:
+        if not label or label in (L_PLAN, L_OTHER):
             continue
         values = []
         for other, other_label in zip(cells[i + 1:], labels[i + 1:]):
