@@ -90,17 +90,23 @@ def _vmerge_level1(table, rows: list[list[str]]) -> None:
 
 
 def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, split=False,
-                    extra_tables=False, broken_row=False, header_repeat=True) -> None:
+                    extra_tables=False, broken_row=False, header_repeat=True,
+                    orphan_vmerge=False, content_controls=False) -> None:
     """The seed as a .docx. ``merges``: 一级 and the plan label merged down (else left blank);
     ``fullwidth``: labels with full-width punctuation and spaces; ``line_breaks``: cells with
     w:br instead of paragraphs; ``split``: each form split into two tables after its 5th
     indicator row; ``extra_tables``: tables that are not project forms; ``broken_row``: an
-    indicator row without a 三级 name (to be reported, the rest still read)."""
+    indicator row without a 三级 name (to be reported, the rest still read); ``orphan_vmerge``:
+    a continued table's blank 一级 cells say "merged with the cell above" though there is none
+    (as Word leaves a merge cut by a page break); ``content_controls``: department lines
+    inside content controls."""
     document = docx.Document()
     first_table = True
     for kind, content in seed_blocks():
         if kind == "p":
-            document.add_paragraph(content)
+            paragraph = document.add_paragraph(content)
+            if content_controls and DEPT_LINE.match(content):
+                add_sdt_wrapper(paragraph)
             continue
         rows = [list(r) for r in content]
         if fullwidth:
@@ -126,7 +132,9 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
             if n:
                 p = document.add_paragraph()
                 p.add_run().add_break(WD_BREAK.PAGE)
-            _add_table(document, part, merges=merges, line_breaks=line_breaks)
+            table = _add_table(document, part, merges=merges, line_breaks=line_breaks)
+            if n and orphan_vmerge:
+                _orphan_vmerge(table, part)
         first_table = False
     if extra_tables:
         t = document.add_table(rows=1, cols=2)
@@ -156,6 +164,14 @@ def _add_table(document, rows, *, merges, line_breaks):
                     p._element.getparent().remove(p._element)
                 merged.paragraphs[0].text = text
     return table
+
+
+def _orphan_vmerge(table, rows) -> None:
+    for r, cells in enumerate(rows):
+        if len(cells) != 6 or cells[0].strip("　 "):
+            break
+        tc_pr = table._tbl.tr_lst[r].tc_lst[0].get_or_add_tcPr()
+        tc_pr.append(OxmlElement("w:vMerge"))
 
 
 def add_sdt_wrapper(paragraph) -> None:

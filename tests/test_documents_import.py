@@ -48,6 +48,8 @@ VARIANTS = {
     "line_breaks": {"line_breaks": True},
     "split": {"split": True},
     "split_no_header": {"split": True, "header_repeat": False, "merges": True},
+    "split_orphan_merge": {"split": True, "header_repeat": False, "orphan_vmerge": True},
+    "content_controls": {"content_controls": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }
@@ -161,3 +163,28 @@ def test_budget_not_stated_in_the_uses_gets_its_own_row_and_comes_back(tmp_path)
     publish_document([project], doc)
     (back,) = import_document(doc).projects
     assert declared(back) == declared(project)
+
+
+def test_newer_forms_split_target_into_nature_value_unit(tmp_path):
+    """Columns 指标性质 | 指标值 | 度量单位 join into the one target text the model keeps."""
+    import docx
+    document = docx.Document()
+    document.add_paragraph("105002 中国共产党唐山市纪律检查委员会")
+    rows = [["项目编码", "105002B22DX0009", "项目名称", "市纪委大数据监督平台建设", "", "", ""],
+            ["项目资金主要用途", "预算数740万元，其中财政资金740万元。", "", "", "", "", ""],
+            ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "指标值确定依据"],
+            ["产出指标", "数量指标", "系统开发数量", "≥", "3", "个", "年初工作计划"],
+            ["", "质量指标", "系统验收合格率", "＝", "100", "%", "年初工作计划"],
+            ["效果指标", "社会效益指标", "助力办案工作程度", "定性", "提质增效", "", "年初工作计划"]]
+    table = document.add_table(rows=len(rows), cols=7)
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            table.cell(r, c).text = text
+    doc = tmp_path / "new.docx"
+    document.save(str(doc))
+    (project,) = import_document(doc, year=2023).projects
+    assert [(i.level1, i.level2, i.name, i.target, i.basis) for i in project.indicators] == [
+        ("产出指标", "数量指标", "系统开发数量", "≥3个", "年初工作计划"),
+        ("产出指标", "质量指标", "系统验收合格率", "100%", "年初工作计划"),
+        ("效果指标", "社会效益指标", "助力办案工作程度", "提质增效", "年初工作计划")]
+    assert (project.budget, project.fund_source, project.year) == (740, "财政资金", 2023)

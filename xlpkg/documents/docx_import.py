@@ -207,7 +207,8 @@ def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> 
         cells = [c for c in distinct(row) if c.text]
         if not cells:
             continue
-        if any(_label(c.text) or key(c.text) in INDICATOR_COLUMNS for c in cells):
+        if any(_label(c.text) in (L_USES, L_PLAN, L_GOAL) or key(c.text) in INDICATOR_COLUMNS
+               for c in cells):
             return True
         if key(cells[0].text) in level_names:
             return True
