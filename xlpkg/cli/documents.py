@@ -101,8 +101,28 @@ def _load_projects(paths):
     return projects, problems
 
 
+def _project_paths(paths) -> list[str]:
+    from ..documents.department import split_inputs
+    return split_inputs(paths)[0]
+
+
+def _departments(paths):
+    """Departments read from the department workbooks among ``paths`` (none without
+    xlpkg.department), and the problems of those that cannot be read."""
+    from ..documents.department import read_workbook, split_inputs
+    departments, problems = [], []
+    for path in split_inputs(paths)[1]:
+        dept, issues = read_workbook(path)
+        if dept is None:
+            problems.append("；".join(f"{path}：{i.message}" for i in issues))
+        else:
+            departments.append(dept)
+    return departments, problems
+
+
 def run_publish(args) -> int:
     from ..consolidate import DeptInfoError, load_dept_info
+    from ..documents.department import info_of
     from ..documents.publish import publish_document
     rules = load_rules(args.rules)
     try:
@@ -110,7 +130,10 @@ def run_publish(args) -> int:
     except DeptInfoError as exc:
         print(f"[错误] {exc}", file=sys.stderr)
         return FAILED
-    projects, problems = _load_projects(args.paths)
+    departments, problems = _departments(args.paths)
+    infos += [info_of(d) for d in departments if d.dept_code not in {i["dept_code"] for i in infos}]
+    projects, more = _load_projects(_project_paths(args.paths))
+    problems += more
     for problem in problems:
         print(f"[错误] {problem}", file=sys.stderr)
     if not projects and not infos:
@@ -129,30 +152,40 @@ def run_publish(args) -> int:
 
 def register_report(sub) -> None:
     r = sub.add_parser("report", help="由已填写的项目工作簿生成项目支出绩效自评报告（.docx，草稿）")
-    r.add_argument("files", nargs="+", metavar="FORM.xlsx", help="已填写的项目工作簿（或项目 JSON）")
+    r.add_argument("files", nargs="+", metavar="FORM.xlsx",
+                   help="已填写的项目工作簿（或项目 JSON）；部门整体绩效表生成部门整体支出绩效自评报告")
     r.add_argument("-o", "--output", required=True, metavar="DIR", help="输出文件夹")
     r.add_argument("--template", default=None, metavar="FILE.docx",
                    help="自评报告模板（默认使用随附模板；可在 Word 中修改措辞，保留 {{ }} 标记）")
+    r.add_argument("--dept-template", default=None, metavar="FILE.docx",
+                   help="部门整体支出绩效自评报告模板（默认使用随附模板）")
     add_rules_option(r)
     r.set_defaults(handler=run_report)
 
 
 def run_report(args) -> int:
-    from ..documents.report import render_project_report, report_filename
+    from ..documents.report import (department_report_filename, render_department_report,
+                                    render_project_report, report_filename)
     rules = load_rules(args.rules)
-    if args.template and not Path(args.template).is_file():
-        print(f"[错误] 找不到报告模板 {args.template}", file=sys.stderr)
-        return FAILED
-    projects, problems = _load_projects(args.files)
+    for template in (args.template, args.dept_template):
+        if template and not Path(template).is_file():
+            print(f"[错误] 找不到报告模板 {template}", file=sys.stderr)
+            return FAILED
+    departments, problems = _departments(args.files)
+    projects, more = _load_projects(_project_paths(args.files))
+    problems += more
     for problem in problems:
         print(f"[错误] {problem}", file=sys.stderr)
     out = Path(args.output)
     written = 0
-    for project in projects:
-        target = out / report_filename(project)
+    jobs = [(report_filename(p), render_project_report, p, args.template) for p in projects]
+    jobs += [(department_report_filename(d), render_department_report, d, args.dept_template)
+             for d in departments]
+    for filename, render, subject, template in jobs:
+        target = out / filename
         try:
             out.mkdir(parents=True, exist_ok=True)
-            render_project_report(project, target, rules=rules, template=args.template)
+            render(subject, target, rules=rules, template=template)
         except OSError as exc:
             problems.append(str(exc))
             print(f"[错误] 无法写入 {target}：{exc.strerror or exc}", file=sys.stderr)

@@ -19,9 +19,10 @@ from ..report import metrics_to_dict
 from ..rules import Rules, load_rules
 from ..safeio import atomic_write
 from .chart import progress_chart_png
-from .report_templates import PROJECT_TEMPLATE
+from .report_templates import DEPARTMENT_TEMPLATE, PROJECT_TEMPLATE
 
-__all__ = ["report_context", "render_project_report", "report_filename", "clean_text"]
+__all__ = ["report_context", "render_project_report", "render_department_report", "report_filename",
+           "department_report_filename", "clean_text"]
 
 QUARTER_LABELS = ["第一季度", "第二季度", "第三季度", "第四季度"]
 # C0 controls other than tab and newline are not allowed in XML; docxtpl turns \a and \f in
@@ -105,18 +106,50 @@ def report_filename(project: Project) -> str:
     return f"{project.code}_{name}_项目支出绩效自评报告.docx"
 
 
-def render_project_report(project: Project, path: str | Path, *, rules: Rules | None = None,
-                          template: str | Path | None = None) -> Path:
+def _sanitized(value):
+    """Strings of a context without control characters; other values (Listing, images) as given."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: _sanitized(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sanitized(v) for v in value]
+    return value
+
+
+def _render(template: Path, ctx: dict, path: str | Path, chart: bytes | None = None) -> Path:
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
     from jinja2.sandbox import SandboxedEnvironment
 
-    ctx = report_context(project, rules)
-    tpl = DocxTemplate(str(template or PROJECT_TEMPLATE))
-    plan = [q["plan_percent"] for q in ctx["metrics"]["quarters"]]
-    actual = [q["progress_percent"] for q in ctx["metrics"]["quarters"]]
-    ctx["chart"] = InlineImage(tpl, io.BytesIO(progress_chart_png(plan, actual)), width=Mm(140))
-    # A province's template is code of a sort: run it sandboxed, values escaped.
+    tpl = DocxTemplate(str(template))
+    ctx = _sanitized(ctx)
+    if chart is not None:
+        ctx["chart"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(140))
+    # A province's template is code of a sort: run it sandboxed, values escaped, rendered once.
     env = SandboxedEnvironment(autoescape=True)
     tpl.render(ctx, jinja_env=env, autoescape=True)
     return atomic_write(path, lambda tmp: tpl.save(str(tmp)))
+
+
+def render_project_report(project: Project, path: str | Path, *, rules: Rules | None = None,
+                          template: str | Path | None = None) -> Path:
+    ctx = report_context(project, rules)
+    plan = [q["plan_percent"] for q in ctx["metrics"]["quarters"]]
+    actual = [q["progress_percent"] for q in ctx["metrics"]["quarters"]]
+    return _render(Path(template or PROJECT_TEMPLATE), ctx, path, progress_chart_png(plan, actual))
+
+
+def department_report_filename(dept) -> str:
+    return f"{dept.dept_code}_{_UNSAFE_NAME.sub('_', dept.dept_name)[:60]}_部门整体支出绩效自评报告.docx"
+
+
+def render_department_report(dept, path: str | Path, *, rules: Rules | None = None,
+                             template: str | Path | None = None) -> Path:
+    """The 部门整体支出绩效自评报告 of a Department read from its workbook (xlpkg.department)."""
+    from .department import department_report_context
+    ctx = department_report_context(dept, rules)
+    ctx.pop("metrics")
+    for name in ("problems",):
+        ctx.setdefault(name, "")
+    return _render(Path(template or DEPARTMENT_TEMPLATE), ctx, path)

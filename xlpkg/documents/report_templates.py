@@ -17,6 +17,7 @@ from .tables import set_run_font, set_widths, write_cell
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 PROJECT_TEMPLATE = TEMPLATE_DIR / "项目支出绩效自评报告.docx"
+DEPARTMENT_TEMPLATE = TEMPLATE_DIR / "部门整体支出绩效自评报告.docx"
 
 PLACEHOLDER = "（待填写）"
 
@@ -139,5 +140,59 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     return atomic_write(path, lambda tmp: doc.save(str(tmp)))
 
 
+def build_department_template(path: str | Path = DEPARTMENT_TEMPLATE) -> Path:
+    doc = new_document()
+    _h(doc, "{{ year }}年度部门整体支出绩效自评报告", 1)
+    _p(doc, "部门：{{ dept_code }} {{ dept_name }}", size=14, center=True)
+
+    _h(doc, "一、部门基本情况", 2)
+    _h(doc, "（一）年度总体绩效目标", 3)
+    _p(doc, "{{ overall_goal or '" + PLACEHOLDER + "' }}")
+    _h(doc, "（二）年度总体目标实际完成情况", 3)
+    _p(doc, "{{ achievement or '" + PLACEHOLDER + "' }}")
+
+    _h(doc, "二、预算执行情况", 2)
+    _p(doc, "全年预算执行率{{ execution_rate }}%。")
+    _loop_table(doc, ["支出类别", "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率（%）",
+                      "分值", "得分"],
+                ["{{ r.label }}", "{{ r.budget }}", "{{ r.year_budget }}", "{{ r.spent }}", "{{ r.rate }}",
+                 "{{ r.weight }}", "{{ r.score }}"], "r in rows", [2.8, 2.4, 2.4, 2.4, 2.0, 1.7, 1.7])
+
+    _h(doc, "三、绩效目标实现情况", 2)
+    _h(doc, "（一）部门管理指标", 3)
+    _loop_table(doc, ["指标", "指标值", "实际完成值（%）", "分值", "得分", "偏差原因分析"],
+                ["{{ c.label }}", "{{ c.target }}", "{{ c.rate }}", "{{ c.weight }}", "{{ c.score }}",
+                 "{{ c.analysis }}"], "c in common", [3.0, 2.2, 2.4, 1.6, 1.6, 4.6], left=(5,))
+    _h(doc, "（二）部门整体绩效指标", 3)
+    _loop_table(doc, ["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分"],
+                ["{{ i.level1 }}", "{{ i.level2 }}", "{{ i.name }}", "{{ i.target }}", "{{ i.actual }}",
+                 "{{ i.weight }}", "{{ i.score }}"], "i in indicators",
+                [2.0, 2.2, 3.6, 2.3, 2.3, 1.6, 1.6], left=(2,))
+    doc.add_paragraph("{%p for i in lost %}")
+    _p(doc, "{{ loop.index }}.“{{ i.name }}”指标值为{{ i.target }}，实际完成值为{{ i.actual }}，"
+            "得{{ i.score }}分（分值{{ i.weight }}分），扣{{ i.lost }}分。"
+            "偏差原因分析：{{ i.analysis or '未填写偏差原因分析及改进措施。' }}")
+    doc.add_paragraph("{%p endfor %}")
+    _h(doc, "（三）项目支出绩效", 3)
+    _p(doc, "共{{ project_count }}个项目完成自评，按预算加权平均得分{{ project_weighted }}分，"
+            "等级分布：{{ project_grades }}。")
+    _loop_table(doc, ["项目编码", "项目名称", "预算数（万元）", "执行数（万元）", "执行率（%）", "自评得分", "等级"],
+                ["{{ p.code }}", "{{ p.name }}", "{{ p.budget }}", "{{ p.spent }}", "{{ p.rate }}",
+                 "{{ p.score }}", "{{ p.grade }}"], "p in projects",
+                [3.2, 3.8, 2.0, 2.0, 1.8, 1.6, 1.2], left=(1,))
+
+    _h(doc, "四、存在的问题及改进措施", 2)
+    _p(doc, "{{ problems or '" + PLACEHOLDER + "' }}")
+
+    _h(doc, "五、自评结论", 2)
+    _p(doc, "经自评，{{ dept_name }}部门整体支出绩效综合得分{{ total }}分，评价等级为“{{ grade }}”。"
+            "{% if scaled %}（部分指标不适用，按满分100分折算。）{% endif %}")
+    _p(doc, "（本报告由 xlpkg 根据部门整体绩效表生成，为草稿，请核对后定稿。）", size=10.5)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, lambda tmp: doc.save(str(tmp)))
+
+
 if __name__ == "__main__":
     print(build_project_template())
+    print(build_department_template())
