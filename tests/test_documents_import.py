@@ -188,3 +188,30 @@ def test_newer_forms_split_target_into_nature_value_unit(tmp_path):
         ("产出指标", "质量指标", "系统验收合格率", "100%", "年初工作计划"),
         ("效果指标", "社会效益指标", "助力办案工作程度", "提质增效", "年初工作计划")]
     assert (project.budget, project.fund_source, project.year) == (740, "财政资金", 2023)
+
+
+def test_cli_reports_unreadable_rows_and_exits_1(tmp_path, capsys):
+    doc = tmp_path / "seed.docx"
+    build_seed_docx(doc, broken_row=True)
+    out = tmp_path / "out"
+    assert main(["import", str(doc), "-o", str(out), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["projects"]) == 4 and report["departments"] == ["105002"]
+    assert [i["location"] for i in report["issues"]] == ["表格1（项目105002B16DX0003）第16行"]
+    assert len(list(out.glob("*.json"))) == 4
+
+
+def test_an_unreadable_plan_is_reported_with_its_row(tmp_path):
+    project = load_project_json(ROOT / "examples" / "105004B22DX0001.json")
+    doc = tmp_path / "p.docx"
+    publish_document([project], doc)
+    import docx
+    document = docx.Document(str(doc))
+    document.tables[0].cell(3, 2).paragraphs[0].runs[0].text = "七成"
+    document.save(str(doc))
+    result = import_document(doc)
+    (issue,) = result.issues
+    assert issue.rule == "import.plan_unreadable" and issue.location == "表格1（项目105004B22DX0001）第4行"
+    assert "七成" in issue.message
+    (back,) = result.projects
+    assert back.plan == [] and declared(back)["indicators"] == declared(project)["indicators"]

@@ -8,6 +8,7 @@ rectangle of ``GridCell`` so that the importer can address columns by position.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -68,6 +69,8 @@ def _before(tr) -> int:
 def grid(table: Table) -> list[list[GridCell]]:
     """The table as rows of equal length; merged cells repeated over the positions they cover."""
     rows: list[list[GridCell]] = []
+    # A serial number, not id(tc): lxml proxies are made on access and their ids are reused.
+    serial = itertools.count()
     for tr in table._tbl.tr_lst:
         row: list[GridCell] = [EMPTY] * _before(tr)
         for tc in tr.tc_lst:
@@ -76,7 +79,7 @@ def grid(table: Table) -> list[list[GridCell]]:
                 above = rows[-1][col] if rows and col < len(rows[-1]) else EMPTY
                 row.extend([above] * span)
                 continue
-            cell = GridCell(clean(_Cell(tc, table).text), id(tc), col)
+            cell = GridCell(clean(_Cell(tc, table).text), next(serial), col)
             row.extend([cell] * span)
         rows.append(row)
     width = max((len(r) for r in rows), default=0)
