@@ -91,7 +91,7 @@ def _vmerge_level1(table, rows: list[list[str]]) -> None:
 
 def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, split=False,
                     extra_tables=False, broken_row=False, header_repeat=True,
-                    orphan_vmerge=False, content_controls=False) -> None:
+                    orphan_vmerge=False, content_controls=False, captions=False) -> None:
     """The seed as a .docx. ``merges``: 一级 and the plan label merged down (else left blank);
     ``fullwidth``: labels with full-width punctuation and spaces; ``line_breaks``: cells with
     w:br instead of paragraphs; ``split``: each form split into two tables after its 5th
@@ -99,7 +99,8 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
     indicator row without a 三级 name (to be reported, the rest still read); ``orphan_vmerge``:
     a continued table's blank 一级 cells say "merged with the cell above" though there is none
     (as Word leaves a merge cut by a page break); ``content_controls``: department lines
-    inside content controls."""
+    inside content controls; ``captions``: a title and a unit line above each form and
+    "（续表）" above a continued table."""
     document = docx.Document()
     first_table = True
     for kind, content in seed_blocks():
@@ -120,6 +121,9 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
             for c, text in enumerate(["合计", "2778", ""]):
                 t.cell(1, c).text = text
             document.add_paragraph()
+        if captions:
+            document.add_paragraph("项目支出绩效目标表")
+            document.add_paragraph("单位：万元")
         parts = [rows]
         if split:
             header = next(i for i, r in enumerate(rows) if r and r[0] in ("一级指标", "一级\n指标"))
@@ -132,6 +136,8 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
             if n:
                 p = document.add_paragraph()
                 p.add_run().add_break(WD_BREAK.PAGE)
+                if captions:
+                    document.add_paragraph("（续表）")
             table = _add_table(document, part, merges=merges, line_breaks=line_breaks)
             if n and orphan_vmerge:
                 _orphan_vmerge(table, part)

@@ -50,6 +50,7 @@ VARIANTS = {
     "split_no_header": {"split": True, "header_repeat": False, "merges": True},
     "split_orphan_merge": {"split": True, "header_repeat": False, "orphan_vmerge": True},
     "content_controls": {"content_controls": True},
+    "captions": {"captions": True, "split": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }

@@ -248,6 +248,7 @@ def import_document(path: str | Path, *, year: int | None = None,
                 dept_code = header.group(1)
                 dept_name = strip(re.sub(r"^.*?[0-9０-９]{6}", "", text))
                 form = None
+                section.mode = None        # the section's last list ends where the forms begin
                 if section.has_content and not section.dept_code:
                     section.dept_code, section.dept_name = dept_code, dept_name
                 continue
@@ -258,6 +259,7 @@ def import_document(path: str | Path, *, year: int | None = None,
             section.feed(text)
             continue
         table_no += 1
+        section.mode = None
         rows = grid(block)
         for row in rows:
             all_text.extend(c.text for c in distinct(row) if c.text)
