@@ -10,7 +10,7 @@ import pytest
 
 from xlpkg import load_project
 from xlpkg.cli import main
-from xlpkg.documents.docx_import import DocxImportError, import_document
+from xlpkg.documents.docx_import import DEPT_FIELDS, DocxImportError, import_document
 from xlpkg.documents.publish import publish_document
 from xlpkg.model import load_project_json
 from tests.docx_seed import build_seed_docx, seed_blocks
@@ -30,8 +30,9 @@ def declared(project) -> dict:
 
 
 def dept_fields(info: dict) -> dict:
-    # source_note is the transcriber's remark, not part of the document
-    return {k: v for k, v in info.items() if k != "source_note"}
+    """What the document's department section holds (the JSON also keeps the transcriber's
+    note and, for the department workbook, the year's finance and evaluation)."""
+    return {k: info[k] for k in DEPT_FIELDS if k in info}
 
 
 def assert_seed(result) -> None:
