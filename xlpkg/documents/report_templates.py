@@ -179,7 +179,7 @@ def build_department_template(path: str | Path = DEPARTMENT_TEMPLATE) -> Path:
     _loop_table(doc, ["项目编码", "项目名称", "预算数（万元）", "执行数（万元）", "执行率（%）", "自评得分", "等级"],
                 ["{{ p.code }}", "{{ p.name }}", "{{ p.budget }}", "{{ p.spent }}", "{{ p.rate }}",
                  "{{ p.score }}", "{{ p.grade }}"], "p in projects",
-                [3.2, 3.8, 2.0, 2.0, 1.8, 1.6, 1.2], left=(1,))
+                [3.7, 3.3, 2.0, 2.0, 1.8, 1.6, 1.2], left=(1,))
 
     _h(doc, "四、存在的问题及改进措施", 2)
     _p(doc, "{{ problems or '" + PLACEHOLDER + "' }}")
