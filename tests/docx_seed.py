@@ -20,13 +20,13 @@ SEED_TEXT = (ROOT / "examples" / "seed" / "000_682dbcc580879855.txt").read_text(
 DEPT_LINE = re.compile(r"^\s*\d{6}\s")
 
 
-def seed_blocks(text: str = SEED_TEXT) -> list[tuple[str, object]]:
+def seed_blocks(text: str = SEED_TEXT, *, keep_bookmarks: bool = False) -> list[tuple[str, object]]:
     """[("p", text) | ("table", [[cell text, ...], ...])] in the seed's order."""
     blocks: list[tuple[str, object]] = []
     table = row = None
     blanks = 0
     for raw in text.split("\n"):
-        line = re.sub(r"\[bookmark: [^\]]*\]", "", raw)
+        line = raw if keep_bookmarks else re.sub(r"\[bookmark: [^\]]*\]", "", raw)
         if line.startswith("\t"):
             if table is None:
                 table = []
@@ -91,7 +91,8 @@ def _vmerge_level1(table, rows: list[list[str]]) -> None:
 
 def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, split=False,
                     extra_tables=False, broken_row=False, header_repeat=True,
-                    orphan_vmerge=False, content_controls=False, captions=False) -> None:
+                    orphan_vmerge=False, content_controls=False, captions=False,
+                    per_shape=False, keep_bookmarks=False) -> None:
     """The seed as a .docx. ``merges``: 一级 and the plan label merged down (else left blank);
     ``fullwidth``: labels with full-width punctuation and spaces; ``line_breaks``: cells with
     w:br instead of paragraphs; ``split``: each form split into two tables after its 5th
@@ -100,10 +101,12 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
     a continued table's blank 一级 cells say "merged with the cell above" though there is none
     (as Word leaves a merge cut by a page break); ``content_controls``: department lines
     inside content controls; ``captions``: a title and a unit line above each form and
-    "（续表）" above a continued table."""
+    "（续表）" above a continued table; ``per_shape``: a new table wherever the number of
+    cells in a row changes (as a naive converter writes); ``keep_bookmarks``: the text
+    export's "[bookmark: …]" markers left in the paragraphs."""
     document = docx.Document()
     first_table = True
-    for kind, content in seed_blocks():
+    for kind, content in seed_blocks(keep_bookmarks=keep_bookmarks):
         if kind == "p":
             paragraph = document.add_paragraph(content)
             if content_controls and DEPT_LINE.match(content):
@@ -125,7 +128,14 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
             document.add_paragraph("项目支出绩效目标表")
             document.add_paragraph("单位：万元")
         parts = [rows]
-        if split:
+        if per_shape:
+            parts = []
+            for row in rows:
+                if parts and len(parts[-1][-1]) == len(row):
+                    parts[-1].append(row)
+                else:
+                    parts.append([row])
+        elif split:
             header = next(i for i, r in enumerate(rows) if r and r[0] in ("一级指标", "一级\n指标"))
             cut = header + 6
             second = rows[cut:]
@@ -133,7 +143,7 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
                 second = [rows[header]] + second
             parts = [rows[:cut], second]
         for n, part in enumerate(parts):
-            if n:
+            if n and not per_shape:
                 p = document.add_paragraph()
                 p.add_run().add_break(WD_BREAK.PAGE)
                 if captions:
@@ -150,14 +160,15 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
 
 
 def _add_table(document, rows, *, merges, line_breaks):
-    table = document.add_table(rows=len(rows), cols=6)
+    table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
     table.style = document.styles["Table Grid"]
     for r, cells in enumerate(rows):
         n = len(cells)
         for c, text in enumerate(cells):
             cell = table.cell(r, c)
-            if c == n - 1 and n < 6:
-                cell = cell.merge(table.cell(r, 5))     # the last cell spans the rest
+            last = len(table.columns) - 1
+            if c == n - 1 and n - 1 < last:
+                cell = cell.merge(table.cell(r, last))     # the last cell spans the rest
             _set_cell(cell, text, line_breaks=line_breaks)
     if merges:
         _vmerge_level1(table, rows)

@@ -52,6 +52,8 @@ VARIANTS = {
     "split_orphan_merge": {"split": True, "header_repeat": False, "orphan_vmerge": True},
     "content_controls": {"content_controls": True},
     "captions": {"captions": True, "split": True},
+    "table_per_shape": {"per_shape": True},
+    "bookmark_markers": {"keep_bookmarks": True, "merges": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }

@@ -31,6 +31,7 @@ DEPT_HEADER_RE = re.compile(r"^(?:部门(?:编码|名称)?\s*[:：]?\s*)?(\d{6})
 NUMBERED_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])\s*")
 SUB_TITLE_RE = re.compile(r"^[（(]([一二三四五六七八九十]+)[）)]\s*(.+)$")
 YEAR_RE = re.compile(r"(20\d\d)\s*年")
+BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 DEPT_FIELDS = ("dept_code", "dept_name", "year", "overall_goal", "sub_goals", "guarantees", "planning")
 
 # Labels of the form, as ``text.key`` leaves them.
@@ -239,7 +240,8 @@ def import_document(path: str | Path, *, year: int | None = None,
 
     for block in block_items(doc):
         if isinstance(block, _ParagraphType):
-            text = clean(block.text)
+            # "[bookmark: _Toc…]" is how text exports show a bookmark; some renderings keep it
+            text = clean(BOOKMARK_RE.sub("", block.text))
             if not text:
                 continue
             all_text.append(text)
