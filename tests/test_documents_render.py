@@ -202,3 +202,26 @@ def test_the_shipped_template_is_the_builders_output(tmp_path):
     with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(PROJECT_TEMPLATE) as b:
         assert a.read("word/document.xml") == b.read("word/document.xml")
         assert a.read("word/styles.xml") == b.read("word/styles.xml")
+
+
+def test_closing_block_fields_of_the_form_fill_the_report(tmp_path):
+    """问题, 改进措施, 结论, 负责人, 整改, 监控 snapshot and fund rows (the v2 form's fields)."""
+    from types import SimpleNamespace
+    project = example("105002B22DX0009")
+    project.problems, project.improvements = "部分设备到货延迟。", "提前启动政府采购。"
+    project.conclusion, project.goal_actual = "项目总体达到预期。", "平台三个模块全部上线。"
+    project.project_lead, project.finance_lead, project.fill_date = "张三", "李四", "2023-01-15"
+    project.rectification = SimpleNamespace(needed=True, advice="加快支付进度", result="已整改")
+    project.monitoring = SimpleNamespace(month=6, spent=Decimal("300"), forecast_year_spent=Decimal("712"))
+    project.execution.funds = {"fiscal": SimpleNamespace(budget=Decimal("740"), year_budget=Decimal("740"),
+                                                         year_spent=Decimal("712"))}
+    out = tmp_path / "r.docx"
+    render_project_report(project, out)
+    text = _docx_text(out)
+    for expected in ("部分设备到货延迟。", "提前启动政府采购。", "项目总体达到预期。", "平台三个模块全部上线。",
+                     "项目负责人：张三", "财务负责人：李四", "填报日期：2023-01-15",
+                     "整改要求和建议：加快支付进度", "整改结果：已整改",
+                     "截至6月执行数300.00万元，全年预计执行数712.00万元",
+                     "其中财政拨款：年初预算数740.00万元，全年预算数740.00万元，全年执行数712.00万元。"):
+        assert expected in text, expected
+    assert "待填写" not in text

@@ -97,8 +97,38 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         **{name: clean_text(getattr(project, name, "") or "")
            for name in ("project_lead", "finance_lead", "fill_date")},
         "metrics": data,
+        **_v2_context(project),
     }
     return ctx
+
+
+FUND_LABELS = {"fiscal": "财政拨款", "carryover": "上年结转", "other": "其他资金"}
+
+
+def _money(value) -> str:
+    return "—" if value is None else format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+def _v2_context(project: Project) -> dict:
+    """Fields of the v2 form model (fund rows, monitoring snapshot, 整改, medium-term budget),
+    read with defaults so that a v1 model renders too."""
+    execution = project.execution
+    funds = [{"label": FUND_LABELS.get(k, k), "budget": _money(getattr(r, "budget", None)),
+              "year_budget": _money(getattr(r, "year_budget", None)),
+              "spent": _money(getattr(r, "year_spent", None))}
+             for k, r in (getattr(execution, "funds", None) or {}).items()]
+    monitoring = getattr(project, "monitoring", None)
+    rect = getattr(project, "rectification", None)
+    medium = getattr(project, "medium_term_budget", None)
+    return {
+        "funds": funds,
+        "monitoring_month": getattr(monitoring, "month", None) or "",
+        "monitoring_spent": _money(getattr(monitoring, "spent", None)),
+        "monitoring_forecast": _money(getattr(monitoring, "forecast_year_spent", None)),
+        "rectification_advice": clean_text(getattr(rect, "advice", "") or ""),
+        "rectification_result": clean_text(getattr(rect, "result", "") or ""),
+        "medium_term_budget": "" if medium is None else format(medium, "f"),
+    }
 
 
 def report_filename(project: Project) -> str:

@@ -86,6 +86,11 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _h(doc, "（二）项目资金情况", 3)
     _p(doc, "年初预算数{{ budget }}万元，全年预算数{{ year_budget }}万元，全年执行数{{ spent }}万元，"
             "预算执行率{{ execution_rate }}%。")
+    doc.add_paragraph("{%p for f in funds %}")
+    _p(doc, "其中{{ f.label }}：年初预算数{{ f.budget }}万元，全年预算数{{ f.year_budget }}万元，"
+            "全年执行数{{ f.spent }}万元。")
+    doc.add_paragraph("{%p endfor %}")
+    _p(doc, "{% if medium_term_budget %}本项目为跨年度项目，中期资金总额{{ medium_term_budget }}万元。{% endif %}")
     _h(doc, "（三）项目绩效目标", 3)
     _p(doc, "{{ goal }}")
     _p(doc, "年度绩效指标共{{ indicators|length }}项，其中产出指标{{ counts.output }}项、"
@@ -117,6 +122,8 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _p(doc, "全年预算数{{ year_budget }}万元，全年执行数{{ spent }}万元，预算执行率{{ execution_rate }}%，"
             "得{{ exec_score }}分（分值{{ exec_weight }}分）。"
             "{% if rate_low %}预算执行率低于90%，需说明原因。{% endif %}")
+    _p(doc, "{% if monitoring_month %}绩效运行监控：截至{{ monitoring_month }}月执行数{{ monitoring_spent }}万元，"
+            "全年预计执行数{{ monitoring_forecast }}万元。{% endif %}")
     _loop_table(doc, ["季度", "计划累计进度（%）", "实际累计支出（万元）", "实际累计进度（%）", "偏差（百分点）"],
                 ["{{ q.label }}", "{{ q.plan }}", "{{ q.actual }}", "{{ q.progress }}", "{{ q.variance }}"],
                 "q in quarters", [2.6, 3.4, 3.4, 3.4, 2.8])
@@ -128,6 +135,8 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _p(doc, "{{ problems or '" + PLACEHOLDER + "' }}")
     _h(doc, "（二）改进措施", 3)
     _p(doc, "{{ improvements or '" + PLACEHOLDER + "' }}")
+    _p(doc, "{% if rectification_advice %}整改要求和建议：{{ rectification_advice }}{% endif %}")
+    _p(doc, "{% if rectification_result %}整改结果：{{ rectification_result }}{% endif %}")
 
     _h(doc, "五、自评结论", 2)
     _p(doc, "经自评，{{ name }}综合得分{{ total }}分，评价等级为“{{ grade }}”。其中预算执行率得"
