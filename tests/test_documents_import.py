@@ -219,3 +219,16 @@ def test_an_unreadable_plan_is_reported_with_its_row(tmp_path):
     assert "七成" in issue.message
     (back,) = result.projects
     assert back.plan == [] and declared(back)["indicators"] == declared(project)["indicators"]
+
+
+def test_an_issue_in_a_continued_table_names_that_table_and_the_project(tmp_path):
+    doc = tmp_path / "seed.docx"
+    build_seed_docx(doc, split=True)
+    import docx
+    document = docx.Document(str(doc))
+    second = document.tables[1]                 # the first form's continuation
+    row = len(second.rows)
+    second.cell(row - 1, 2).paragraphs[0].runs[0].text = ""   # drop a 三级 name
+    document.save(str(doc))
+    (issue,) = import_document(doc).issues
+    assert issue.location == f"表格2（项目105002B16DX0003）第{row}行"

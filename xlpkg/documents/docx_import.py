@@ -312,23 +312,18 @@ def _guess_year(doc, texts: list[str], issues: list[Issue], name: str) -> int | 
 
 # --- one project form ---------------------------------------------------------
 
-def _where(row: _Row) -> str:
-    return f"表格{row.table}第{row.row}行"
-
-
 def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) -> Project | None:
     found: dict[str, str] = {}
     plan: list[Decimal] = []
     indicators: list[Indicator] = []
-    problems: list[Issue] = []
+    problems: list[tuple] = []   # (rule, severity, message, row): located once the code is known
     columns: dict[str, int] | None = None
     expect_plan: _Row | None = None
     level1 = level2 = ""
     header_width = 0
 
-    def issue(rule, severity, message, row=None):
-        problems.append(Issue(rule, severity, message, location=_where(row) if row else
-                              f"表格{form.first_table}", file=name))
+    def issue(rule, severity, message, row):
+        problems.append((rule, severity, message, row))
 
     for row in form.rows:
         cells = distinct(row.cells)
@@ -346,10 +341,8 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
             continue
         if expect_plan is not None:
             numbers = [decimal_of(t) for t in texts if t and _label(t) != L_PLAN]
-            numbers = [n for n in numbers if n is not None] if all(
-                decimal_of(t) is not None for t in texts if t and _label(t) != L_PLAN) else []
-            if len(numbers) == 4:
-                plan = [Decimal(format(n, "f")) for n in numbers]
+            if len(numbers) == 4 and None not in numbers:
+                plan = numbers
             else:
                 issue("import.plan_unreadable", ERROR,
                       "资金支出计划（累计进度%）应为四个季度的数字，读到：" + "、".join(t for t in texts if t)
@@ -400,9 +393,10 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
                                     basis=value.get("basis", "")))
 
     code = nfkc(found.get(L_CODE, "")).replace(" ", "").upper()
-    label = f"表格{form.first_table}" + (f"（项目{code}）" if code else "")
-    problems = [p.located(location=p.location.replace(f"表格{form.first_table}", label, 1)) for p in problems]
-    issues.extend(problems)
+    of = f"（项目{code}）" if code else ""
+    label = f"表格{form.first_table}{of}"
+    issues.extend(Issue(rule, severity, message, file=name, location=f"表格{row.table}{of}第{row.row}行")
+                  for rule, severity, message, row in problems)
     if not CODE_RE.match(code):
         issues.append(Issue("import.code_missing", ERROR,
                             f"项目编码“{found.get(L_CODE, '')}”无法识别，此项目未导入", location=label, file=name))
