@@ -24,6 +24,7 @@ SCALARS = ("dept_code", "dept_name", "code", "name", "year", "budget", "fund_sou
 def declared(project) -> dict:
     """The fields the published document holds (the 申报表), as the examples keep them."""
     out = {f: getattr(project, f) for f in SCALARS}
+    out["medium_term_budget"] = getattr(project, "medium_term_budget", None)   # v2 model
     out["indicators"] = [(i.level1, i.level2, i.name, i.description, i.target, i.basis)
                          for i in project.indicators]
     return out

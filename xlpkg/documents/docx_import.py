@@ -419,11 +419,15 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
                             "表格前没有“部门编码 部门名称”一行，部门留空", location=label, file=name))
     if not indicators:
         issues.append(Issue("import.no_indicators", WARNING, "未读到任何绩效指标", location=label, file=name))
-    return Project(dept_code=form.dept_code, dept_name=form.dept_name, code=code,
-                   name=found.get(L_NAME, ""), year=year, budget=budget,
-                   fund_source=found.get(L_FUND) or _fund_source(uses_text), uses_text=uses_text,
-                   uses=_uses(uses_text), plan=plan, goal=found.get(L_GOAL, ""),
-                   indicators=indicators)
+    project = Project(dept_code=form.dept_code, dept_name=form.dept_name, code=code,
+                      name=found.get(L_NAME, ""), year=year, budget=budget,
+                      fund_source=found.get(L_FUND) or _fund_source(uses_text), uses_text=uses_text,
+                      uses=_uses(uses_text), plan=plan, goal=found.get(L_GOAL, ""),
+                      indicators=indicators)
+    medium = MEDIUM_RE.search(nfkc(uses_text))
+    if medium and hasattr(project, "medium_term_budget"):   # the v2 model's 中期资金总额
+        project.medium_term_budget = Decimal(medium.group(1))
+    return project
 
 
 def _read_labels(cells: list[GridCell], labels: list[str | None], found: dict[str, str]) -> None:
@@ -470,6 +474,7 @@ def _official_target(value: dict[str, str], target: str) -> str:
         return f"{op}{target}{unit}"
 
 
+MEDIUM_RE = re.compile(r"(?:项目总预算|中期资金总额|项目总投资)\s*(?:为|是)?\s*[:：]?\s*(\d+(?:\.\d+)?)\s*万元")
 BUDGET_RE = re.compile(r"预算(?:数|资金|金额)?\s*(?:为|是)?\s*[:：]?\s*(\d[\d,]*(?:\.\d+)?)\s*万元")
 
 
