@@ -233,3 +233,17 @@ def test_an_issue_in_a_continued_table_names_that_table_and_the_project(tmp_path
     document.save(str(doc))
     (issue,) = import_document(doc).issues
     assert issue.location == f"表格2（项目105002B16DX0003）第{row}行"
+
+
+def test_imported_text_that_looks_like_a_formula_stays_text_in_the_workbook(tmp_path):
+    import openpyxl
+    project = load_project_json(ROOT / "examples" / "105004B22DX0001.json")
+    project.goal = "=1+1"
+    project.indicators[0].description = '=HYPERLINK("http://x","y")'
+    doc = tmp_path / "t.docx"
+    publish_document([project], doc)
+    assert main(["import", str(doc), "-o", str(tmp_path / "out"), "--workbooks", "--year", "2022"]) == 0
+    wb = openpyxl.load_workbook(tmp_path / "out" / f"{project.code}.xlsx")
+    typed = {c.value: c.data_type for ws in wb for row in ws.iter_rows() for c in row
+             if c.value in ("=1+1", '=HYPERLINK("http://x","y")')}
+    assert typed == {"=1+1": "s", '=HYPERLINK("http://x","y")': "s"}
