@@ -200,5 +200,6 @@ def run_report(args) -> int:
         written += 1
         print(f"已生成 {target}")
     if not written:
+        print("[错误] 没有可读的项目表，未生成报告", file=sys.stderr)
         return FAILED
     return WITH_ERRORS if problems else OK
