@@ -92,7 +92,7 @@ def _vmerge_level1(table, rows: list[list[str]]) -> None:
 def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, split=False,
                     extra_tables=False, broken_row=False, header_repeat=True,
                     orphan_vmerge=False, content_controls=False, captions=False,
-                    per_shape=False, keep_bookmarks=False) -> None:
+                    per_shape=False, keep_bookmarks=False, short_rows=False) -> None:
     """The seed as a .docx. ``merges``: 一级 and the plan label merged down (else left blank);
     ``fullwidth``: labels with full-width punctuation and spaces; ``line_breaks``: cells with
     w:br instead of paragraphs; ``split``: each form split into two tables after its 5th
@@ -103,7 +103,8 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
     inside content controls; ``captions``: a title and a unit line above each form and
     "（续表）" above a continued table; ``per_shape``: a new table wherever the number of
     cells in a row changes (as a naive converter writes); ``keep_bookmarks``: the text
-    export's "[bookmark: …]" markers left in the paragraphs."""
+    export's "[bookmark: …]" markers left in the paragraphs; ``short_rows``: indicator rows
+    whose blank 一级 cell is left out (the row has five cells in a six-column grid)."""
     document = docx.Document()
     first_table = True
     for kind, content in seed_blocks(keep_bookmarks=keep_bookmarks):
@@ -149,6 +150,8 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
                 if captions:
                     document.add_paragraph("（续表）")
             table = _add_table(document, part, merges=merges, line_breaks=line_breaks)
+            if short_rows:
+                _drop_blank_first_cells(table, part)
             if n and orphan_vmerge:
                 _orphan_vmerge(table, part)
         first_table = False
@@ -181,6 +184,12 @@ def _add_table(document, rows, *, merges, line_breaks):
                     p._element.getparent().remove(p._element)
                 merged.paragraphs[0].text = text
     return table
+
+
+def _drop_blank_first_cells(table, rows) -> None:
+    for tr, cells in zip(table._tbl.tr_lst, rows):
+        if len(cells) == 6 and not cells[0].strip("　 "):
+            tr.remove(tr.tc_lst[0])
 
 
 def _orphan_vmerge(table, rows) -> None:

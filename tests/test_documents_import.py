@@ -55,6 +55,7 @@ VARIANTS = {
     "captions": {"captions": True, "split": True},
     "table_per_shape": {"per_shape": True},
     "bookmark_markers": {"keep_bookmarks": True, "merges": True},
+    "short_rows": {"short_rows": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }

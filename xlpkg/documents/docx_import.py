@@ -21,7 +21,7 @@ from ..model import FundUse, Indicator, Project
 from ..rules import Rules, load_rules
 from docx.text.paragraph import Paragraph as _ParagraphType
 
-from .tables import GridCell, block_items, distinct, grid
+from .tables import PAD, GridCell, block_items, distinct, grid
 from .text import clean, decimal_of, key, nfkc, split_names, strip
 
 __all__ = ["ImportResult", "DocxImportError", "import_document", "DEPT_FIELDS"]
@@ -447,12 +447,22 @@ def _read_labels(cells: list[GridCell], labels: list[str | None], found: dict[st
 
 def _indicator_values(row: list[GridCell], columns: dict[str, int], aligned: bool,
                       cells: list[GridCell]) -> dict[str, str]:
+    short = len(row) - len(_rstrip_padding(row))
+    if aligned and short:
+        # A row with fewer cells than the grid left out its leading (merged) cells: its cells
+        # are the last columns.
+        real = [c for c in cells if c.ident >= 0]
+        order = sorted(columns, key=columns.get)
+        keep = order[len(order) - len(real):] if len(real) <= len(order) else order
+        out = {name: "" for name in order}
+        out.update({name: c.text for name, c in zip(keep, real)})
+        return out
     if aligned:
         out, used = {}, set()
         for name, col in columns.items():
             cell = row[col] if col < len(row) else None
             # a cell merged across two columns gives its text to the first one only
-            if cell is None or (cell.ident in used and cell.ident != -1):
+            if cell is None or cell.ident < 0 or cell.ident in used:
                 out[name] = ""
                 continue
             used.add(cell.ident)
@@ -475,6 +485,14 @@ def _official_target(value: dict[str, str], target: str) -> str:
 
 
 MEDIUM_RE = re.compile(r"(?:项目总预算|中期资金总额|项目总投资)\s*(?:为|是)?\s*[:：]?\s*(\d+(?:\.\d+)?)\s*万元")
+def _rstrip_padding(row: list[GridCell]) -> list[GridCell]:
+    """The row without the empty positions ``grid`` added after its last real cell."""
+    end = len(row)
+    while end and row[end - 1] is PAD:
+        end -= 1
+    return row[:end]
+
+
 BUDGET_RE = re.compile(r"预算(?:数|资金|金额)?\s*(?:为|是)?\s*[:：]?\s*(\d[\d,]*(?:\.\d+)?)\s*万元")
 
 

@@ -34,7 +34,8 @@ class GridCell:
     column: int       # first grid column of that cell in its row
 
 
-EMPTY = GridCell("", -1, -1)
+EMPTY = GridCell("", -1, -1)   # a position no cell covers (gridBefore, a merge cut off above)
+PAD = GridCell("", -2, -1)     # after a row's last cell, where the row is shorter than the grid
 
 
 def block_items(doc) -> Iterator[Paragraph | Table]:
@@ -83,7 +84,7 @@ def grid(table: Table) -> list[list[GridCell]]:
             row.extend([cell] * span)
         rows.append(row)
     width = max((len(r) for r in rows), default=0)
-    return [r + [EMPTY] * (width - len(r)) for r in rows]
+    return [r + [PAD] * (width - len(r)) for r in rows]
 
 
 def distinct(row: list[GridCell]) -> list[GridCell]:
@@ -92,7 +93,7 @@ def distinct(row: list[GridCell]) -> list[GridCell]:
     for cell in row:
         if cell.ident in seen:
             continue
-        if cell.ident != -1:
+        if cell.ident >= 0:
             seen.add(cell.ident)
         out.append(cell)
     return out
