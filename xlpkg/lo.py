@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "type_cells", "last_timings"]
+           "render_pdf", "type_cells", "documents_to_pdf", "last_timings"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -219,3 +219,25 @@ def type_cells(path: str | Path, sheet: str, entries: Sequence[tuple[str, str]],
     (result,) = _run([{"op": "type", "path": str(p), "sheet": sheet,
                        "entries": [list(e) for e in entries], "names": list(names)}])
     return result
+
+
+def documents_to_pdf(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:
+    """Word documents (.docx) to ``outdir/<stem>.pdf``, all in one soffice session."""
+    inputs = _check_inputs(paths)
+    if not inputs:
+        return []
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    outs = [outdir / (p.stem + ".pdf") for p in inputs]
+    if len(set(outs)) != len(outs):
+        raise ValueError("two inputs would be written to the same output name")
+    jobs = [{"op": "writer_pdf", "path": str(i), "out": str(o.with_name(f".{o.stem}.tmp.pdf"))}
+            for i, o in zip(inputs, outs)]
+    try:
+        _run(jobs)
+        for job, o in zip(jobs, outs):
+            os.replace(job["out"], o)
+    finally:
+        for job in jobs:
+            Path(job["out"]).unlink(missing_ok=True)
+    return outs

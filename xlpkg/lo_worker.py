@@ -239,6 +239,16 @@ def job_pdf(office, job):
     return _recalculated_copy(office, job, "calc_pdf_Export")
 
 
+def job_writer_pdf(office, job):
+    """A text document (.docx) to PDF; Writer has nothing to recalculate (fields are not updated)."""
+    doc = office.load(job["path"])
+    try:
+        doc.storeToURL(_url(job["out"]), _props(FilterName="writer_pdf_Export", Overwrite=True))
+    finally:
+        doc.close(True)
+    return job["out"]
+
+
 def job_inspect(office, job):
     doc = office.load(job["path"])
     try:
@@ -338,7 +348,7 @@ def job_type(office, job):
 
 
 JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
-        "type": job_type}
+        "type": job_type, "writer_pdf": job_writer_pdf}
 
 
 def main():
