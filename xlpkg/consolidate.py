@@ -94,6 +94,7 @@ class Consolidation:
     # (项目编码, 年度, 来源文件, encoded record) per counted project.
     records: list[tuple] = field(default_factory=list, repr=False)
     dept_evaluations: "pd.DataFrame | None" = None   # DEPT_EVAL_COLUMNS, one row per department
+    project_goals: dict[str, str] = field(default_factory=dict, repr=False)  # code → 绩效目标
 
     @property
     def project_count(self) -> int:
@@ -592,6 +593,7 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
         rules=rules,
         records=[(o.project_row["项目编码"], o.project_row["年度"], o.path, o.record) for o in good],
         dept_evaluations=pd.DataFrame(dept_eval_rows, columns=list(DEPT_EVAL_COLUMNS)),
+        project_goals={o.project_row["项目编码"]: o.goal for o in good},
     )
 
 

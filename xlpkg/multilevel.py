@@ -20,13 +20,16 @@ import base64
 import json
 import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, Iterable
 
 from .issues import Issue
-from .model import (SCHEMA_VERSION, Execution, FundUse, Indicator, Project, ProjectFormatError,
-                    _build, _encode)
+from . import model as _model
+from .model import (_DECIMAL_FIELDS, _DECIMAL_LISTS, SCHEMA_VERSION, Execution, FundUse, Indicator,
+                    Project, ProjectFormatError, _build, _encode)
+
+_drop_defaults = getattr(_model, "_drop_defaults", None)   # fields newer than the first JSON
 from .rules import Rules
 
 __all__ = ["SUMMARY_IDS", "SUMMARY_TEMPLATE_ID", "DEPARTMENT_ID_PREFIX", "DATA_SHEET",
@@ -83,7 +86,8 @@ def _plain(obj: Any) -> Any:
 
 def project_dict(project: Project) -> dict:
     """``model.project_to_dict`` without its deep copies (tests prove them equal)."""
-    return {"schema_version": SCHEMA_VERSION, **_encode(_plain(project))}
+    data = _encode(_plain(project))
+    return {"schema_version": SCHEMA_VERSION, **(_drop_defaults(data) if _drop_defaults else data)}
 
 
 def project_record(project: Project, issues: Iterable[Issue] = ()) -> str:
@@ -96,40 +100,53 @@ def project_record(project: Project, issues: Iterable[Issue] = ()) -> str:
 
 
 _DECIMAL_RE = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")
-_DECIMAL_KEYS = ("amount", "weight", "budget", "year_budget", "year_spent")
+_NESTED = {"uses": FundUse, "indicators": Indicator, "execution": Execution}
 
 
-def _check_shape(value: Any, path: str = "") -> None:
-    """The project JSON's types, checked in one pass (the JSON Schema validator took 18 ms a
-    project; a city's summaries hold thousands): decimals are plain decimal strings of sane
-    size, text is text, flags are booleans."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}/{key}"
-            if key in _DECIMAL_KEYS or key in ("plan", "actual_cumulative"):
-                items = item if key in ("plan", "actual_cumulative") else [item]
-                if not isinstance(items, list) or len(items) > 4:
-                    raise ValueError(f"字段 {where} 格式不对")
-                for v in items:
-                    if v is not None and not (isinstance(v, str) and _DECIMAL_RE.fullmatch(v)):
-                        raise ValueError(f"字段 {where} 不是有效数字：{str(v)[:30]}")
-            elif key in ("year", "schema_version"):
-                if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item <= 9999:
-                    raise ValueError(f"字段 {where} 不是有效年度")
-            elif key in ("applicable", "illustrative"):
-                if not isinstance(item, bool):
-                    raise ValueError(f"字段 {where} 应为是/否")
-            elif isinstance(item, (dict, list)):
-                _check_shape(item, where)
-            elif not isinstance(item, str):
+def _field_types(cls) -> dict[str, str]:
+    # ``from __future__ import annotations``: the model's field types are strings.
+    return {f.name: str(f.type) for f in fields(cls)}
+
+
+def _check_shape(data: Any, cls=Project, path: str = "") -> None:
+    """The project JSON's types, checked in one pass against the model's own dataclasses (the
+    JSON Schema validator took 18 ms a project; a city's summaries hold thousands): decimals
+    are plain decimal strings of sane size, text is text, flags are booleans, years integers."""
+    if not isinstance(data, dict):
+        raise ValueError(f"字段 {path or '/'} 格式不对")
+    types = _field_types(cls)
+    for key, item in data.items():
+        where = f"{path}/{key}"
+        kind = types.get(key)
+        if kind is None:
+            continue   # unknown keys are ignored by the model's builder
+        if key in _DECIMAL_LISTS or key in _DECIMAL_FIELDS:
+            items = item if key in _DECIMAL_LISTS else [item]
+            if not isinstance(items, list) or len(items) > 4:
+                raise ValueError(f"字段 {where} 格式不对")
+            for v in items:
+                if v is not None and not (isinstance(v, str) and _DECIMAL_RE.fullmatch(v)):
+                    raise ValueError(f"字段 {where} 不是有效数字：{str(v)[:30]}")
+        elif key in _NESTED:
+            nested = _NESTED[key]
+            if key == "execution":
+                _check_shape(item, nested, where)
+            elif not isinstance(item, list):
+                raise ValueError(f"字段 {where} 格式不对")
+            else:
+                for i, element in enumerate(item):
+                    _check_shape(element, nested, f"{where}/{i}")
+        elif kind == "bool":
+            if not isinstance(item, bool):
+                raise ValueError(f"字段 {where} 应为是/否")
+        elif kind == "int":
+            if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item <= 9999:
+                raise ValueError(f"字段 {where} 不是有效整数")
+        elif kind == "str":
+            if not isinstance(item, str):
                 raise ValueError(f"字段 {where} 应为文字")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise ValueError(f"字段 {path}/{i} 格式不对")
-            _check_shape(item, f"{path}/{i}")
-    else:
-        raise ValueError(f"字段 {path} 格式不对")
+        elif item is not None and not isinstance(item, (str, int, float, bool)):
+            raise ValueError(f"字段 {where} 格式不对")
 
 
 def project_from_record(data: Any) -> Project:
@@ -137,6 +154,8 @@ def project_from_record(data: Any) -> Project:
     if not isinstance(data, dict):
         raise ValueError("项目数据不是对象")
     _check_shape(data)
+    if not isinstance(data.get("schema_version", 1), int):
+        raise ValueError("数据版本不对")
     for key in ("dept_code", "dept_name", "code", "name", "year", "budget"):
         if key not in data:
             raise ValueError(f"缺少字段 {key}")
