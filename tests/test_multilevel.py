@@ -321,3 +321,22 @@ def test_a_city_of_a_hundred_department_summaries(tmp_path):
     out = write_summary(c, tmp_path / "局.xlsx")
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb["部门排名"].max_row == 101
+
+
+def test_department_workbooks_written_by_dept_forms_feed_the_ranking(city, tmp_path, capsys):
+    dept_dir = tmp_path / "部门表"
+    assert main(["consolidate", str(city / "forms"), "-o", str(tmp_path / "a.xlsx"),
+                 "--dept-forms", str(dept_dir)]) == 0
+    capsys.readouterr()
+    assert sorted(p.stem for p in dept_dir.glob("*.xlsx")) == sorted(DEPTS)
+    c = consolidate([city / "forms", dept_dir], jobs=1)
+    assert not c.files_with_errors and len(c.projects) == 12
+    evals = c.dept_evaluations.set_index("部门编码")
+    assert sorted(evals.index) == sorted(DEPTS)
+    assert all(0 < s <= 100 for s in evals["部门自评得分"]) and set(evals["年度"]) == {2022}
+    out = write_summary(c, tmp_path / "局.xlsx")
+    rank = openpyxl.load_workbook(out)["部门排名"]
+    header = [x.value for x in rank[1]]
+    shown = {r[header.index("部门编码")]: r[header.index("部门自评得分")]
+             for r in rank.iter_rows(min_row=2, values_only=True)}
+    assert shown == pytest.approx(evals["部门自评得分"].to_dict())
