@@ -15,7 +15,7 @@ from .rules import Rules
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BureauTables", "bureau_tables", "is_multi_department", "RANKING", "ATTENTION",
+__all__ = ["BureauTables", "bureau_tables", "is_multi_department", "wants_bureau", "RANKING", "ATTENTION",
            "GRADES", "BUREAU_CHARTS", "BUREAU_SHEETS", "MAX_CHART_DEPARTMENTS"]
 
 RANKING, ATTENTION, GRADES, BUREAU_CHARTS = "部门排名", "重点关注项目", "等级分布", "部门对比图"
@@ -37,6 +37,13 @@ def is_multi_department(c: Consolidation) -> bool:
     if c.dept_evaluations is not None:
         codes |= set(c.dept_evaluations["部门编码"].tolist())
     return len(codes) > 1
+
+
+def wants_bureau(c: Consolidation) -> bool:
+    """The bureau sheets by default: several departments, or a department workbook was read
+    (its self-evaluation is shown in 部门排名 and nowhere else)."""
+    has_evals = c.dept_evaluations is not None and len(c.dept_evaluations) > 0
+    return has_evals or is_multi_department(c)
 
 
 def _rank(values: Sequence[Any], *, high_is_good: bool) -> list[int | None]:
@@ -96,6 +103,7 @@ def bureau_tables(c: Consolidation, rules: Rules) -> BureauTables:
             "执行率": d.get("执行率"), "执行率排名": r, "加权平均得分": d.get("加权平均得分"),
             f"{red}（个）": d.get(f"{red}（个）"), f"{red}排名": x, f"{worst}（个）": d.get(f"{worst}（个）"),
             "部门自评得分": e.get("部门自评得分"), "部门自评等级": e.get("部门自评等级"),
+            "部门整体绩效表": e.get("来源文件"),
         })
     rows.sort(key=lambda r: (r["得分排名"] is None, r["得分排名"] or 0, r["部门编码"]))
     ranking = pd.DataFrame(rows, columns=list(ranking_columns(rules)))
@@ -134,7 +142,7 @@ def ranking_columns(rules: Rules) -> tuple[str, ...]:
     worst = rules.scoring["grades"][-1]["grade"]
     return ("得分排名", "部门编码", "部门名称", "项目数", "全年预算数（万元）", "全年执行数（万元）",
             "执行率", "执行率排名", "加权平均得分", f"{red}（个）", f"{red}排名", f"{worst}（个）",
-            "部门自评得分", "部门自评等级")
+            "部门自评得分", "部门自评等级", "部门整体绩效表")
 
 
 ATTENTION_COLUMNS = ("部门编码", "部门名称", "项目编码", "项目名称", "全年预算数（万元）", "执行率",

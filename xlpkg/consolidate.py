@@ -477,7 +477,7 @@ def _merge_carried(counted: list[FileOutcome], rules: Rules) -> list[FileOutcome
             seen.add(key)
             out.append(child)
             added += 1
-        if summary.children:
+        if summary.children or not summary.issues:   # every file is accounted for
             summary.issues.append(_issue(
                 rules, "consolidate.summary_input",
                 f"这是 xlpkg 生成的汇总表，含{added + repeated}个项目：{added}个按其中保存的原始数据重算后计入"

@@ -18,7 +18,7 @@ from typing import Any
 from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build)
 from .bureau import MAX_CHART_DEPARTMENTS as BUREAU_CHART_DEPARTMENTS
 from .bureau import (ATTENTION, BUREAU_CHARTS, BUREAU_SHEETS, GRADES,
-                     RANKING, BureauTables, bureau_tables, is_multi_department)
+                     RANKING, BureauTables, bureau_tables, wants_bureau)
 from .multilevel import DATA_NAME, DATA_SHEET, SUMMARY_TEMPLATE_ID, TABLE_NAME, encode_record
 from .multilevel import chunks as record_chunks
 from .rules import Rules, load_rules
@@ -481,8 +481,10 @@ def _settings_sheet(wb, fmt: _Formats) -> None:
 
 def _bureau_tables(wb, fmt: _Formats, t: BureauTables, links: _LinkMaker) -> None:
     """The finance bureau's sheets, first in the workbook: that is what the bureau reads."""
-    _table(wb, fmt, RANKING, t.ranking, links, freeze_cols=3, protect=True,
-           widths={"部门名称": 18}, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
+    ranking = t.ranking.assign(部门整体绩效表=[links.shown(p) if isinstance(p, str) else p
+                                          for p in t.ranking["部门整体绩效表"].tolist()])
+    _table(wb, fmt, RANKING, ranking, links, freeze_cols=3, protect=True,
+           widths={"部门名称": 16, "部门整体绩效表": 18}, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
     _table(wb, fmt, ATTENTION, t.attention, links, freeze_cols=4, protect=True,
            widths={"关注原因": 18, "来源文件": 24, "最近灯色": 9},
            spec=PrintSpec(titles=(2, 3), scale=TABLE_SCALE))
@@ -603,7 +605,7 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
     rename. On failure the old file is untouched and ``SummaryWriteError`` says why.
 
     ``bureau``: add the finance bureau's sheets (部门排名, 重点关注项目, 等级分布, 部门对比图);
-    None = when the summary spans more than one department."""
+    None = when the summary spans more than one department or a department workbook was read."""
     out = Path(out_path)
     if out.suffix.lower() != ".xlsx":
         raise SummaryWriteError(f"汇总文件必须是 .xlsx 文件：{out}")
@@ -616,7 +618,7 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
         with atomic_path(out) as tmp:
             _write_book(consolidation, tmp, rules, created=_created, links=links,
                         workbench=_workbench,
-                        bureau=is_multi_department(consolidation) if bureau is None else bureau)
+                        bureau=wants_bureau(consolidation) if bureau is None else bureau)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc
         raise SummaryWriteError(f"无法写入汇总文件“{out}”：{_why(cause, out)}。"
