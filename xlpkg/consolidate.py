@@ -156,6 +156,7 @@ class FileOutcome:
     kind: str = "project"                   # project / summary / department
     via: str = ""                           # the summary a carried project came from
     children: list["FileOutcome"] = field(default_factory=list)
+    repeated: bool = False                  # a carried project already counted elsewhere
     dept_evals: list[dict] = field(default_factory=list)
 
 
@@ -431,60 +432,61 @@ def _goal_lines(code: str, name: str, outcomes: list[FileOutcome], info: dict | 
 
 # --- merging (main process) ------------------------------------------------------------
 
-def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
-    """Keep the first file of each project code (files are sorted), report the others."""
-    first: dict[str, str] = {}
-    kept = []
-    for o in outcomes:
-        if o.project_row is None:
-            kept.append(o)
-            continue
-        code = o.project_row["项目编码"]
-        if code and code in first:
-            o.issues.append(_issue(
-                rules, "consolidate.duplicate",
-                f"项目编码“{code}”与文件“{first[code]}”重复：已按该文件计入汇总，本文件未重复计入",
-                file=o.path, sheet=L.DECL, cell=L.NAMES["ProjCode"].ref))
-            kept.append(FileOutcome(o.path, o.issues))
-            continue
-        if code:
-            first[code] = o.path
-        kept.append(o)
-    return kept
-
-
 def _project_key(row: Mapping[str, Any]) -> tuple[str, Any]:
     """The identity of a project across files and levels: (code, year)."""
     return (str(row["项目编码"]).strip(), row["年度"])
 
 
-def _merge_carried(counted: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
-    """The projects that summaries carry and no form (nor an earlier summary) already counted.
+def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
+    """One outcome per project (``_project_key``): the first form (files are sorted), and a
+    project a summary carries only when no form and no earlier summary already has it.
 
-    Forms come first, then summaries in path order: a project counts once, from the most
-    direct source. One note per summary says how many of its projects counted, instead of a
-    duplicate row per project (a summary beside its own forms would otherwise flood 问题清单).
+    A repeated form is reported; a repeated carried project is dropped silently and counted
+    in its summary's note (a summary beside its own forms would otherwise flood 问题清单).
     """
-    seen = {_project_key(o.project_row) for o in counted if o.project_row is not None}
-    out = []
-    for summary in (o for o in counted if o.kind == "summary"):
-        added = repeated = 0
-        for child in summary.children:
-            key = _project_key(child.project_row)
-            if key in seen:
-                repeated += 1
+    first: dict[tuple, str] = {}
+    kept = []
+    for o in outcomes:
+        if o.project_row is None:
+            kept.append(o)
+            continue
+        key = _project_key(o.project_row)
+        code = key[0]
+        if code and key in first:
+            if o.via:
+                o.repeated = True
                 continue
-            seen.add(key)
-            out.append(child)
-            added += 1
-        if summary.children or not summary.issues:   # every file is accounted for
+            o.issues.append(_issue(
+                rules, "consolidate.duplicate",
+                f"项目编码“{code}”与文件“{first[key]}”重复：已按该文件计入汇总，本文件未重复计入",
+                file=o.path, sheet=L.DECL, cell=L.NAMES["ProjCode"].ref))
+            kept.append(FileOutcome(o.path, o.issues))
+            continue
+        if code:
+            first[key] = o.path if not o.via else f"{o.via}（{o.path}）"
+        kept.append(o)
+    return kept
+
+
+def _with_carried(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Forms (sorted by path), then the projects summaries carry, summary by summary: the
+    order ``_duplicates`` keeps the first of, so a project counts from the most direct source."""
+    files = sorted(outcomes, key=lambda o: o.path)
+    return files + [child for o in files if o.kind == "summary" for child in o.children]
+
+
+def _summary_notes(outcomes: list[FileOutcome], rules: Rules) -> None:
+    """One note per summary read: how many of its projects counted, how many were repeats."""
+    for summary in (o for o in outcomes if o.kind == "summary"):
+        total = len(summary.children)
+        repeated = sum(1 for child in summary.children if child.repeated)
+        if total or not summary.issues:   # every file is accounted for
             summary.issues.append(_issue(
                 rules, "consolidate.summary_input",
-                f"这是 xlpkg 生成的汇总表，含{added + repeated}个项目：{added}个按其中保存的原始数据重算后计入"
+                f"这是 xlpkg 生成的汇总表，含{total}个项目：{total - repeated}个按其中保存的原始数据重算后计入"
                 + (f"，{repeated}个已由项目表或先读取的汇总表计入，未重复计入" if repeated else ""),
                 file=summary.path))
         summary.children = []   # counted or dropped: the summary itself is no project
-    return out
 
 
 def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules) -> list[tuple]:
@@ -556,9 +558,9 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
     import pandas as pd
 
     info = _dept_info_map(dept_info)
-    outcomes = _duplicates(sorted(outcomes, key=lambda o: o.path), rules)
-    dept_eval_rows = _dept_evaluations(outcomes, rules)
-    outcomes = outcomes + _merge_carried(outcomes, rules)
+    dept_eval_rows = _dept_evaluations(sorted(outcomes, key=lambda o: o.path), rules)
+    outcomes = _duplicates(_with_carried(outcomes), rules)
+    _summary_notes(outcomes, rules)
     issues = list(extra_issues) + [i for o in outcomes for i in o.issues]
     per_file: dict[str, int] = {}
     for i in issues:
