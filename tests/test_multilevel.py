@@ -340,3 +340,23 @@ def test_department_workbooks_written_by_dept_forms_feed_the_ranking(city, tmp_p
     shown = {r[header.index("部门编码")]: r[header.index("部门自评得分")]
              for r in rank.iter_rows(min_row=2, values_only=True)}
     assert shown == pytest.approx(evals["部门自评得分"].to_dict())
+
+
+def test_widened_names_in_a_summary_cost_nothing(city, direct, tmp_path):
+    """A summary whose names were widened far past their data (a damaged or hostile file) still reads in a moment."""
+    import re
+    import zipfile
+
+    summary = _summary_of(city, tmp_path / "s.xlsx", *DEPTS)
+    widened = tmp_path / "widened.xlsx"
+    with zipfile.ZipFile(summary) as src, zipfile.ZipFile(widened, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/workbook.xml":
+                # TemplateId is the project reader's to clip; these two are this module's
+                data = re.sub(rb"(SummaryData|SummaryProjectTable)\">([^<]*)!\$A\$1(:\$[A-Z]+\$[0-9]+)?",
+                              rb'\1">\2!$A$1:$ZZ$100000', data)
+                assert data.count(b"$ZZ$100000") == 2
+            dst.writestr(item, data)
+    c = consolidate(widened, jobs=1)
+    _same_totals(c, direct)

@@ -176,15 +176,47 @@ def chunks(text: str) -> list[str]:
 # --- recognising a workbook -----------------------------------------------------------
 
 def _scalar(source, name: str) -> Any:
-    from .sources import name_values
-
+    """The top-left cell behind a name: a name widened to a whole sheet costs one cell."""
     try:
-        values = name_values(source, name)
+        target = source.defined_names().get(name)
+        if target is None:
+            return None
+        sheet, ref = target
+        values = source.range_values(sheet, ref.split(":")[0])
     except Exception:   # noqa: BLE001 - a broken name is just "no such name"
         return None
     if not values or not values[0]:
         return None
     return values[0][0]
+
+
+_BLOCK = 2000          # rows read at a time
+_MAX_COLUMNS = 128     # 项目汇总 has about 40; a record rarely needs more than a few cells
+
+
+def _sheet_rows(source, name: str) -> list[list]:
+    """The rows behind a table name, read block by block up to the first empty block: a name
+    widened to XFD1048576 (hostile or damaged) never makes a reader pad a million rows."""
+    from .cellref import bounds, col_letter
+
+    target = source.defined_names().get(name)
+    if target is None:
+        return []
+    sheet, ref = target
+    min_col, min_row, max_col, max_row = bounds(ref if ":" in ref else f"{ref}:{ref}")
+    max_col = min(max_col, min_col + _MAX_COLUMNS - 1)
+    first, last = col_letter(min_col), col_letter(max_col)
+    rows: list[list] = []
+    for start in range(min_row, max_row + 1, _BLOCK):
+        end = min(max_row, start + _BLOCK - 1)
+        block = source.range_values(sheet, f"{first}{start}:{last}{end}")
+        filled = [r for r in block if any(v is not None for v in r)]
+        if not filled:
+            break
+        rows.extend(block)
+    while rows and not any(v is not None for v in rows[-1]):
+        rows.pop()
+    return rows
 
 
 def _template_id(source) -> str | None:
@@ -277,9 +309,7 @@ def dept_evaluation(source, path: str, rules: Rules, year: int | None) -> Upper:
 
 def _table(source) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, list]]]:
     """项目汇总 as the summary shows it: {(code, year): (sheet row, values)}."""
-    from .sources import name_values
-
-    grid = name_values(source, TABLE_NAME) or []
+    grid = _sheet_rows(source, TABLE_NAME)
     if not grid:
         return {}, {}
     header = {str(h): i for i, h in enumerate(grid[0]) if h is not None}
@@ -317,7 +347,6 @@ def summary_projects(source, path: str, rules: Rules, year: int | None):
     """Every project a summary carries, rebuilt from its inputs (not from its shown numbers)."""
     from .checks import check
     from .metrics import project_metrics
-    from .sources import name_values
 
     where = {"file": path}
     if "SourceFolder" in source.defined_names():
@@ -329,7 +358,7 @@ def summary_projects(source, path: str, rules: Rules, year: int | None):
             rules, "consolidate.summary_input",
             "这是 xlpkg 生成的汇总表，但由旧版生成，不含各项目的原始数据，无法重算，未计入本次汇总；"
             "请用新版重新汇总该部门后再提交", **where)], [], []), {}, {}
-    grid = name_values(source, DATA_NAME) or []
+    grid = _sheet_rows(source, DATA_NAME)
     header, shown_rows = _table(source)
     issues: list[Issue] = []
     projects: list[tuple[Project, str, list[Issue], Any]] = []
