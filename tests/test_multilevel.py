@@ -343,7 +343,7 @@ def test_department_workbooks_written_by_dept_forms_feed_the_ranking(city, tmp_p
 
 
 def test_widened_names_in_a_summary_cost_nothing(city, direct, tmp_path):
-    """A summary whose names were widened far past their data (a damaged or hostile file) still reads in a moment."""
+    """Names widened far past their data (a damaged or hostile file) cost nothing."""
     import re
     import zipfile
 
