@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from .rules import Rules, load_rules
 from .safeio import atomic_path
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS",
-           "TEMPLATE_ID", "TEMPLATE_VERSION"]
+           "TEMPLATE_ID", "TEMPLATE_VERSION", "is_xlpkg_summary", "overwrite_problem", "file_url"]
 
 TEMPLATE_ID = "xlpkg.department-summary"
 TEMPLATE_VERSION = 1
@@ -33,6 +34,7 @@ SOURCE_FOLDER_NAME = "SourceFolder"
 EXCEL_MAX_TEXT = 32767          # characters in one cell
 EXCEL_MAX_URL = 2079
 XLSXWRITER_MAX_LINKS = 65530    # per worksheet
+LEGEND_ROW = 42                 # 图表: the series names, below both charts
 MAX_CHART_DEPARTMENTS = 8       # more lines than this is a tangle; the 合计 line always shows
 # A fixed date keeps the committed template identical to a fresh build.
 TEMPLATE_CREATED = _dt.datetime(2022, 1, 1)
@@ -97,7 +99,9 @@ class _Formats:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # NaN/inf never reach here from consolidation (the form is an issue row instead), but the
+    # writer must not die on one: XlsxWriter refuses them and the whole department is lost.
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
 def _text(value: Any) -> str:
@@ -122,9 +126,26 @@ def _protect(ws) -> None:
                     "format_rows": True})
 
 
+def file_url(path: str | os.PathLike) -> str | None:
+    """A ``file:`` URL for a source file, built from its absolute path and percent-encoded.
+
+    Only the path the file really has counts: a name such as ``\\\\host\\share\\p.xlsx`` or
+    ``mailto:x`` in a folder is encoded as part of that path, so it can never become a UNC
+    host, a web address or a mail link (clicking a UNC link on Windows sends credentials).
+    """
+    try:
+        uri = Path(os.path.abspath(os.fspath(path))).as_uri()
+    except (ValueError, TypeError):
+        return None
+    if len(uri) > EXCEL_MAX_URL:
+        return None
+    # XlsxWriter rewrites "file://" links into Windows paths (a POSIX path becomes relative);
+    # schemes are case-insensitive (RFC 3986 §3.1), and the upper-case one is kept verbatim.
+    return "FILE:" + uri[len("file:"):]
+
+
 class _LinkMaker:
-    """Hyperlinks to source files: relative to the summary when it sits next to them, so a
-    folder copied to another PC keeps working links."""
+    """Hyperlinks to source files (absolute ``file:`` URLs) and the path people read."""
 
     def __init__(self, out_dir: Path, paths: list[str]):
         self.out_dir = out_dir
@@ -150,16 +171,11 @@ class _LinkMaker:
         return path
 
     def url(self, path: str) -> str | None:
-        if not path or "#" in path or self.count >= XLSXWRITER_MAX_LINKS:
-            return None   # '#' would be read as a sheet anchor; xlsxwriter caps links per sheet
-        try:
-            target = os.path.relpath(path, self.out_dir)
-        except ValueError:
-            target = path
-        url = "external:" + target
-        if len(url) > EXCEL_MAX_URL:
-            return None
-        self.count += 1
+        if not path or self.count >= XLSXWRITER_MAX_LINKS:
+            return None   # xlsxwriter caps links per sheet
+        url = file_url(path)
+        if url:
+            self.count += 1
         return url
 
 
@@ -258,12 +274,19 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     palette = ["#4472C4", "#ED7D31", "#70AD47", "#7030A0", "#FFC000", "#5B9BD5", "#C00000",
                "#264478", "#000000"]
     line = wb.add_chart({"type": "line"})
+    # Series names come from department names (form text): they are written into cells here
+    # and the series point at those cells, so no form text ever becomes part of a chart formula.
+    ws.write_string(LEGEND_ROW, 0, "图例", fmt.header)
+    legend_row = LEGEND_ROW + 1
     for n, row in enumerate(shown):
         label = "全部门合计" if row == total_row else f"{codes[row - 1]} {names[row - 1]}"
         color = palette[-1] if row == total_row else palette[n % (len(palette) - 1)]
         for col, suffix, dash in ((actual_col, "实际", "solid"), (plan_col, "计划", "dash")):
+            ws.write_string(legend_row, 0, _text(f"{label}（{suffix}）"), fmt.text)
+            name_cell = [CHARTS, legend_row, 0]
+            legend_row += 1
             line.add_series({
-                "name": f"{label}（{suffix}）",
+                "name": name_cell,
                 "categories": [CHARTS, 0, 1, 0, 4],
                 "values": [DEPARTMENTS, row, col, row, col + 3],
                 "line": {"color": color, "dash_type": dash, "width": 2},
@@ -364,7 +387,12 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _charts_sheet(wb, fmt, c.departments, rules)
     _meta_sheet(wb, rules, c)
     wb.worksheets()[0].activate()
-    wb.close()
+    try:
+        wb.close()
+    finally:
+        # A failed close (disk full) must not be retried by the workbook's __del__, which
+        # would print an "Exception ignored" fragment after our own message.
+        wb.fileclosed = True
 
 
 def _why(exc: BaseException, path: Path) -> str:
@@ -380,13 +408,63 @@ def _why(exc: BaseException, path: Path) -> str:
     return text or type(exc).__name__
 
 
+def is_xlpkg_summary(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a summary (or the summary template) that xlpkg wrote: its document
+    properties carry the summary's template id. Reads only docProps/core.xml."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/core.xml")
+            if info.file_size > 64 * 1024:
+                return False
+            core = zf.read(info).decode("utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError):
+        return False
+    return f"{TEMPLATE_ID} v" in core
+
+
+def overwrite_problem(out: str | os.PathLike, inputs=()) -> str | None:
+    """Why writing the summary to ``out`` would destroy something, or None.
+
+    The output must not be one of the forms being consolidated, and an existing file is only
+    replaced when it is a summary xlpkg wrote: anything else (a project workbook, a report)
+    would be lost without a trace.
+    """
+    out = Path(os.fsdecode(out))
+    try:
+        target = out.resolve()
+    except (OSError, RuntimeError):
+        return None
+    for p in inputs:
+        try:
+            same = Path(os.fsdecode(p)).resolve() == target
+        except (OSError, RuntimeError, TypeError, ValueError):
+            continue
+        if same:
+            return f"汇总文件“{out}”是参与汇总的项目表之一，不能覆盖；请另指定汇总文件名"
+    if out.is_symlink() or out.exists():
+        if not out.is_file():
+            return None   # a folder or a device: the write itself says why it fails
+        if not is_xlpkg_summary(out):
+            return (f"“{out}”已存在且不是 xlpkg 生成的汇总表（可能是项目表或其他文件），"
+                    "为免覆盖未写入；请另指定汇总文件名，或先移走该文件")
+    return None
+
+
 def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
                   _created: _dt.datetime | None = None, _workbench: bool = False) -> Path:
     """Write the summary workbook atomically: a temporary file next to ``out_path``, then a
-    rename. On failure the old file is untouched and ``SummaryWriteError`` says why."""
+    rename. On failure the old file is untouched and ``SummaryWriteError`` says why. An
+    output that is one of the inputs, or an existing file xlpkg did not write as a summary,
+    is refused (``SummaryWriteError``) before anything is written."""
+    if isinstance(out_path, bytes):
+        out_path = os.fsdecode(out_path)
     out = Path(out_path)
     if out.suffix.lower() != ".xlsx":
         raise SummaryWriteError(f"汇总文件必须是 .xlsx 文件：{out}")
+    problem = overwrite_problem(out, [*consolidation.files_read,
+                                      *consolidation.projects["来源文件"].tolist()])
+    if problem:
+        raise SummaryWriteError(problem)
     rules = consolidation.rules or load_rules()
     out_dir = out.parent.resolve() if out.parent.exists() else out.parent.absolute()
     links = _LinkMaker(out_dir, consolidation.projects["来源文件"].tolist()

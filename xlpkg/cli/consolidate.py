@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..consolidate import Consolidation, DeptInfoError, consolidate
 from ..rules import load_rules
-from ..summary import SummaryWriteError, write_summary, write_summary_template
+from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
 from . import add_rules_option
 
 DEFAULT_OUTPUT = "部门汇总.xlsx"
@@ -87,6 +87,9 @@ def run_consolidate(args) -> int:
     output = Path(args.output)
     if args.jobs is not None and args.jobs < 1:
         return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)
+    refused = overwrite_problem(output)   # before minutes of reading, not after
+    if refused:
+        return _finish(args, FAILED, f"未汇总：{refused}", None, None)
     try:
         c = consolidate(args.paths, rules=rules, jobs=args.jobs, year=args.year,
                         dept_info=args.dept_info, progress=not args.json, exclude=[output])
