@@ -165,6 +165,9 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
                                        progress=_fmt(round(progress, 2)), plan=_fmt(p.plan[q]),
                                        gap=_fmt(round(gap, 2))))
         previous = value
+    if ex.year_spent is not None and ex.year_spent < 0:
+        out.append(rules.issue("execution.year_spent_negative", "execution.year_spent",
+                               value=_fmt(ex.year_spent)))
     if ex.year_spent is not None and budget > 0 and ex.year_spent > budget:
         out.append(rules.issue("execution.over_budget", "execution.year_spent", what="全年执行数",
                                value=_fmt(ex.year_spent), budget=_fmt(budget)))
@@ -183,6 +186,34 @@ def check_self_evaluation(p: Project, rules: Rules,
 
 CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution)
 
+# A 实际完成值 far outside any sensible range still scores (a 1e10 % completion is "met"):
+# say so, so that a typing accident does not pass as full marks.
+UNUSUAL_PERCENT = Decimal(1000)
+
+
+def check_actual_values(p: Project, rules: Rules) -> list[Issue]:
+    from .targets import ActualError, parse_actual
+
+    out = []
+    for i, ind in enumerate(p.indicators):
+        if not ind.actual.strip() or not ind.target.strip():
+            continue
+        target, _ = try_parse_target(ind.target, year=p.year)
+        if target is None or target.kind not in ("quantitative", "range"):
+            continue
+        try:
+            value = parse_actual(ind.actual, target)
+        except (ActualError, ValueError, ArithmeticError):
+            continue   # reported by the self-evaluation as indicator.actual_invalid
+        if not isinstance(value, Decimal):
+            continue
+        detail = ("为负数" if value < 0 else
+                  f"超过{UNUSUAL_PERCENT}%" if target.unit == "%" and value > UNUSUAL_PERCENT else "")
+        if detail:
+            out.append(rules.issue("indicator.actual_unusual", f"indicators[{i}].actual",
+                                   name=ind.name, value=ind.actual[:40], detail=detail))
+    return out
+
 
 def check(project: Project, rules: Rules | None = None, *,
           evaluation: SelfEvaluation | None = None) -> list[Issue]:
@@ -190,7 +221,7 @@ def check(project: Project, rules: Rules | None = None, *,
     self-evaluation if the caller has computed it already)."""
     rules = rules or load_rules()
     issues: list[Issue] = []
-    for run in CHECKS:
+    for run in (*CHECKS, check_actual_values):
         issues.extend(run(project, rules))
     issues.extend(check_self_evaluation(project, rules, evaluation))
     return issues

@@ -34,7 +34,7 @@ from .targets import try_parse_target
 if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
     import pandas as pd
 
-__all__ = ["Consolidation", "DeptInfoError", "consolidate", "discover", "load_dept_info",
+__all__ = ["FOREIGN_SPREADSHEET_SUFFIXES", "Consolidation", "DeptInfoError", "consolidate", "discover", "load_dept_info",
            "build", "read_one", "outcome_from_project", "FileOutcome", "WORKBOOK_SUFFIXES",
            "PROJECT_COLUMNS", "DEPARTMENT_COLUMNS", "INDICATOR_COLUMNS", "DEPT_GOAL_COLUMNS",
            "ISSUE_COLUMNS", "TOTAL_LABEL", "QUARTER_LABELS", "cn_number", "normalize_code"]
@@ -99,39 +99,120 @@ class Consolidation:
 
 # --- discovery ------------------------------------------------------------------------
 
+# Spreadsheet formats that are not a project workbook xlpkg can read: listed, never lost.
+FOREIGN_SPREADSHEET_SUFFIXES = {
+    ".ods": "OpenDocument 表格", ".fods": "OpenDocument 表格", ".ots": "OpenDocument 表格模板",
+    ".et": "WPS 表格", ".ett": "WPS 表格模板", ".xltx": "Excel 模板", ".xltm": "Excel 模板",
+    ".xlt": "Excel 97-2003 模板", ".xlam": "Excel 加载项", ".xla": "Excel 加载项",
+    ".numbers": "Numbers 表格",
+}
+
+
 def _skipped_name(name: str) -> bool:
-    # "~$x.xlsx" is Excel's lock file; dot files are hidden, temporary or macOS "._" forks.
-    return name.startswith("~$") or name.startswith(".")
+    # "~$x.xlsx" is Excel's lock file, "._x.xlsx" a macOS resource fork: neither is a form.
+    return name.startswith("~$") or name.startswith("._")
 
 
-def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.PathLike] = ()
-             ) -> tuple[list[Path], list[Issue]]:
+def _looks_like_spreadsheet(name: str) -> bool:
+    suffix = Path(name).suffix.lower()
+    return suffix in WORKBOOK_SUFFIXES or suffix in FOREIGN_SPREADSHEET_SUFFIXES
+
+
+def _skip_issue(rules: Rules | None, rule_id: str, detail: str, file: str) -> Issue:
+    rules = rules or load_rules()
+    return _issue(rules, rule_id, detail, file=file)
+
+
+def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.PathLike] = (),
+             rules: Rules | None = None) -> tuple[list[Path], list[Issue]]:
     """Workbook files under ``paths`` (files or folders, recursive), sorted, each once.
 
-    Inside folders only workbook suffixes count and lock/hidden files are skipped silently;
-    a file named explicitly is always read, so the user hears why it is not a form. A path
+    Files keep the names they have in the folder (a symlink is named, not its target); two
+    names of one file count once. Every file that looks like a spreadsheet is accounted
+    for: read, or an issue (a format xlpkg cannot read, a hidden file or folder, a folder
+    that cannot be listed, something that is not a regular file). Lock files are skipped. A
+    file named explicitly is always read, so the user hears why it is not a form. A path
     that does not exist becomes an issue. ``exclude`` (e.g. the output file) is never read.
     """
-    excluded = {Path(p).resolve() for p in exclude}
-    found: dict[Path, None] = {}
-    missing: list[Issue] = []
+    excluded = {Path(os.path.realpath(p)) for p in exclude}
+    found: dict[Path, Path] = {}     # real path → the name it was found under
+    issues: list[Issue] = []
+    visited: set[str] = set()
+
+    def add(path: Path) -> None:
+        found.setdefault(Path(os.path.realpath(path)), Path(os.path.abspath(path)))
+
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for dirpath, dirnames, filenames in os.walk(path):
+            def unreadable(exc: OSError) -> None:
+                issues.append(_skip_issue(rules, "form.unreadable",
+                                          f"无法读取文件夹“{exc.filename}”：{exc.strerror or exc}，"
+                                          "其中的项目表未能汇总", str(exc.filename or given)))
+            for dirpath, dirnames, filenames in os.walk(path, onerror=unreadable, followlinks=True):
+                real = os.path.realpath(dirpath)
+                if real in visited:        # a symlink loop or a folder linked twice
+                    dirnames[:] = []
+                    continue
+                visited.add(real)
+                hidden = sorted(d for d in dirnames if d.startswith("."))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for d in hidden:
+                    count = _count_spreadsheets(Path(dirpath, d))
+                    if count:
+                        issues.append(_skip_issue(
+                            rules, "consolidate.skipped",
+                            f"隐藏文件夹中有{count}个表格文件，未汇总；如需汇总，请把它们移到普通文件夹",
+                            str(Path(os.path.abspath(dirpath), d))))
                 for name in sorted(filenames):
-                    if _skipped_name(name) or Path(name).suffix.lower() not in WORKBOOK_SUFFIXES:
+                    if _skipped_name(name) or not _looks_like_spreadsheet(name):
                         continue
-                    found.setdefault(Path(dirpath, name).resolve())
+                    full = Path(os.path.abspath(dirpath), name)
+                    issue = _file_issue(full, name, rules, in_folder=True)
+                    if issue:
+                        issues.append(issue)
+                    else:
+                        add(full)
         elif path.is_file():
             if not _skipped_name(path.name):
-                found.setdefault(path.resolve())
+                add(path)
+        elif path.exists() or path.is_symlink():
+            issues.append(_skip_issue(rules, "form.unreadable",
+                                      f"“{given}”不是普通文件或文件夹（如管道、设备或失效的链接），未读取",
+                                      str(given)))
         else:
-            missing.append(Issue(rule="form.unreadable", severity=ERROR,
-                                 message=f"文件或文件夹不存在：{given}", file=str(given)))
-    files = sorted(p for p in found if p not in excluded)
-    return files, missing
+            issues.append(_skip_issue(rules, "form.unreadable", f"文件或文件夹不存在：{given}",
+                                      str(given)))
+    files = sorted(shown for real, shown in found.items() if real not in excluded)
+    return files, issues
+
+
+def _count_spreadsheets(folder: Path) -> int:
+    count = 0
+    try:
+        for _, _, filenames in os.walk(folder):
+            count += sum(1 for n in filenames if not _skipped_name(n) and _looks_like_spreadsheet(n))
+            if count > 10_000:
+                break
+    except OSError:
+        pass
+    return count
+
+
+def _file_issue(full: Path, name: str, rules: Rules | None, *, in_folder: bool) -> Issue | None:
+    """Why a spreadsheet-looking file in a folder is not read, or None to read it."""
+    suffix = Path(name).suffix.lower()
+    if suffix in FOREIGN_SPREADSHEET_SUFFIXES:
+        return _skip_issue(rules, "form.unreadable",
+                           f"{FOREIGN_SPREADSHEET_SUFFIXES[suffix]}（{suffix}）不能汇总：请在 Excel 或 WPS 中"
+                           "打开，另存为 .xlsx（项目绩效目标表模板）后重新汇总", str(full))
+    if name.startswith("."):
+        return _skip_issue(rules, "consolidate.skipped",
+                           "隐藏文件，未汇总；如是项目表，请去掉文件名开头的“.”", str(full))
+    if not full.is_file():   # a FIFO or device named x.xlsx would block or never end
+        return _skip_issue(rules, "form.unreadable",
+                           "不是普通文件（如管道、设备或失效的链接），未读取", str(full))
+    return None
 
 
 # --- reading (runs in worker processes) ------------------------------------------------
@@ -334,6 +415,14 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the main process, which reports it once, in Chinese; otherwise
+    every worker prints its own KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
               progress: bool) -> list[FileOutcome]:
     bar = _Progress(len(files), progress)
@@ -345,7 +434,8 @@ def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
                 bar.advance(1)
             return out
         chunks = _chunks(files, jobs)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)),
+                                 initializer=_ignore_interrupt) as pool:
             for result in pool.map(_read_chunk, [(c, rules, year) for c in chunks]):
                 out.extend(result)
                 bar.advance(len(result))
@@ -648,7 +738,7 @@ def consolidate(paths, *, rules: Rules | str | os.PathLike | None = None, jobs: 
     paths, year = _check_arguments(paths, year, jobs)
     rules = rules if isinstance(rules, Rules) else load_rules(rules)
     info = _dept_info_map(dept_info)   # a bad info file fails before minutes of reading
-    files, missing = discover(paths, exclude=exclude)
+    files, missing = discover(paths, exclude=exclude, rules=rules)
     jobs = jobs or _cores()
     outcomes = _read_all([str(f) for f in files], rules, year, jobs, progress)
     return build(outcomes, rules, dept_info=info, extra_issues=missing, year=year)

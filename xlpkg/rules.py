@@ -75,7 +75,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     **{rule: ("detail",) for rule in (
         "form.not_template", "form.unreadable", "form.value", "form.stale_cache",
         "form.misaligned", "consolidate.duplicate", "consolidate.other_year",
-        "consolidate.mixed_years")},
+        "consolidate.mixed_years", "consolidate.skipped")},
 }
 
 

@@ -25,9 +25,10 @@ __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEE
 
 TEMPLATE_ID = "xlpkg.department-summary"
 TEMPLATE_VERSION = 1
-PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META = (
-    "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "图表", "_xlpkg")
-SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META)
+PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META = (
+    "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "汇总说明", "图表", "_xlpkg")
+SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META)
+NOTES_COLUMN = "汇总口径"
 SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
 SOURCE_FOLDER_NAME = "SourceFolder"
 
@@ -54,6 +55,8 @@ class _Col:
 
 def _column_style(name: str) -> _Col:
     """How a column looks, from its name: the tables' names are the single source."""
+    if name == NOTES_COLUMN:
+        return _Col("text", 120)
     if name == "来源文件" or name == "文件":
         return _Col("link" if name == "来源文件" else "text", 36)
     if "（万元）" in name:
@@ -68,7 +71,7 @@ def _column_style(name: str) -> _Col:
         return _Col("int", 8)
     wide = {"项目名称": 30, "部门名称": 24, "说明": 60, "偏差原因分析及改进措施": 30,
             "三级指标": 22, "原指标值（文字）": 14, "实际完成值": 12, "内容": 100,
-            "项目编码": 17, "单元格": 10, "规则": 24, "工作表": 14}
+            "项目编码": 17, "单元格": 10, "规则": 24, "工作表": 14, "汇总说明": 30}
     return _Col("text", wide.get(name, 12))
 
 
@@ -223,6 +226,13 @@ def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker
         ws.write_number(r, c, value, style)
     else:
         ws.write_string(r, c, _text(value), fmt.total["text"] if is_total else fmt.text)
+
+
+def notes_frame(consolidation: Consolidation):
+    """汇总说明 as a one-column table: what the summary sums, what it leaves out and why."""
+    import pandas as pd
+
+    return pd.DataFrame({NOTES_COLUMN: list(getattr(consolidation, "notes", []))})
 
 
 def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
@@ -384,6 +394,7 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
            links, protect=locked)
+    _table(wb, fmt, NOTES, notes_frame(c), links, protect=locked)
     _charts_sheet(wb, fmt, c.departments, rules)
     _meta_sheet(wb, rules, c)
     wb.worksheets()[0].activate()
