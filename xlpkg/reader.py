@@ -414,15 +414,17 @@ def _misalignment(form: _Form) -> list[Issue]:
     if last - first + 1 != L.INDICATOR_ROWS:
         out.append(f"指标表（{sheet}第{first}–{last}行）应为{L.INDICATOR_ROWS}行，现为{last - first + 1}行")
         where.append((sheet, f"A{first}"))
+    spans: dict[tuple[str, int, int], list[str]] = {}
     for name in _PER_INDICATOR:
-        if name not in form.names:
-            continue
-        other, other_ref = form.names[name]
-        _, a, _, b = bounds(other_ref)
-        if b - a != last - first:
-            out.append(f"{other}第{a}–{b}行（{name}，{b - a + 1}行）与指标表{sheet}第{first}–{last}行"
-                       f"（{last - first + 1}行）行数不一致")
-            where.append((other, other_ref.split(":")[0]))
+        if name in form.names:
+            other, other_ref = form.names[name]
+            _, a, _, b = bounds(other_ref)
+            if b - a != last - first:
+                spans.setdefault((other, a, b), []).append(name)
+    for (other, a, b), members in spans.items():
+        out.append(f"{other}第{a}–{b}行（{b - a + 1}行，{'、'.join(members)}）与指标表{sheet}第{first}–{last}行"
+                   f"（{last - first + 1}行）行数不一致")
+        where.append((other, form.names[members[0]][1].split(":")[0]))
     table = form.values("Indicators")
     names = [tuple(_text(v) for v in (list(row) + [None] * 3)[:3]) for row in table]
     for name, (col_a, col_c) in _MIRRORS.items():
