@@ -297,6 +297,7 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
                          ) -> FileOutcome:
     """Shape the table rows of a project read from ``path``, from its metrics as recomputed
     from the inputs (the reader's, or computed here)."""
+    issues = [i if i.file else i.located(file=path) for i in issues]   # every issue names its file
     problems = _number_problems(project)
     if problems:
         return FileOutcome(path, list(issues) + [

@@ -412,6 +412,8 @@ def _why(exc: BaseException, path: Path) -> str:
     if isinstance(exc, PermissionError):
         return "文件可能正在 Excel/WPS 中打开，或没有写入该文件夹的权限；请关闭文件后重试"
     if isinstance(exc, (FileNotFoundError, NotADirectoryError, FileExistsError)):
+        if path.parent.is_dir():   # /proc/x.xlsx: the folder exists but takes no new file
+            return f"无法在文件夹“{path.parent}”中创建文件（{getattr(exc, 'strerror', '') or exc}）"
         return "目标文件夹不存在或不是文件夹"
     if isinstance(exc, OSError) and exc.errno == 28:
         return "磁盘空间不足"
