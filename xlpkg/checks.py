@@ -207,7 +207,10 @@ def check_actual_values(p: Project, rules: Rules) -> list[Issue]:
             continue   # reported by the self-evaluation as indicator.actual_invalid
         if not isinstance(value, Decimal):
             continue
-        detail = ("为负数" if value < 0 else
+        # A negative 控制率 under a ceiling (≤5 %) is normal: only a quantity to reach is absurd
+        # below zero.
+        to_reach = target.op in ("≥", ">", "=", None) and (target.value or 0) > 0
+        detail = ("为负数" if value < 0 and to_reach else
                   f"超过{UNUSUAL_PERCENT}%" if target.unit == "%" and value > UNUSUAL_PERCENT else "")
         if detail:
             out.append(rules.issue("indicator.actual_unusual", f"indicators[{i}].actual",
