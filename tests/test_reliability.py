@@ -107,6 +107,14 @@ def test_existing_foreign_workbook_is_refused_but_a_summary_is_replaced(forms, t
     assert is_xlpkg_summary(summary)
 
 
+def test_fill_never_overwrites_its_input(tmp_path):
+    src = tmp_path / "p.json"
+    shutil.copy(ROOT / "examples" / f"{SEED_CODE}.json", src)
+    before = src.read_bytes()
+    assert cli_main(["fill", str(src), "-o", str(src)]) == 1
+    assert src.read_bytes() == before
+
+
 # --- 3: NaN / ±inf / 1e308 in a cell is an issue of that file, the summary is written -------
 
 @pytest.mark.parametrize("value", ["NaN", "INF", "-INF", "1e308", "1.7976931348623157e308"])
@@ -556,3 +564,12 @@ def test_output_in_an_unwritable_place_says_where(tmp_path):
     with pytest.raises(SummaryWriteError) as info:
         write_summary(c, "/proc/x.xlsx")
     assert "无法在" in str(info.value) or "权限" in str(info.value)
+
+
+def test_messages_never_print_hundreds_of_digits():
+    from xlpkg.checks import check
+
+    p = example()
+    p.execution.year_spent = Decimal("9" * 300)
+    messages = [i.message for i in check(p, RULES)]
+    assert messages and max(len(m) for m in messages) < 200

@@ -18,7 +18,11 @@ HUNDRED = Decimal(100)
 
 def _fmt(value: Decimal | None) -> str:
     """Amounts and percentages as an accountant writes them: 1400, 25.5, 0.01."""
-    return "空" if value is None else format_number(value)
+    if value is None:
+        return "空"
+    if not value.is_finite() or abs(value) >= Decimal("1e15"):
+        return f"{value:.6E}"   # never a 300-digit number in a message
+    return format_number(value)
 
 
 def check_identity(p: Project, rules: Rules) -> list[Issue]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from . import layout as L
 from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
-from .model import MAX_AMOUNT, Project
+from .model import MAX_AMOUNT, Project, ProjectFormatError, read_json_text
 from .rules import Rules, load_rules
 from .targets import try_parse_target
 
@@ -467,7 +467,11 @@ def load_dept_info(source: str | os.PathLike | Mapping) -> dict:
     else:
         name = Path(source).name
         try:
-            data = json.loads(Path(source).read_text("utf-8"))
+            data = json.loads(read_json_text(source))
+        except ProjectFormatError as exc:
+            raise DeptInfoError(f"部门信息文件 {name}：{exc}") from None
+        except RecursionError:
+            raise DeptInfoError(f"部门信息文件 {name} 嵌套层次过深") from None
         except OSError as exc:
             raise DeptInfoError(f"无法读取部门信息文件 {source}：{exc.strerror or exc}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
