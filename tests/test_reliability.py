@@ -514,11 +514,12 @@ def test_ctrl_c_in_a_real_run(seed_dir, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "xlpkg", "consolidate", str(folder), "-o",
                              str(tmp_path / "s.xlsx"), "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.0)
+    time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (130, 0, 1)   # 0/1 only if a fast machine finished first
     if proc.returncode == 130:
-        assert "已中断" in err
+        assert "已中断" in err and not (tmp_path / "s.xlsx").exists()
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
 
 
