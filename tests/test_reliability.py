@@ -574,3 +574,29 @@ def test_messages_never_print_hundreds_of_digits():
     p.execution.year_spent = Decimal("9" * 300)
     messages = [i.message for i in check(p, RULES)]
     assert messages and max(len(m) for m in messages) < 200
+
+
+def test_rule_fields_cover_what_the_code_passes():
+    """RULE_FIELDS (what a message may use) must list every value the code passes, or a
+    province's message using it would be refused."""
+    import ast
+
+    from xlpkg.rules import RULE_FIELDS
+
+    passed: dict[str, set] = {}
+    for path in (ROOT / "xlpkg").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            name = getattr(node, "func", None)
+            name = getattr(name, "attr", getattr(name, "id", None))
+            if isinstance(node, ast.Call) and name in ("issue", "_issue", "_skip_issue"):
+                ids = [a.value for a in node.args if isinstance(a, ast.Constant)
+                       and isinstance(a.value, str) and a.value in RULES.data["rules"]]
+                for rule_id in ids[:1]:
+                    extra = {k.arg for k in node.keywords} - {"file", "sheet", "cell", None}
+                    if name != "issue":
+                        extra.add("detail")   # _issue(rules, id, detail, ...)
+                    passed.setdefault(rule_id, set()).update(extra)
+    assert len(passed) > 30
+    for rule_id, fields in passed.items():
+        if rule_id in RULE_FIELDS:
+            assert fields <= set(RULE_FIELDS[rule_id]), (rule_id, fields)
