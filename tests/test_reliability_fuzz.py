@@ -119,3 +119,65 @@ def test_damaged_forms_never_break_the_run(good, tmp_path_factory, data):
     assert total["全年执行数（万元）"] == pytest.approx(float(spent), rel=1e-12, abs=1e-9)
     assert total["未填执行数（个）"] == c.projects["全年执行数（万元）"].isna().sum()
     write_summary(c, folder / "部门汇总.xlsx")   # never fails on what a form holds
+
+
+# --- project JSON: any value in any field is a clear refusal or a workbook that reads back --
+
+_SEED_JSON = None
+
+
+def _seed_json() -> dict:
+    global _SEED_JSON
+    if _SEED_JSON is None:
+        import json
+
+        from helpers import ROOT
+        _SEED_JSON = json.loads((ROOT / "examples" / "105002B16DX0003.json").read_text("utf-8"))
+    return _SEED_JSON
+
+
+def _paths(doc, prefix=()):
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield prefix + (i,)
+            yield from _paths(v, prefix + (i,))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats(allow_nan=False)
+    | st.text(max_size=30) | st.sampled_from(["9" * 500, "-1", "1e5", "NaN", "\x00", "\ud800", "=1+1"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_json_value_is_refused_clearly_or_fills_and_reads_back(tmp_path_factory, data):
+    import copy
+    import json
+
+    from xlpkg.model import ProjectFormatError, project_from_dict
+    from xlpkg.writer import CapacityError
+
+    doc = copy.deepcopy(_seed_json())
+    path = data.draw(st.sampled_from(sorted(_paths(doc), key=str)))
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = data.draw(_json_values)
+    json.dumps(doc)   # what a file could hold
+    try:
+        project = project_from_dict(doc)
+    except ProjectFormatError:
+        return
+    out = tmp_path_factory.mktemp("fill") / "p.xlsx"
+    try:
+        fill_workbook(project, out)
+    except CapacityError:
+        return
+    assert read_project_file(out).project is not None
