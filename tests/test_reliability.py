@@ -426,6 +426,7 @@ def test_symlinks_are_named_as_in_the_folder_and_counted_once(forms, tmp_path):
     (lambda d: d["scoring"]["grades"][1].update(grade=d["scoring"]["grades"][0]["grade"]), "重复"),
     (lambda d: d["monitoring"]["lights"][1].update(label=d["monitoring"]["lights"][0]["label"]), "重复"),
     (lambda d: d["weights"].update({k: 0 for k in d["weights"]}), "均为0"),
+    (lambda d: d["scoring"]["grades"][0].update(grade="优\ud800"), "U+D800"),
 ])
 def test_rulebook_problems_are_refused_on_load(edit, fragment):
     data = copy.deepcopy(RULES.data)
@@ -600,3 +601,19 @@ def test_rule_fields_cover_what_the_code_passes():
     for rule_id, fields in passed.items():
         if rule_id in RULE_FIELDS:
             assert fields <= set(RULE_FIELDS[rule_id]), (rule_id, fields)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_a_file_name_that_is_not_utf8_never_stops_the_summary(seed_dir, tmp_path):
+    folder = tmp_path / "f"
+    folder.mkdir()
+    shutil.copy(seed_dir / f"{SEED_CODE}.xlsx", folder / "good.xlsx")
+    shutil.copy(seed_dir / f"{SEED_CODE}.xlsx", os.path.join(os.fsencode(folder), b"\xff\xfe.xlsx"))
+    c = consolidate(folder, jobs=1)
+    assert len(c.files_read) == 2   # the odd name is read or listed, never lost
+    shown = set(c.projects["来源文件"]) | set(c.issues["文件"])
+    assert all(f in shown for f in c.files_read)
+    path = write_summary(c, tmp_path / "s.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        rels = zf.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    assert "%FF%FE.xlsx" in rels or "good.xlsx" in rels

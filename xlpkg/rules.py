@@ -101,9 +101,25 @@ def _message_problems(rule_id: str, message: str) -> list[str]:
     return problems
 
 
+def _bad_strings(data, path: str = ""):
+    """Rulebook text a workbook cannot hold: lone surrogates and control characters."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _bad_strings(key, f"{path}/{key}（键）".lstrip("/"))
+            yield from _bad_strings(value, f"{path}/{key}".lstrip("/"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _bad_strings(value, f"{path}/{i}")
+    elif isinstance(data, str):
+        for ch in data:
+            if 0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 0x20 and ch not in "\t\n\r"):
+                yield f"{path or '(根)'}：含有无效字符 U+{ord(ch):04X}"
+                break
+
+
 def _business_problems(data: dict) -> list[str]:
     """What a schema cannot say: bands in order, groups with weights, messages that format."""
-    problems = []
+    problems = list(_bad_strings(data))[:5]
     for rule_id, entry in data["rules"].items():
         problems.extend(_message_problems(rule_id, entry["message"]))
     for what, labels in (("scoring/grades", [g["grade"] for g in data["scoring"]["grades"]]),

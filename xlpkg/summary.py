@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +110,20 @@ def _blank(value: Any) -> bool:
 
 def _text(value: Any) -> str:
     text = value if isinstance(value, str) else str(value)
-    return text[:EXCEL_MAX_TEXT]
+    return _encodable(text)[:EXCEL_MAX_TEXT]
+
+
+def _encodable(text: str) -> str:
+    """Text the workbook can store: a file name with bytes that are not UTF-8 arrives as lone
+    surrogates (Python's surrogateescape), which would make the whole summary unwritable."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --- sheets ----------------------------------------------------------------------------
@@ -137,7 +151,11 @@ def file_url(path: str | os.PathLike) -> str | None:
     host, a web address or a mail link (clicking a UNC link on Windows sends credentials).
     """
     try:
-        uri = Path(os.path.abspath(os.fspath(path))).as_uri()
+        absolute = os.path.abspath(os.fspath(path))
+        if os.name == "nt":
+            uri = Path(absolute).as_uri()
+        else:   # from the bytes the file system holds, so a non-UTF-8 name still links
+            uri = "file://" + urllib.parse.quote(os.fsencode(absolute))
     except (ValueError, TypeError):
         return None
     if len(uri) > EXCEL_MAX_URL:
@@ -191,7 +209,7 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
     ws.set_row(0, 30)
     for c, (title, style) in enumerate(zip(columns, styles)):
         ws.set_column(c, c, style.width)
-        ws.write_string(0, c, title, fmt.header)
+        ws.write_string(0, c, _text(title), fmt.header)
     data = [df[c].tolist() for c in columns]   # plain Python values, no numpy scalars
     for r, row in enumerate(zip(*data), start=1):
         is_total = total_first_col is not None and row[0] == total_first_col
@@ -242,7 +260,7 @@ def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     ws.set_column(1, 3, 12)
     ws.set_row(0, 20)
     for c, title in enumerate(DEPT_GOAL_COLUMNS):
-        ws.write_string(0, c, title, fmt.header)
+        ws.write_string(0, c, _text(title), fmt.header)
     for r, (text, level, dept, project) in enumerate(
             zip(*(df[c].tolist() for c in DEPT_GOAL_COLUMNS)), start=1):
         ws.write_string(r, 0, _text(text), fmt.goal.get(level, fmt.goal["正文"]))
@@ -271,7 +289,7 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
         ws.write_string(0, i, label, fmt.text)
     ws.write_string(1, 0, "自评等级", fmt.header)
     for i, grade in enumerate(grades, start=1):
-        ws.write_string(1, i, grade, fmt.text)
+        ws.write_string(1, i, _text(grade), fmt.text)
     ws.set_column(0, 0, 10)
 
     codes = departments["部门编码"].tolist()
@@ -335,7 +353,7 @@ def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
         if isinstance(value, int):
             ws.write_number(r, 1, value)
         else:
-            ws.write_string(r, 1, str(value))
+            ws.write_string(r, 1, _text(value))
     ws.very_hidden()
     _protect(ws)
 
