@@ -29,7 +29,10 @@ CELLS = [("xl/worksheets/sheet3.xml", L.NAMES["YearSpent"].ref),
          ("xl/worksheets/sheet1.xml", L.NAMES["FiscalYear"].ref),
          ("xl/worksheets/sheet1.xml", L.NAMES["ProjCode"].ref),
          ("xl/worksheets/sheet2.xml", L.NAMES["ActualQ1"].ref),
-         ("xl/worksheets/sheet1.xml", "E7")]
+         ("xl/worksheets/sheet1.xml", "E7"),
+         ("xl/worksheets/sheet1.xml", L.NAMES["PlanQ1"].ref),
+         ("xl/worksheets/sheet3.xml", L.NAMES["IndActual"].ref.split(":")[0]),
+         ("xl/worksheets/sheet3.xml", L.NAMES["IndWeightInput"].ref.split(":")[0])]
 VALUES = ['<v>NaN</v>', '<v>INF</v>', '<v>-INF</v>', '<v>1e308</v>', '<v>-1e308</v>',
           '<v>1e-320</v>', '<v>' + "9" * 400 + '</v>', '<v>abc</v>', '<v></v>', '<v>-0</v>']
 SHARED = ['<c r="{ref}" t="s"><v>99999</v></c>', '<c r="{ref}" t="s"><v>-1</v></c>',
