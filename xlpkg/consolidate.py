@@ -27,17 +27,18 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from . import layout as L
 from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
-from .model import MAX_AMOUNT, Project, ProjectFormatError, read_json_text
+from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, read_json_text
 from .rules import Rules, load_rules
 from .targets import try_parse_target
 
 if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
     import pandas as pd
 
-__all__ = ["FOREIGN_SPREADSHEET_SUFFIXES", "Consolidation", "DeptInfoError", "consolidate", "discover", "load_dept_info",
+__all__ = ["Consolidation", "DeptInfoError", "consolidate", "discover", "load_dept_info",
            "build", "read_one", "outcome_from_project", "FileOutcome", "WORKBOOK_SUFFIXES",
            "PROJECT_COLUMNS", "DEPARTMENT_COLUMNS", "INDICATOR_COLUMNS", "DEPT_GOAL_COLUMNS",
-           "ISSUE_COLUMNS", "TOTAL_LABEL", "QUARTER_LABELS", "cn_number", "normalize_code"]
+           "ISSUE_COLUMNS", "TOTAL_LABEL", "QUARTER_LABELS", "cn_number", "normalize_code",
+           "FOREIGN_SPREADSHEET_SUFFIXES"]
 
 # .xls/.xlsb are workbooks too: they are not skipped but reported (save as .xlsx), because a
 # department that silently loses a project filed in the old format is worse than a warning.
@@ -113,6 +114,16 @@ def _skipped_name(name: str) -> bool:
     return name.startswith("~$") or name.startswith("._")
 
 
+def _hidden(folder: str, name: str) -> bool:
+    """A dot name, or a file/folder Windows marks hidden (Explorer does not show it)."""
+    if name.startswith("."):
+        return True
+    try:
+        return bool(getattr(os.stat(os.path.join(folder, name)), "st_file_attributes", 0) & 2)
+    except OSError:
+        return False
+
+
 def _looks_like_spreadsheet(name: str) -> bool:
     suffix = Path(name).suffix.lower()
     return suffix in WORKBOOK_SUFFIXES or suffix in FOREIGN_SPREADSHEET_SUFFIXES
@@ -155,8 +166,8 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
                     dirnames[:] = []
                     continue
                 visited.add(real)
-                hidden = sorted(d for d in dirnames if d.startswith("."))
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                hidden = sorted(d for d in dirnames if _hidden(dirpath, d))
+                dirnames[:] = sorted(d for d in dirnames if d not in hidden)
                 for d in hidden:
                     count = _count_spreadsheets(Path(dirpath, d))
                     if count:
@@ -168,7 +179,7 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
                     if _skipped_name(name) or not _looks_like_spreadsheet(name):
                         continue
                     full = Path(os.path.abspath(dirpath), name)
-                    issue = _file_issue(full, name, rules, in_folder=True)
+                    issue = _file_issue(full, name, rules)
                     if issue:
                         issues.append(issue)
                     else:
@@ -199,16 +210,16 @@ def _count_spreadsheets(folder: Path) -> int:
     return count
 
 
-def _file_issue(full: Path, name: str, rules: Rules | None, *, in_folder: bool) -> Issue | None:
+def _file_issue(full: Path, name: str, rules: Rules | None) -> Issue | None:
     """Why a spreadsheet-looking file in a folder is not read, or None to read it."""
     suffix = Path(name).suffix.lower()
     if suffix in FOREIGN_SPREADSHEET_SUFFIXES:
         return _skip_issue(rules, "form.unreadable",
                            f"{FOREIGN_SPREADSHEET_SUFFIXES[suffix]}（{suffix}）不能汇总：请在 Excel 或 WPS 中"
                            "打开，另存为 .xlsx（项目绩效目标表模板）后重新汇总", str(full))
-    if name.startswith("."):
+    if _hidden(str(full.parent), name):
         return _skip_issue(rules, "consolidate.skipped",
-                           "隐藏文件，未汇总；如是项目表，请去掉文件名开头的“.”", str(full))
+                           "隐藏文件，未汇总；如是项目表，请取消隐藏（或去掉文件名开头的“.”）", str(full))
     if not full.is_file():   # a FIFO or device named x.xlsx would block or never end
         return _skip_issue(rules, "form.unreadable",
                            "不是普通文件（如管道、设备或失效的链接），未读取", str(full))
@@ -722,8 +733,8 @@ def _check_arguments(paths, year, jobs) -> tuple[list, int | None]:
             year = int(year.strip())
         elif isinstance(year, bool) or not isinstance(year, int):
             raise TypeError(f"year 应为整数年度（如 2022），不是 {year!r}")
-        if not 1900 <= year <= 2200:
-            raise ValueError(f"year 超出合理范围（1900–2200）：{year}")
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise ValueError(f"year 超出合理范围（{MIN_YEAR}–{MAX_YEAR}）：{year}")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ValueError(f"jobs 应为正整数，不是 {jobs!r}")
     return paths, year

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ..consolidate import Consolidation, DeptInfoError, consolidate
+from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
 from . import add_rules_option
@@ -88,6 +89,8 @@ def run_consolidate(args) -> int:
     output = Path(args.output)
     if args.jobs is not None and args.jobs < 1:
         return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)
+    if args.year is not None and not MIN_YEAR <= args.year <= MAX_YEAR:
+        return _finish(args, FAILED, f"未汇总：--year 应为四位年度（如 2022），不是 {args.year}", None, None)
     if output.suffix.lower() != ".xlsx":
         return _finish(args, FAILED, f"未汇总：汇总文件必须是 .xlsx 文件：{output}", None, None)
     refused = overwrite_problem(output)   # before minutes of reading, not after
