@@ -424,6 +424,29 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
         wb.fileclosed = True
 
 
+def _release(exc: BaseException) -> None:
+    """Let go of what a failed write left open, quietly. On a full disk the zip archive the
+    writer was filling is still open in a finished frame; its destructor would retry the
+    write at exit and print an "Exception ignored … No space left on device" fragment after
+    our own message."""
+    import gc
+    import sys
+    import traceback
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda *_: None
+    try:
+        seen = set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            traceback.clear_frames(exc.__traceback__)
+            exc.__traceback__ = None
+            exc = exc.__context__ or exc.__cause__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 def _why(exc: BaseException, path: Path) -> str:
     if isinstance(exc, IsADirectoryError):
         return f"“{path}”是一个文件夹，请指定 .xlsx 文件名"
@@ -507,8 +530,10 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
                         workbench=_workbench)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc
-        raise SummaryWriteError(f"无法写入汇总文件“{out}”：{_why(cause, out)}。"
-                                "原有文件（如有）未被改动。") from exc
+        message = f"无法写入汇总文件“{out}”：{_why(cause, out)}。原有文件（如有）未被改动。"
+        _release(exc)
+        raise SummaryWriteError(message) from None
+
     return out
 
 
