@@ -184,3 +184,26 @@ def test_any_json_value_is_refused_clearly_or_fills_and_reads_back(tmp_path_fact
     except CapacityError:
         return
     assert read_project_file(out).project is not None
+
+
+# --- rulebook messages: refused on load, or every rule formats ------------------------------
+
+_TOKENS = list("{}!:.[]0a xyz") + ["{value}", "{detail}", "{name}", "{nonexistent}", "{{", "}}",
+                                   "{value!r}", "{value:>9}", "{0}", "{}"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rule=st.sampled_from(sorted(__import__("xlpkg.rules", fromlist=["RULE_FIELDS"]).RULE_FIELDS)),
+       message=st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=8).map("".join))
+def test_a_rulebook_message_is_refused_or_always_formats(rule, message):
+    import copy
+
+    from xlpkg.rules import RULE_FIELDS, RulesError, load_rules, rules_from_dict
+
+    data = copy.deepcopy(load_rules().data)
+    data["rules"][rule]["message"] = message
+    try:
+        rules_from_dict(data)
+    except RulesError:
+        return
+    message.format(**{f: "x" for f in RULE_FIELDS[rule]})   # what every form would trigger

@@ -118,6 +118,8 @@ def _hidden(folder: str, name: str) -> bool:
     """A dot name, or a file/folder Windows marks hidden (Explorer does not show it)."""
     if name.startswith("."):
         return True
+    if os.name != "nt":
+        return False
     try:
         return bool(getattr(os.stat(os.path.join(folder, name)), "st_file_attributes", 0) & 2)
     except OSError:
