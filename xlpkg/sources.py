@@ -100,6 +100,9 @@ def _slice(grid: list[list[Any]], ref: str) -> list[list[Any]]:
 
 # --- python-calamine ----------------------------------------------------------------
 
+# A sheet's dense grid is refused beyond this many cells (a form has about 2,000).
+MAX_GRID_CELLS = 2_000_000
+
 _DEFINED_NAME_RE = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
 _ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 
@@ -151,9 +154,28 @@ class CalamineSource:
     def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
         grid = self._grids.get(sheet)
         if grid is None:
+            self._check_extent(sheet)
             grid = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             self._grids[sheet] = grid
+        min_col, min_row, max_col, max_row = bounds(ref)
+        if (max_row - min_row + 1) * (max_col - min_col + 1) > MAX_GRID_CELLS:
+            raise SourceError(f"工作表“{sheet}”的区域 {ref} 过大，已拒绝读取")
         return _slice(grid, ref)
+
+    def _check_extent(self, sheet: str) -> None:
+        """calamine builds a dense grid up to the sheet's farthest cell: one stray value at
+        XFD1048576 would ask for hundreds of GB. Measure the farthest cell first (streamed,
+        no grid) and refuse a sheet far beyond any form."""
+        from .workbook.namedcells import sheet_extent, sheet_parts
+
+        part = sheet_parts(self.path).get(sheet)
+        if part is None:
+            return
+        rows, cols = sheet_extent(self.path, part)
+        if rows * max(cols, 1) > MAX_GRID_CELLS:
+            from .cellref import col_letter
+            raise SourceError(f"工作表“{sheet}”含有远超项目表范围的单元格（最远到 {col_letter(max(cols, 1))}{rows}），"
+                              "无法用 calamine 读取：请删除这些单元格，或改用默认读取方式")
 
 
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")   # OLE2 container: .xls, or an encrypted .xlsx
