@@ -26,6 +26,7 @@ from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
 from .model import Project
 from .rules import Rules, load_rules
+from .sources import special_file
 from .targets import try_parse_target
 
 if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
@@ -117,13 +118,19 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
                 for name in sorted(filenames):
                     if _skipped_name(name) or Path(name).suffix.lower() not in WORKBOOK_SUFFIXES:
                         continue
+                    special = special_file(Path(dirpath, name))
+                    if special:   # a FIFO would block the reader forever: never opened
+                        missing.append(Issue(rule="form.unreadable", severity=ERROR,
+                                             message=special, file=str(Path(dirpath, name))))
+                        continue
                     found.setdefault(Path(dirpath, name).resolve())
         elif path.is_file():
             if not _skipped_name(path.name):
                 found.setdefault(path.resolve())
         else:
-            missing.append(Issue(rule="form.unreadable", severity=ERROR,
-                                 message=f"文件或文件夹不存在：{given}", file=str(given)))
+            special = special_file(path)
+            missing.append(Issue(rule="form.unreadable", severity=ERROR, file=str(given), message=(
+                f"文件或文件夹不存在：{given}" if special in (None, "文件不存在") else special)))
     files = sorted(p for p in found if p not in excluded)
     return files, missing
 
@@ -233,11 +240,6 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
             file=path)])
 
 
-def _read_chunk(task: tuple[list[str], Rules, int | None]) -> list[FileOutcome]:
-    paths, rules, year = task
-    return [read_one(p, rules, year) for p in paths]
-
-
 def _chunks(items: list[str], jobs: int) -> list[list[str]]:
     # Several chunks per worker keep both cores busy to the end and the progress bar moving;
     # 64 files per chunk keep the per-task pickling overhead negligible.
@@ -277,8 +279,20 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+def worker_count(jobs: int | None, files: int) -> int:
+    """Worker processes for ``files`` files: never more than the cores or the files.
+
+    ``--jobs 99999999999999999999`` is clamped, not obeyed: more workers than cores only
+    cost memory, and thousands of them exhausted it.
+    """
+    wanted = _cores() if jobs is None else max(1, jobs)
+    return max(1, min(wanted, _cores(), files))
+
+
 def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
               progress: bool) -> list[FileOutcome]:
+    from .pool import read_in_workers
+
     bar = _Progress(len(files), progress)
     out: list[FileOutcome] = []
     try:
@@ -287,11 +301,9 @@ def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
                 out.append(read_one(path, rules, year))
                 bar.advance(1)
             return out
-        chunks = _chunks(files, jobs)
-        with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-            for result in pool.map(_read_chunk, [(c, rules, year) for c in chunks]):
-                out.extend(result)
-                bar.advance(len(result))
+        for outcome in read_in_workers(files, rules, year, jobs, _chunks(files, jobs)):
+            out.append(outcome)
+            bar.advance(1)
         return out
     finally:
         bar.close()
@@ -515,6 +527,6 @@ def consolidate(paths, *, rules: Rules | str | os.PathLike | None = None, jobs: 
     rules = rules if isinstance(rules, Rules) else load_rules(rules)
     info = _dept_info_map(dept_info)   # a bad info file fails before minutes of reading
     files, missing = discover(paths, exclude=exclude)
-    jobs = jobs or _cores()
+    jobs = worker_count(jobs, len(files))
     outcomes = _read_all([str(f) for f in files], rules, year, jobs, progress)
     return build(outcomes, rules, dept_info=info, extra_issues=missing)

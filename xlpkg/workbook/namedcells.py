@@ -328,8 +328,8 @@ class NamedCellSource:
             self._covered.setdefault(sheet, []).extend(rects)
         # Values last: the shared strings are then read only as far as the last one needed.
         needed = [int(t) for _, _, kind, _, parts in raw if kind == "s" and (t := "".join(parts)).isdigit()]
-        if needed and self._strings is None:
-            self._strings = self._read_strings(max(needed))
+        if needed and (self._strings is None or max(needed) >= len(self._strings)):
+            self._strings = self._read_strings(max(needed))   # a later range may need more
         for sheet, pos, kind, style, parts in raw:
             self._cells.setdefault(sheet, {})[pos] = self._value(sheet, pos, kind, style, "".join(parts))
 
