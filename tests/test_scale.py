@@ -85,14 +85,14 @@ def test_named_source_reads_dates_booleans_and_rich_text(tmp_path):
     ws["A2"] = True
     ws["A3"] = 0.1
     ws["A4"] = CellRichText("甲", TextBlock(InlineFont(b=True), "乙"))
-    ws["A5"] = "  "
+    ws["A5"] = "甲 "
     ws["A6"] = 12345678901
     wb.defined_names["All"] = DefinedName("All", attr_text="'S'!$A$1:$B$7")
     wb.save(tmp_path / "t.xlsx")
     named, opx = NamedCellSource(tmp_path / "t.xlsx"), OpenpyxlSource(tmp_path / "t.xlsx")
     got = name_values(named, "All")
     assert got == name_values(CalamineSource(tmp_path / "t.xlsx"), "All")
-    assert [row[0] for row in got] == [dt.datetime(2022, 12, 31), True, 0.1, "甲乙", "  ", 12345678901, None]
+    assert [row[0] for row in got] == [dt.datetime(2022, 12, 31), True, 0.1, "甲乙", "甲 ", 12345678901, None]
     assert got[:3] == name_values(opx, "All")[:3]
 
 
