@@ -490,10 +490,13 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
         project_rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
     metrics = [o.metrics for o in good]
     goal_rows: list[tuple] = []
-    dept_codes = list(dict.fromkeys(o.project_row["部门编码"] for o in good))
-    dept_codes += [c for c in sorted(info) if c not in dept_codes]
+    by_dept: dict[str, list[FileOutcome]] = {}   # grouped once: a province has thousands
+    for o in good:
+        by_dept.setdefault(o.project_row["部门编码"], []).append(o)
+    dept_codes = list(by_dept)
+    dept_codes += [c for c in sorted(info) if c not in by_dept]
     for code in dept_codes:
-        members = [o for o in good if o.project_row["部门编码"] == code]
+        members = by_dept.get(code, [])
         name = members[0].project_row["部门名称"] if members else info[code]["dept_name"]
         goal_rows.extend(_goal_lines(code, name, members, info.get(code)))
     with_errors = sorted({i.file for i in issues if i.severity == ERROR and i.file})
