@@ -96,6 +96,50 @@ def test_named_source_reads_dates_booleans_and_rich_text(tmp_path):
     assert got[:3] == name_values(opx, "All")[:3]
 
 
+_PRETTY = {
+    "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/s.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/strings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    '</Types>',
+    "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0"?>\n<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\n  <x:sheets>\n'
+    '    <x:sheet name="数据" sheetId="1" r:id="rId7"/>\n  </x:sheets>\n  <x:definedNames>\n'
+    '    <x:definedName name="Box">\'数据\'!$A$1:$B$3</x:definedName>\n'
+    '    <x:definedName name="Local" localSheetId="0">\'数据\'!$A$1</x:definedName>\n  </x:definedNames>\n</x:workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/s.xml"/>'
+    '<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings.xml"/>'
+    '</Relationships>',
+    "xl/strings.xml": '<?xml version="1.0"?>\n<x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\n'
+    '  <x:si>\n    <x:t>甲</x:t>\n  </x:si>\n  <x:si>\n    <x:r><x:rPr><x:b/></x:rPr><x:t xml:space="preserve">乙 </x:t></x:r>\n'
+    '    <x:r><x:t>丙_x000D_</x:t></x:r>\n    <x:rPh sb="0" eb="1"><x:t>ヨミ</x:t></x:rPh>\n  </x:si>\n</x:sst>',
+    "xl/worksheets/s.xml": '<?xml version="1.0"?>\n<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\n'
+    '  <x:sheetData>\n    <x:row r="1">\n      <x:c r="A1" t="s">\n        <x:v>1</x:v>\n      </x:c>\n'
+    '      <x:c t="str">\n        <x:f>X</x:f>\n        <x:v>公式</x:v>\n      </x:c>\n    </x:row>\n'
+    '    <x:row>\n      <x:c r="A2" t="inlineStr">\n        <x:is>\n          <x:t>丁</x:t>\n        </x:is>\n      </x:c>\n'
+    '      <x:c r="B2" t="b">\n        <x:v>1</x:v>\n      </x:c>\n    </x:row>\n'
+    '    <x:row r="3"><x:c r="A3"><x:v> 2.5 </x:v></x:c><x:c r="B3" t="s"><x:v>0</x:v></x:c></x:row>\n'
+    '  </x:sheetData>\n</x:worksheet>',
+}
+
+
+def test_named_source_reads_prefixed_pretty_printed_xml(tmp_path):
+    """Namespace prefixes, indentation, absolute and relative targets, rich text with a
+    phonetic run, cells and rows without addresses: as the OOXML standard allows."""
+    path = tmp_path / "pretty.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, text in _PRETTY.items():
+            zf.writestr(name, text.encode("utf-8"))
+    source = NamedCellSource(path)
+    assert source.defined_names() == {"Box": ("数据", "A1:B3")}
+    assert source.sheet_names() == ["数据"]
+    assert name_values(source, "Box") == [["乙 丙\r", "公式"], ["丁", True], [2.5, "甲"]]
+
+
 # --- hostile forms (issue 8 items 2, 4, 5) -------------------------------------------------
 
 def _rewrite(path: Path, part: str, edit) -> Path:

@@ -244,7 +244,7 @@ class NamedCellSource:
         parsed = _parsed_books.get(self._digest)
         if parsed is None:
             parsed = _remember(_parsed_books, self._digest, self._parse_workbook(book, rels))
-        self._date1904, self._sheet_parts, self._names = parsed
+        self._date1904, self._sheet_parts, self._names, self._shared_parts = parsed
 
     def _parse_workbook(self, book: bytes, rels_xml: bytes
                         ) -> tuple[bool, dict[str, str], dict[str, tuple[str, str]]]:
@@ -281,9 +281,9 @@ class NamedCellSource:
 
         p = _parser(StartElementHandler=start, EndElementHandler=end, CharacterDataHandler=text)
         p.Parse(book, True)
-        rels = _relationships("xl", rels_xml)
+        rels, by_type = _relationships("xl", rels_xml)
         parts = {sheet: rels[rid] for sheet, rid in sheets if rid in rels}
-        return state["date1904"], parts, names
+        return state["date1904"], parts, names, by_type
 
     # -- sheets --
 
@@ -335,8 +335,8 @@ class NamedCellSource:
 
     def _read_sheet(self, sheet: str, want: frozenset, last_row: int, raw: list) -> None:
         # Most of a sheet is cells nobody asked for (labels, formulas): only start tags are
-        # handled, and text is collected only inside a wanted cell's <v> or <is><t>. A cell ends
-        # where the next element that is not its value starts, so no end-tag handler is needed.
+        # handled, and text is collected only inside a wanted cell's <v> or <is><t>, whose end
+        # tag is the only one handled.
         st: list[Any] = [0, 0, None, 0]   # row, col, text parts of the wanted cell, rPh depth
         p = _parser()
         p.buffer_text = False   # text is appended to a list anyway; buffering costs per event
@@ -349,6 +349,7 @@ class NamedCellSource:
             elif local == "v" or local == "t":
                 if st[2] is not None and not st[3]:
                     p.CharacterDataHandler = st[2].append
+                    p.EndElementHandler = text_end
             elif local == "row":
                 row(attrs)
             else:
@@ -374,6 +375,9 @@ class NamedCellSource:
                     raise _Stop
                 st[2] = None
 
+        def text_end(tag):   # the end of the <v> or <t> being read: no more text
+            p.CharacterDataHandler = p.EndElementHandler = None
+
         def row(attrs):
             p.CharacterDataHandler = None
             st[2] = None
@@ -391,6 +395,7 @@ class NamedCellSource:
             elif tag == "v":
                 if st[2] is not None:
                     p.CharacterDataHandler = st[2].append
+                    p.EndElementHandler = text_end
             elif tag == "f":
                 p.CharacterDataHandler = None
             elif tag == "row":
@@ -452,12 +457,12 @@ class NamedCellSource:
         return self._strings
 
     def _read_strings(self, last: int | None) -> list[str]:
-        part = self._part_of("sharedStrings", "xl/sharedStrings.xml")
+        part = self._part_of("sharedStrings")
         return _read_shared_strings(self._open_zip(), part, last) if part else []
 
     def _dates(self) -> frozenset[int]:
         if self._date_styles is None:
-            part = self._part_of("styles", "xl/styles.xml")
+            part = self._part_of("styles")
             if part is None:
                 self._date_styles = frozenset()
             else:
@@ -469,12 +474,9 @@ class NamedCellSource:
                 self._date_styles = found
         return self._date_styles
 
-    def _part_of(self, kind: str, default: str) -> str | None:
-        names = set(self._open_zip().namelist())
-        if default in names:
-            return default
-        found = [p for p in names if p.startswith("xl/") and kind in p and p.endswith(".xml")]
-        return found[0] if found else None
+    def _part_of(self, kind: str) -> str | None:
+        part = self._shared_parts.get(kind)
+        return part if part in self._open_zip().NameToInfo else None
 
 
 def _rects_plan(rects: list[tuple[int, int, int, int]]) -> tuple[list, frozenset, int]:
@@ -483,8 +485,10 @@ def _rects_plan(rects: list[tuple[int, int, int, int]]) -> tuple[list, frozenset
     return rects, want, max(r1 for _, _, _, r1 in rects)
 
 
-def _relationships(folder: str, xml: bytes) -> dict[str, str]:
+def _relationships(folder: str, xml: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """(id → part, relationship kind → part), e.g. "sharedStrings" → "xl/sharedStrings.xml"."""
     out: dict[str, str] = {}
+    by_type: dict[str, str] = {}
 
     def start(tag, attrs):
         if _local(tag) == "Relationship" and "Id" in attrs and "Target" in attrs:
@@ -493,9 +497,10 @@ def _relationships(folder: str, xml: bytes) -> dict[str, str]:
                 return
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
             out[attrs["Id"]] = posixpath.normpath(path)
+            by_type.setdefault(attrs.get("Type", "").rpartition("/")[2], out[attrs["Id"]])
 
     _parser(StartElementHandler=start).Parse(xml, True)
-    return out
+    return out, by_type
 
 
 def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None) -> list[str]:
@@ -516,18 +521,19 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None
         elif local == "t":
             if st[0] is not None and not st[1]:
                 p.CharacterDataHandler = st[0].append
+                p.EndElementHandler = text_end
         else:
             p.CharacterDataHandler = None
             if local == "rPh":
                 st[1] = 1
 
-    def end(tag):
-        if tag.endswith("rPh"):
-            st[1] = 0
-        p.CharacterDataHandler = None
+    def text_end(tag):
+        p.CharacterDataHandler = p.EndElementHandler = None
 
+    # Text is collected only between <t> and its end tag, the only end tag handled; a
+    # phonetic run (<rPh>, after the text runs) mutes the rest of its <si>.
     p.StartElementHandler = start
-    p.EndElementHandler = end
+    p.buffer_text = False
     try:
         with zf.open(part) as fh:
             while chunk := fh.read(_CHUNK):
