@@ -289,12 +289,25 @@ def worker_count(jobs: int | None, files: int) -> int:
     return max(1, min(wanted, _cores(), files))
 
 
+def _shared_text(outcome: FileOutcome, seen: dict) -> FileOutcome:
+    """One string object per distinct text across all outcomes (unpickled, every form's
+    "满意度", "100%", column names … are separate copies): a third less memory at 100,000."""
+    def one(value):
+        return seen.setdefault(value, value) if type(value) is str and len(value) < 200 else value
+    if outcome.project_row is not None:
+        outcome.project_row = {one(k): one(v) for k, v in outcome.project_row.items()}
+    outcome.indicator_rows = [tuple(map(one, row)) for row in outcome.indicator_rows]
+    outcome.indicator_names = tuple(map(one, outcome.indicator_names))
+    return outcome
+
+
 def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
               progress: bool) -> list[FileOutcome]:
     from .pool import read_in_workers
 
     bar = _Progress(len(files), progress)
     out: list[FileOutcome] = []
+    seen: dict[str, str] = {}
     try:
         if jobs <= 1 or len(files) < 8:
             for path in files:
@@ -302,7 +315,7 @@ def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
                 bar.advance(1)
             return out
         for outcome in read_in_workers(files, rules, year, jobs, _chunks(files, jobs)):
-            out.append(outcome)
+            out.append(_shared_text(outcome, seen))
             bar.advance(1)
         return out
     finally:
