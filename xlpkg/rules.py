@@ -92,7 +92,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "execution.reason_missing": ("limit", "rate"),
     **{rule: ("detail",) for rule in (
         "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
-        "form.misaligned", "consolidate.duplicate", "consolidate.other_year",
+        "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
         "consolidate.mixed_years", "consolidate.skipped")},
 }
 

@@ -44,8 +44,8 @@ def register(sub) -> None:
 
 
 def _engine_option(parser) -> None:
-    parser.add_argument("--engine", choices=["calamine", "openpyxl"], default="calamine",
-                        help="读取引擎（默认 calamine，速度快）")
+    parser.add_argument("--engine", choices=["named", "calamine", "openpyxl"], default="named",
+                        help="读取引擎（默认 named：只读模板名称所指的单元格，最快；calamine/openpyxl 读取全部单元格）")
 
 
 def run_template(args) -> int:
