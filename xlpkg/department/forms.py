@@ -78,8 +78,8 @@ def _carry_over(base: Department, own: Department) -> None:
     base.illustrative = base.illustrative or own.illustrative
 
 
-def _project_rows(c, code: str) -> list[DeptProject]:
-    rows = c.projects[c.projects["部门编码"] == code]
+def _project_rows(rows) -> list[DeptProject]:
+    """The department's rows of the consolidation's project table."""
     out = []
     for r in rows.to_dict("records"):
         budget, effective = _dec(r["年初预算数（万元）"]), _dec(r["全年预算数（万元）"])
@@ -90,8 +90,8 @@ def _project_rows(c, code: str) -> list[DeptProject]:
     return out
 
 
-def _sub_goals(c, projects: list[DeptProject], info: Department | None,
-               own: Department | None) -> list[SubGoal]:
+def _sub_goals(c, names: Mapping[str, list], projects: list[DeptProject],
+               info: Department | None, own: Department | None) -> list[SubGoal]:
     """The seed's order: the info file's 分项 first as printed, then the department's own
     wording from its workbook, then each remaining project as its form says."""
     codes = [p.code for p in projects]
@@ -101,7 +101,6 @@ def _sub_goals(c, projects: list[DeptProject], info: Department | None,
         if (not s.project_code and s not in subs) or (s.project_code in codes and s.project_code not in covered):
             subs.append(s)
             covered.add(s.project_code)
-    names = c.indicators.groupby("项目编码")["三级指标"].apply(list).to_dict() if len(c.indicators) else {}
     for p in projects:
         if p.code not in covered:
             subs.append(SubGoal(title=p.name, goal=c.project_goals.get(p.code, ""),
@@ -126,6 +125,9 @@ def departments_from_consolidation(c, *, dept_info=None,
     own = dict(own or {})
     codes = [x for x in dict.fromkeys(c.projects["部门编码"]) if x and x != TOTAL_LABEL]
     codes += [x for x in sorted(infos) if x not in codes]
+    # indicator names per project, once for all departments (a city has 40,000 rows)
+    names = c.indicators.groupby("项目编码")["三级指标"].apply(list).to_dict() if len(c.indicators) else {}
+    by_dept = dict(tuple(c.projects.groupby("部门编码", sort=False))) if len(c.projects) else {}
     out = []
     for code in codes:
         info, mine = infos.get(code), own.get(code)
@@ -135,7 +137,7 @@ def departments_from_consolidation(c, *, dept_info=None,
                 setattr(dept, f.name, getattr(info, f.name))
         if mine:
             _carry_over(dept, mine)
-        rows = c.projects[c.projects["部门编码"] == code]
+        rows = by_dept.get(code, c.projects.iloc[0:0])
         if len(rows):
             dept.dept_name = str(rows["部门名称"].iloc[0] or "") or dept.dept_name
             years = Counter(int(y) for y in rows["年度"] if y == y and y is not None)
@@ -143,8 +145,8 @@ def departments_from_consolidation(c, *, dept_info=None,
         elif mine and mine.dept_name:
             dept.dept_name = mine.dept_name
         dept.dept_name = dept.dept_name or (mine.dept_name if mine else "")
-        dept.projects = _project_rows(c, code)
-        dept.sub_goals = _sub_goals(c, dept.projects, info, mine)
+        dept.projects = _project_rows(rows)
+        dept.sub_goals = _sub_goals(c, names, dept.projects, info, mine)
         out.append(dept)
     return out
 
