@@ -545,3 +545,10 @@ def test_many_departments_are_written_in_parallel(tmp_path):
     for n in range(5):
         dept = read_department_file(tmp_path / "dept" / f"2000{n:02d}.xlsx").department
         assert [p.code for p in dept.projects] == [f"2000{n:02d}B22DX0001"]
+
+
+def test_a_rulebook_without_a_department_section_uses_the_shipped_one():
+    data = copy.deepcopy(load_rules().data)
+    del data["department"]
+    province = rules_from_dict(data, source="province.json")
+    assert department_metrics(_edge_department(), province).total == department_metrics(_edge_department()).total
