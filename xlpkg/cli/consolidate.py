@@ -133,7 +133,7 @@ def _write_dept_forms(args, c: Consolidation, inputs: list[str], rules) -> bool:
     from ..department.forms import write_department_forms
 
     result = write_department_forms(c, args.dept_forms, dept_info=args.dept_info,
-                                    inputs=inputs, rules=rules)
+                                    inputs=inputs, rules=rules, jobs=args.jobs)
     out = sys.stderr if args.json else sys.stdout
     for path in result.written:
         print(f"已生成部门整体绩效表 {path}", file=out)
