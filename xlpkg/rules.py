@@ -11,7 +11,7 @@ import string
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -220,22 +220,30 @@ class Rules:
     def light_label(self, light: str) -> str:
         return next(b["label"] for b in self.monitoring["lights"] if b["light"] == light)
 
-    def qualitative_tiers(self) -> list[dict]:
-        """定性 tiers, best first: {"tier", "min", "max", "default" (Decimals), "words"}."""
+    @cached_property
+    def _tiers(self) -> list[dict]:
         tiers = self.scoring.get("qualitative_tiers") or DEFAULT_TIERS
         return [{**t, **{k: Decimal(str(t[k])) for k in ("min", "max", "default")}} for t in tiers]
 
-    def qualitative_grades(self) -> dict[str, Decimal]:
-        """Every word accepted as a 定性 actual and its ratio: the tiers' words (their default
-        ratio) first, then the rulebook's other grade words."""
-        out = {w: t["default"] for t in self.qualitative_tiers() for w in t["words"]}
+    def qualitative_tiers(self) -> list[dict]:
+        """定性 tiers, best first: {"tier", "min", "max", "default" (Decimals), "words"}."""
+        return [dict(t) for t in self._tiers]
+
+    @cached_property
+    def _grades(self) -> dict[str, Decimal]:
+        out = {w: t["default"] for t in self._tiers for w in t["words"]}
         for k, v in self.scoring["qualitative_grades"].items():
             out.setdefault(k, Decimal(str(v)))
         return out
 
+    def qualitative_grades(self) -> dict[str, Decimal]:
+        """Every word accepted as a 定性 actual and its ratio: the tiers' words (their default
+        ratio) first, then the rulebook's other grade words."""
+        return dict(self._grades)
+
     def tier_of(self, ratio: Decimal) -> dict:
         """The tier whose band holds ``ratio``: [min, max), the top tier's max included."""
-        tiers = self.qualitative_tiers()
+        tiers = self._tiers
         for t in tiers:
             if t["min"] <= ratio and (ratio < t["max"] or t["max"] >= 1):
                 return t
