@@ -491,6 +491,8 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
         return ReadResult(None, [refused.located(file=file)])
     try:
         misaligned = _misalignment(form)
+    except SourceError as exc:   # the file itself cannot be read where the mirrors are
+        return ReadResult(None, [rules.issue("form.unreadable", detail=exc.message).located(file=file)])
     except Exception as exc:   # noqa: BLE001 - a damaged name or cell must not crash the read
         misaligned = [rules.issue("form.misaligned", detail=f"无法核对指标表各行是否对应：{exc}")
                       .located(file=file)]

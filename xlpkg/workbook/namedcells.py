@@ -20,6 +20,7 @@ import hashlib
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.parsers import expat
@@ -186,7 +187,7 @@ class NamedCellSource:
         except (expat.ExpatError, UnicodeError) as exc:
             self.close()
             raise SourceError(f"工作簿结构文件 xl/workbook.xml 已损坏（{exc}）") from None
-        except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
             self.close()
             raise SourceError(f"文件已损坏，无法解压（{exc}）") from None
 
@@ -323,7 +324,7 @@ class NamedCellSource:
             except expat.ExpatError as exc:
                 raise SourceError(f"工作表“{sheet}”的XML已损坏（{expat.ErrorString(exc.code)}，"
                                   f"第{exc.lineno}行），请在 Excel/WPS 中打开并另存后再提交") from None
-            except zipfile.BadZipFile as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise SourceError(f"工作表“{sheet}”的数据已损坏，无法解压（{exc}）") from None
             self._covered.setdefault(sheet, []).extend(rects)
         # Values last: the shared strings are then read only as far as the last one needed.
@@ -544,6 +545,8 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None
     except expat.ExpatError as exc:
         raise SourceError(f"共享字符串表 {part} 已损坏（{expat.ErrorString(exc.code)}，第{exc.lineno}行），"
                           "请在 Excel/WPS 中打开并另存后再提交") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SourceError(f"共享字符串表 {part} 已损坏，无法解压（{exc}）") from None
     return ["".join(parts) for parts in out]
 
 
