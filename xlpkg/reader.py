@@ -425,16 +425,20 @@ def _misalignment(form: _Form) -> list[Issue]:
         out.append(f"{other}第{a}–{b}行（{b - a + 1}行，{'、'.join(members)}）与指标表{sheet}第{first}–{last}行"
                    f"（{last - first + 1}行）行数不一致")
         where.append((other, form.names[members[0]][1].split(":")[0]))
-    table = form.values("Indicators")
-    names = [tuple(_text(v) for v in (list(row) + [None] * 3)[:3]) for row in table]
+    table = [list(row[:3]) for row in form.source.range_values(sheet, f"A{first}:C{last}")]
+    names: list[tuple[str, ...]] = []   # the table's texts, only built when a row differs
     for name, (col_a, col_c) in _MIRRORS.items():
         if name not in form.names or len(where) >= 6:
             continue
         other, other_ref = form.names[name]
         _, a, _, b = bounds(other_ref)
         mirror = form.source.range_values(other, f"{col_a}{a}:{col_c}{b}")
-        for r, row in enumerate(mirror[:len(names)]):
-            shown = tuple(_text(v) for v in (list(row) + [None] * 3)[:3])
+        for r, row in enumerate(mirror[:len(table)]):
+            if row == table[r] or not any(v is not None for v in row):
+                continue   # the same values, or no cached claim (a file never recalculated)
+            if not names:
+                names = [tuple(_text(v) for v in t) for t in table]
+            shown = tuple(_text(v) for v in row)
             if not any(shown) or shown == names[r]:
                 continue
             broken = any(v.startswith("#REF") for v in shown)
