@@ -24,6 +24,8 @@ from .cellref import bounds
 from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundUse, Indicator, Project
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
+from .workbook.namedcells import NamedCellSource, clip_names
+from .workbook.sheet_parse import applicable_value
 from .targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
 __all__ = ["ReadResult", "actual_text", "read_project", "read_project_file"]
@@ -105,11 +107,14 @@ class _Form:
 
     def __init__(self, source: CellSource, rules: Rules, file: str):
         self.source, self.rules, self.file = source, rules, file
-        self.names = source.defined_names()
+        # A name widened past the template's extent (A22:XFD1048576) is read at the template's
+        # size from its own top-left cell, never as billions of empty cells; noted in widened.
+        self.names, self.widened = clip_names(source.defined_names(), L.NAMES)
         self.issues: list[Issue] = []
         self.ind_rows: list[int] = []
         self.use_rows: list[int] = []
         self.target_col: dict[int, str] = {}
+        self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
         self.uses_numeric = True   # every fund-use amount a number cell (what SUM() adds up)
 
     def values(self, name: str) -> list[list[Any]]:
@@ -213,7 +218,7 @@ def _same_target(a, b) -> bool:
 
 def _indicators(form: _Form, year: int) -> list[Indicator]:
     table = form.values("Indicators")
-    inputs = {f: form.column(n) for f, n in L.IND_INPUT_NAMES.items()}
+    inputs = {f: form.column(n) if n in form.names else [] for f, n in L.IND_INPUT_NAMES.items()}
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}
     out = []
     for r, row in enumerate(table):
@@ -230,8 +235,15 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             except TargetError:
                 parsed = None
         extra = {f: (v[r] if r < len(v) else None) for f, v in inputs.items()}
+        form.raw_rows.append((row, extra))
         weight = form.number("IndWeightInput", extra["weight"], "指定分值", offset=r)
-        applicable = extra["applicable"]
+        rated = (form.number("IndRatedScore", extra["rated_score"], "评分", offset=r)
+                 if "IndRatedScore" in form.names else None)
+        applicable = applicable_value(extra["applicable"])
+        if applicable is None:
+            applicable = True   # scored as applicable, and said so: checks name the cell
+            form.problem("IndApplicable", f"是否适用“{_text(extra['applicable'])}”应为“是”或“否”"
+                         "（按适用计分）", offset=r)
         out.append(Indicator(
             level1=_text(row[col["level1"]]), level2=_text(row[col["level2"]]),
             name=_text(row[col["name"]]), target=target,
@@ -239,8 +251,8 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             progress=_text(extra["progress"]), forecast=_text(extra["forecast"]),
             deviation_cause=_text(extra["deviation_cause"]), likelihood=_text(extra["likelihood"]),
             remark=_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
-            weight=weight, analysis=_text(extra["analysis"]),
-            applicable=not (applicable is False or _text(applicable) in ("否", "不适用", "FALSE"))))
+            weight=weight, analysis=_text(extra["analysis"]), applicable=applicable,
+            rated_score=rated))
     return out
 
 
@@ -296,7 +308,9 @@ def _project(form: _Form) -> Project:
         actual_cumulative=actuals,
         year_budget=form.number("YearBudget", form.scalar("YearBudget"), "全年预算数"),
         year_spent=form.number("YearSpent", form.scalar("YearSpent"), "全年执行数"),
-        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")))
+        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")),
+        deviation_reason=(_text(form.scalar("ExecDeviationReason"))
+                          if "ExecDeviationReason" in form.names else ""))
     return Project(
         dept_code=_text(form.scalar("DeptCode")), dept_name=_text(form.scalar("DeptName")),
         code=_text(form.scalar("ProjCode")), name=_text(form.scalar("ProjName")), year=int(year),
@@ -380,6 +394,9 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
             have = value[offset] if isinstance(value, list) else value
             if have is None or have == "" or _close(have, computed, tolerance):
                 continue
+            if name == "IndScore" and isinstance(have, str) and have.startswith("?"):
+                # the sheet says why it cannot score this row: reported as form.sheet_blank
+                continue
             label = labels.get(name) or (prefixes[name[:-2]] + f"（第{name[-1]}季度）")
             shown = format_number(computed.quantize(Decimal("0.0001"))) if isinstance(computed, Decimal) else computed
             form.problem(name, f"{label}：文件中保存的计算结果为{have}，按填写内容重算应为{shown}；"
@@ -458,6 +475,13 @@ def _misalignment(form: _Form) -> list[Issue]:
         file=form.file, sheet=sheet0, cell=cell0)]
 
 
+def _widened(form: _Form) -> list[Issue]:
+    return [form.rules.issue("form.name_extent", detail=(
+        f"名称 {name} 的范围被改为 {was}，超出模板范围；已只读取模板范围 {now}（模板可能被修改过）"))
+        .located(file=form.file, sheet=form.names[name][0], cell=now)
+        for name, (was, now) in form.widened.items()]
+
+
 def read_project(source: CellSource, *, file: str = "", rules: Rules | None = None) -> ReadResult:
     """The project in a workbook, every problem as an issue with sheet and cell; never raises
     for a bad workbook (project None plus one issue instead)."""
@@ -482,25 +506,56 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
     except Exception as exc:
         return ReadResult(None, [rules.issue("form.unreadable", detail=f"读取工作簿内容时出错：{exc}")
                                  .located(file=file)])
-    issues = list(form.issues)
+    issues = list(form.issues) + _widened(form)
     m = project_metrics(project, rules)
     for issue in check(project, rules, evaluation=m.evaluation):
         sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col)
         issues.append(issue.located(file=file, sheet=sheet, cell=cell))
     issues.extend(_stale(form, m, cached))
+    issues.extend(_sheet_blanks(form, project, m))
     return ReadResult(project, issues, cached, m)
 
 
+def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issue]:
+    """Rows whose 得分 the sheet's own formulas leave blank (so its 总分 and 等级 too), said
+    where and why: the sheet and xlpkg never disagree in silence."""
+    from .workbook.score_formulas import WHY_LONG
+    from .workbook.sheet_parse import predict_blank
+
+    col = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    rules = form.rules
+    words, tiers = rules.qualitative_grades(), rules.qualitative_tiers()
+    out = []
+    for index, (row, extra) in enumerate(form.raw_rows):
+        ind, s = project.indicators[index], m.evaluation.indicators[index]
+        code = predict_blank(
+            grouped=rules.group_of(ind.level1) is not None, nature=row[col["nature"]],
+            value=row[col["value"]], unit=row[col["unit"]], original=row[col["original"]],
+            actual=extra["actual"], applicable=extra["applicable"], rated=extra.get("rated_score"),
+            weight=s.weight, year=project.year or None, qual_words=words, tiers=tiers)
+        if not code:
+            continue
+        form.problem("IndScore", f"三级指标“{ind.name}”的得分在表内公式中将为空，总分和等级也将为空"
+                     f"（不用加载项时）：{WHY_LONG[code - 1]}；xlpkg 按规则计为{format_number(s.shown_score)}分",
+                     offset=form.ind_rows[index], rule="form.sheet_blank")
+        out.append(form.issues.pop())
+    return out
+
+
 def read_project_file(path: str | Path, *, rules: Rules | None = None,
-                      engine: str = "calamine") -> ReadResult:
-    """``read_project`` on a file; engine "calamine" (fast) or "openpyxl"."""
+                      engine: str = "named") -> ReadResult:
+    """``read_project`` on a file. engine "named" (default, fastest: only the cells behind the
+    template's names, straight from the zip), "calamine" or "openpyxl" (every cell)."""
     rules = rules or load_rules()
     path = Path(path)
     problem = file_problem(path)
     if problem:
         return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
-        source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
+        if engine == "named":
+            source = NamedCellSource(path, extents=L.NAMES).load()
+        else:
+            source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:
         return ReadResult(None, [rules.issue("form.unreadable", detail=exc.message).located(file=str(path))])
     except OSError as exc:
