@@ -412,6 +412,7 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
 _MIRRORS = {"IndProgress": (L.MON_IND_COLS["level1"], L.MON_IND_COLS["name"]),
             "IndActual": (L.EVAL_IND_COLS["level1"], L.EVAL_IND_COLS["name"])}
 _PER_INDICATOR = (*L.IND_INPUT_NAMES.values(), "IndWeight", "IndScore")
+_MIRROR_COLUMNS = dict(_MIRRORS)   # read with the names, in the same pass over each sheet
 
 
 def _misalignment(form: _Form) -> list[Issue]:
@@ -495,12 +496,8 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
         return ReadResult(None, [refused.located(file=file)])
     try:
         misaligned = _misalignment(form)
-    except Exception as exc:   # noqa: BLE001 - a damaged name or cell must not crash the read
-        misaligned = [rules.issue("form.misaligned", detail=f"无法核对指标表各行是否对应：{exc}")
-                      .located(file=file)]
-    if misaligned:
-        return ReadResult(None, misaligned)
-    try:
+        if misaligned:
+            return ReadResult(None, misaligned)
         project = _project(form)
         cached = _cached(form)
     except Exception as exc:
@@ -553,7 +550,7 @@ def read_project_file(path: str | Path, *, rules: Rules | None = None,
         return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
         if engine == "named":
-            source = NamedCellSource(path, extents=L.NAMES).load()
+            source = NamedCellSource(path, extents=L.NAMES, beside=_MIRROR_COLUMNS).load()
         else:
             source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:
