@@ -191,8 +191,8 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
             if not _skipped_name(path.name):
                 add(path)
         elif path.exists() or path.is_symlink():
-            special = special_file(path) or "不是普通文件或文件夹"
-            issues.append(_skip_issue(rules, "form.unreadable", f"“{given}”：{special}", str(given)))
+            why = special_file(path) or "不是普通文件或文件夹"
+            issues.append(_skip_issue(rules, "form.unreadable", f"“{given}”{why}", str(given)))
         else:
             issues.append(_skip_issue(rules, "form.unreadable", f"文件或文件夹不存在：{given}",
                                       str(given)))
@@ -222,9 +222,9 @@ def _file_issue(full: Path, name: str, rules: Rules | None) -> Issue | None:
     if _hidden(str(full.parent), name):
         return _skip_issue(rules, "consolidate.skipped",
                            "隐藏文件，未汇总；如是项目表，请取消隐藏（或去掉文件名开头的“.”）", str(full))
-    special = special_file(full)   # a FIFO or device named x.xlsx would block or never end
-    if special:
-        return _skip_issue(rules, "form.unreadable", special, str(full))
+    if not full.is_file():   # a FIFO or device named x.xlsx would block or never end
+        why = special_file(full) or "不是普通文件（如管道、设备或失效的链接），未读取"
+        return _skip_issue(rules, "form.unreadable", why, str(full))
     return None
 
 
