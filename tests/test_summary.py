@@ -101,8 +101,11 @@ def test_charts_read_the_department_table(written):
     line = next(x for x in charts if "<c:lineChart>" in x)
     assert "部门小计" in line
     # series names are cells of 图表 (form text never enters a chart formula: issue 8 #17)
-    assert "<c:tx><c:strRef><c:f>图表!$U$" in line   # names in the helper column, outside the print area
-    legend = [r[0] for r in load_workbook(path)["图表"].iter_rows(min_row=44, max_col=1, values_only=True)]
+    # ... in the helper column right of the print area, so nothing is printed over a chart
+    assert "<c:tx><c:strRef><c:f>图表!$U$" in line
+    legend = [r[0] for r in load_workbook(path)["图表"].iter_rows(
+        min_row=summary.LEGEND_ROW + 2, min_col=summary.HELPER_COL + 1, max_col=summary.HELPER_COL + 1,
+        values_only=True)]
     assert any("105002" in (x or "") for x in legend) and "全部门合计（实际）" in legend
     assert any("<c:barChart>" in x and "部门小计" in x for x in charts)
 
