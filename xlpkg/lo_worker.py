@@ -329,6 +329,11 @@ def job_type(office, job):
             typed.append((sheet, cell))
         doc.calculateAll()
         out = {"values": {}, "names": {}}
+        if job.get("out"):
+            # Store at once and return: soffice may die soon after typing (REFERENCE.md), and
+            # the stored file holds every value a caller needs.
+            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+            return out
         for sheet, cell in typed:
             out["values"][cell] = _cell_value(sheet.getCellRangeByName(cell))[0]
         for name in job.get("names", []):
@@ -337,8 +342,6 @@ def job_type(office, job):
             out["names"][name] = [[_cell_value(rng.getCellByPosition(c, r))[0]
                                    for c in range(addr.EndColumn - addr.StartColumn + 1)]
                                   for r in range(addr.EndRow - addr.StartRow + 1)]
-        if job.get("out"):
-            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
         return out
     finally:
         try:

@@ -348,7 +348,9 @@ def _monitoring(wb, rules: Rules):
 def _target_display(d: int) -> str:
     """The 指标值 as a reader expects it: the original text, else the structured cells joined."""
     e, f, g, i = (f"{D}{c}{d}" for c in "EFGI")
-    shown_f = f'IF(AND(ISNUMBER({f}),TRIM({e})="日期"),TEXT({f},"yyyy-mm-dd"),{f})'
+    # a "95%" typed into a %-formatted 指标值 cell is 0.95: shown as 95 next to the unit "%"
+    shown_f = (f'IF(AND(ISNUMBER({f}),TRIM({e})="日期"),TEXT({f},"yyyy-mm-dd"),'
+               f'IF(AND(ISNUMBER({f}),TRIM({g})="%",ABS({f})<=1),{f}*100,{f}))')
     op = f'IF(OR(TRIM({e})="",TRIM({e})="=",TRIM({e})="定性",TRIM({e})="日期",TRIM({e})="区间"),"",TRIM({e}))'
     return f'IF(TRIM({i})<>"",{i},IF(TRIM({f})="","",{op}&{shown_f}&{g}))'
 
