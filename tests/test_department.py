@@ -552,3 +552,13 @@ def test_a_rulebook_without_a_department_section_uses_the_shipped_one():
     del data["department"]
     province = rules_from_dict(data, source="province.json")
     assert department_metrics(_edge_department(), province).total == department_metrics(_edge_department()).total
+
+
+def test_a_department_workbook_among_project_forms_is_named_as_such(seed_dept_dir, seed_forms, tmp_path):
+    forms = tmp_path / "forms"
+    shutil.copytree(seed_forms, forms)
+    shutil.copy(seed_dept_dir / "105004.xlsx", forms / "部门表.xlsx")
+    c = consolidate([forms], jobs=1)
+    assert c.project_count == 4
+    messages = list(c.issues[c.issues["文件"].str.endswith("部门表.xlsx")]["说明"])
+    assert messages and "部门整体绩效表" in messages[0] and "--dept-forms" in messages[0]
