@@ -20,11 +20,12 @@ import hashlib
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.parsers import expat
 
-from ..cellref import bounds, col_letter
+from ..cellref import bounds, col_index, col_letter
 from ..sources import SourceError, parse_name_target
 
 __all__ = ["NamedCellSource", "clip_names", "sheet_extent", "MAX_CELLS"]
@@ -163,11 +164,16 @@ class NamedCellSource:
     ``extents``: the template's names (name → ``layout.Name`` or (sheet, ref)). Only those
     names are read in the first pass, each clipped to its extent; another range is read on
     demand with one more pass over its sheet. Without ``extents`` every defined name is read.
+    ``beside``: {name: (first column, last column)}: also read those columns across the
+    name's rows in the first pass (cells a check needs next to a name, e.g. the formulas
+    that mirror the indicator table), instead of one more pass over the sheet later.
     """
 
-    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None):
+    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None,
+                 beside: Mapping[str, tuple[str, str]] | None = None):
         self.path = Path(path)
         self.extents = extents
+        self.beside = beside
         self._cells: dict[str, dict[tuple[int, int], Any]] = {}
         self._covered: dict[str, list[tuple[int, int, int, int]]] = {}
         self._strings: list[str] | None = None
@@ -186,7 +192,7 @@ class NamedCellSource:
         except (expat.ExpatError, UnicodeError) as exc:
             self.close()
             raise SourceError(f"工作簿结构文件 xl/workbook.xml 已损坏（{exc}）") from None
-        except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
             self.close()
             raise SourceError(f"文件已损坏，无法解压（{exc}）") from None
 
@@ -289,7 +295,7 @@ class NamedCellSource:
 
     def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
         """Per sheet: the wanted rectangles, their cells and the last wanted row."""
-        key = (self._digest, id(self.extents))
+        key = (self._digest, id(self.extents), id(self.beside))
         plan = _plans.get(key)
         if plan is not None:
             return plan
@@ -303,8 +309,15 @@ class NamedCellSource:
             rect = bounds(ref)
             if (rect[3] - rect[1] + 1) * (rect[2] - rect[0] + 1) <= MAX_CELLS:
                 wanted.setdefault(sheet, []).append(rect)
+        for name, (first_col, last_col) in (self.beside or {}).items():
+            if name in names and names[name][0] in self._sheet_parts:
+                _, r0, _, r1 = bounds(names[name][1])
+                if (r1 - r0 + 1) * 16 <= MAX_CELLS:
+                    wanted.setdefault(names[name][0], []).append(
+                        (col_index(first_col), r0, col_index(last_col), r1))
         plan = {sheet: _rects_plan(rects) for sheet, rects in wanted.items()}
-        # The extents object must live as long as its id is a key: keep it with the plan.
+        # The extents (and beside) objects must live as long as their ids are a key: both are
+        # module constants of the reader; a plan without extents is never cached.
         return _remember(_plans, key, plan) if self.extents is not None else plan
 
 
@@ -323,7 +336,7 @@ class NamedCellSource:
             except expat.ExpatError as exc:
                 raise SourceError(f"工作表“{sheet}”的XML已损坏（{expat.ErrorString(exc.code)}，"
                                   f"第{exc.lineno}行），请在 Excel/WPS 中打开并另存后再提交") from None
-            except zipfile.BadZipFile as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise SourceError(f"工作表“{sheet}”的数据已损坏，无法解压（{exc}）") from None
             self._covered.setdefault(sheet, []).extend(rects)
         # Values last: the shared strings are then read only as far as the last one needed.
@@ -544,6 +557,8 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None
     except expat.ExpatError as exc:
         raise SourceError(f"共享字符串表 {part} 已损坏（{expat.ErrorString(exc.code)}，第{exc.lineno}行），"
                           "请在 Excel/WPS 中打开并另存后再提交") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SourceError(f"共享字符串表 {part} 已损坏，无法解压（{exc}）") from None
     return ["".join(parts) for parts in out]
 
 
