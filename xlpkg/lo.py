@@ -231,8 +231,16 @@ def type_cells(path: str | Path, sheet: str, entries: Sequence[tuple[str, str]],
     return ``values`` {cell: value} and ``names`` {name: 2-D values}. The file is not saved.
     A refused write opens a message box: give each one its own call (REFERENCE.md)."""
     (p,) = _check_inputs([path])
-    (result,) = _run([{"op": "type", "path": str(p), "sheet": sheet,
-                       "entries": [list(e) for e in entries], "names": list(names)}])
+    job = {"op": "type", "path": str(p), "sheet": sheet, "entries": [list(e) for e in entries],
+           "names": list(names)}
+    try:
+        (result,) = _run([job])
+    except LibreOfficeError as exc:
+        # Headless soffice sometimes aborts after dispatcher edits (REFERENCE.md), more often on
+        # a loaded machine; the edit itself is deterministic, so a fresh soffice may retry once.
+        if "disposed" not in str(exc).lower():
+            raise
+        (result,) = _run([job])
     return result
 
 

@@ -164,6 +164,9 @@ def _identify(form: _Form) -> Issue | None:
         template_id, version = form.scalar("TemplateId"), form.scalar("TemplateVersion")
     except Exception:
         template_id, version = None, None
+    if template_id == "xlpkg.department-form":   # workbook/department_layout.TEMPLATE_ID
+        return rules.issue("form.not_template", detail="该工作簿是部门整体绩效表，不是项目表：请把它放在"
+                           "“--dept-forms”指定的文件夹中，或与“--dept-forms”一起作为输入文件")
     if template_id != L.TEMPLATE_ID:
         return rules.issue("form.not_template", detail=f"该工作簿的模板标识为“{template_id}”，"
                            "不是项目绩效目标表模板")
