@@ -42,7 +42,20 @@ _REL_NS = ("relationships",)    # transitional and strict OOXML both end r:id's 
 _CACHE_SIZE = 64
 _parsed_books: dict[bytes, tuple[bool, dict[str, str], dict[str, tuple[str, str]]]] = {}
 _parsed_styles: dict[bytes, frozenset[int]] = {}
-_plans: dict[tuple[bytes, int], dict[str, tuple[list, frozenset, int]]] = {}
+_plans: dict[tuple[bytes, Any], dict[str, tuple[list, frozenset, int]]] = {}
+_fingerprints: dict[int, tuple[Any, Any]] = {}
+
+
+def _fingerprint(extents: Mapping[str, Any] | None) -> Any:
+    """What the extents say, as a key; kept per object (with the object, so its id cannot be
+    reused while cached) since the reader passes the same ``layout.NAMES`` every time."""
+    if extents is None:
+        return None
+    found = _fingerprints.get(id(extents))
+    if found is None or found[0] is not extents:
+        items = tuple(sorted((k, v.ref if hasattr(v, "ref") else tuple(v)) for k, v in extents.items()))
+        found = _remember(_fingerprints, id(extents), (extents, items))
+    return found[1]
 
 
 def _remember(cache: dict, key, value):
@@ -289,7 +302,7 @@ class NamedCellSource:
 
     def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
         """Per sheet: the wanted rectangles, their cells and the last wanted row."""
-        key = (self._digest, id(self.extents))
+        key = (self._digest, _fingerprint(self.extents))
         plan = _plans.get(key)
         if plan is not None:
             return plan
@@ -304,8 +317,7 @@ class NamedCellSource:
             if (rect[3] - rect[1] + 1) * (rect[2] - rect[0] + 1) <= MAX_CELLS:
                 wanted.setdefault(sheet, []).append(rect)
         plan = {sheet: _rects_plan(rects) for sheet, rects in wanted.items()}
-        # The extents object must live as long as its id is a key: keep it with the plan.
-        return _remember(_plans, key, plan) if self.extents is not None else plan
+        return _remember(_plans, key, plan)
 
 
     def _load_wanted(self) -> None:
