@@ -337,8 +337,7 @@ def test_a_dying_worker_costs_only_its_file(folder_of_forms, many_forms, monkeyp
     assert sorted(Path(f).name for f in c.files_read) == sorted(g.path.name for g in many_forms)
     bad = c.issues[c.issues["文件"].map(lambda f: Path(f).name in victims)]
     assert len(bad) == 2 and set(bad["规则"]) == {"form.unreadable"}
-    if how != "memory":
-        assert all("进程异常退出" in m for m in bad["说明"])
+    assert all(("内存" if how == "memory" else "进程异常退出") in m for m in bad["说明"])
 
 
 _ORPHAN = textwrap.dedent("""
