@@ -140,6 +140,14 @@ def test_named_source_reads_prefixed_pretty_printed_xml(tmp_path):
     assert name_values(source, "Box") == [["乙 丙\r", "公式"], ["丁", True], [2.5, "甲"]]
 
 
+def test_a_comment_cannot_hide_or_fake_cells(filled_copy, example_projects):
+    """Comments send a sheet down the general path; a fake row or cell inside one is ignored."""
+    path = filled_copy("105002B22DX0009")
+    fake = f'<!-- <row r="999"><c r="{L.NAMES["Budget"].ref}"><v>1</v></c></row> -->'
+    _rewrite(path, _decl_part(path), lambda xml: xml.replace("<sheetData>", "<sheetData>" + fake, 1))
+    assert read_project_file(path).project == example_projects["105002B22DX0009"]
+
+
 # --- hostile forms (issue 8 items 2, 4, 5) -------------------------------------------------
 
 def _rewrite(path: Path, part: str, edit) -> Path:

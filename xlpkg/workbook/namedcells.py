@@ -359,6 +359,8 @@ class NamedCellSource:
         if found is not None:
             raw.extend(found)
             return
+        if not plain and not complete:   # the cut may have been a "<row" inside a comment
+            data, complete, _ = _checked_sheet(self._open_zip(), part, None)
         self._parse_cells(sheet, data, complete, want, last_row, raw)
 
     def _parse_cells(self, sheet: str, data: bytes, complete: bool, want: frozenset,
