@@ -120,6 +120,10 @@ def test_a_file_that_is_not_a_document_is_refused_in_chinese(tmp_path, capsys):
         zf.writestr("xl/workbook.xml", "<workbook/>")
     with pytest.raises(DocxImportError):
         import_document(workbook)
+    legacy = tmp_path / "old.doc"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    with pytest.raises(DocxImportError, match="旧版 .doc 文档或已加密"):
+        import_document(legacy)
 
 
 def test_cli_writes_projects_department_and_workbooks(tmp_path, capsys):

@@ -43,6 +43,15 @@ def _init(slots, counter, rules, year, parent_pid: int) -> None:
     _state.update(slots=slots, rules=rules, year=year)
     _watch_parent(parent_pid)
     _cap_memory()
+    _ignore_interrupt()
+
+
+def _ignore_interrupt() -> None:
+    """Workers leave Ctrl-C to the main process, which reports it once, in Chinese; otherwise
+    every worker prints its own KeyboardInterrupt traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _watch_parent(parent_pid: int) -> None:

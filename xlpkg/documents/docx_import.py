@@ -197,10 +197,22 @@ def _open(path: str | Path):
     except ZipTooLarge as exc:
         raise DocxImportError(f"{path.name}：{exc}".replace("工作簿", "文档")) from None
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError):
+        if _is_ole(path):
+            raise DocxImportError(f"{path.name} 是旧版 .doc 文档或已加密的文档：请在 Word 中取消密码，"
+                                  "另存为 .docx 后再导入") from None
         raise DocxImportError(f"{path.name} 不是有效的 Word 文档（.docx）；"
                               "旧版 .doc 请先在 Word 中另存为 .docx") from None
     except OSError as exc:
         raise DocxImportError(f"无法读取 {path.name}：{exc.strerror or exc}") from None
+
+
+def _is_ole(path: Path) -> bool:
+    """Word 97–2003 files and password-protected .docx are OLE compound files."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    except OSError:
+        return False
 
 
 def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> bool:
