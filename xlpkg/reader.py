@@ -538,6 +538,18 @@ def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issu
     return out
 
 
+def _mirror_ranges() -> list[tuple[str, str]]:
+    """The mirror columns ``_misalignment`` reads besides the names, where the template has
+    them: read in the same pass over each sheet instead of one more."""
+    out = []
+    for name, (col_a, col_c) in _MIRRORS.items():
+        spec = L.NAMES.get(name)
+        if spec is not None:
+            _, first, _, last = bounds(spec.ref)
+            out.append((spec.sheet, f"{col_a}{first}:{col_c}{last}"))
+    return out
+
+
 def read_project_file(path: str | Path, *, rules: Rules | None = None,
                       engine: str = "named") -> ReadResult:
     """``read_project`` on a file. engine "named" (default, fastest: only the cells behind the
@@ -549,7 +561,7 @@ def read_project_file(path: str | Path, *, rules: Rules | None = None,
         return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
         if engine == "named":
-            source = NamedCellSource(path, extents=L.NAMES).load()
+            source = NamedCellSource(path, extents=L.NAMES, extra=_mirror_ranges()).load()
         else:
             source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:

@@ -42,7 +42,7 @@ _REL_NS = ("relationships",)    # transitional and strict OOXML both end r:id's 
 _CACHE_SIZE = 64
 _parsed_books: dict[bytes, tuple[bool, dict[str, str], dict[str, tuple[str, str]]]] = {}
 _parsed_styles: dict[tuple[int, int], frozenset[str]] = {}   # the s="…" values that mean a date
-_plans: dict[tuple[bytes, Any], dict[str, tuple[list, frozenset, int]]] = {}
+_plans: dict[tuple, dict[str, tuple[list, frozenset, int]]] = {}
 _fingerprints: dict[int, tuple[Any, Any]] = {}
 
 
@@ -178,9 +178,11 @@ class NamedCellSource:
     demand with one more pass over its sheet. Without ``extents`` every defined name is read.
     """
 
-    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None):
+    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None,
+                 extra: Iterable[tuple[str, str]] = ()):
         self.path = Path(path)
         self.extents = extents
+        self.extra = tuple(extra)   # other (sheet, ref) ranges the caller will ask for
         self._cells: dict[str, dict[tuple[int, int], Any]] = {}
         self._covered: dict[str, list[tuple[int, int, int, int]]] = {}
         self._strings: Any = None   # list[str] or _PlainStrings
@@ -302,7 +304,7 @@ class NamedCellSource:
 
     def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
         """Per sheet: the wanted rectangles, their cells and the last wanted row."""
-        key = (self._digest, _fingerprint(self.extents))
+        key = (self._digest, _fingerprint(self.extents), self.extra)
         plan = _plans.get(key)
         if plan is not None:
             return plan
@@ -310,7 +312,7 @@ class NamedCellSource:
         if self.extents is not None:
             names, _ = clip_names({k: v for k, v in names.items() if k in self.extents}, self.extents)
         wanted: dict[str, list[tuple[int, int, int, int]]] = {}
-        for sheet, ref in names.values():
+        for sheet, ref in (*names.values(), *self.extra):
             if sheet not in self._sheet_parts:
                 continue
             rect = bounds(ref)
