@@ -28,6 +28,7 @@ from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
 from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, read_json_text
 from .rules import Rules, load_rules
+from .sources import special_file
 from .targets import try_parse_target
 
 if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
@@ -190,9 +191,8 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
             if not _skipped_name(path.name):
                 add(path)
         elif path.exists() or path.is_symlink():
-            issues.append(_skip_issue(rules, "form.unreadable",
-                                      f"“{given}”不是普通文件或文件夹（如管道、设备或失效的链接），未读取",
-                                      str(given)))
+            why = special_file(path) or "不是普通文件或文件夹"
+            issues.append(_skip_issue(rules, "form.unreadable", f"“{given}”{why}", str(given)))
         else:
             issues.append(_skip_issue(rules, "form.unreadable", f"文件或文件夹不存在：{given}",
                                       str(given)))
@@ -223,8 +223,8 @@ def _file_issue(full: Path, name: str, rules: Rules | None) -> Issue | None:
         return _skip_issue(rules, "consolidate.skipped",
                            "隐藏文件，未汇总；如是项目表，请取消隐藏（或去掉文件名开头的“.”）", str(full))
     if not full.is_file():   # a FIFO or device named x.xlsx would block or never end
-        return _skip_issue(rules, "form.unreadable",
-                           "不是普通文件（如管道、设备或失效的链接），未读取", str(full))
+        why = special_file(full) or "不是普通文件（如管道、设备或失效的链接），未读取"
+        return _skip_issue(rules, "form.unreadable", why, str(full))
     return None
 
 

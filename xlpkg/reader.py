@@ -412,6 +412,7 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
 _MIRRORS = {"IndProgress": (L.MON_IND_COLS["level1"], L.MON_IND_COLS["name"]),
             "IndActual": (L.EVAL_IND_COLS["level1"], L.EVAL_IND_COLS["name"])}
 _PER_INDICATOR = (*L.IND_INPUT_NAMES.values(), "IndWeight", "IndScore")
+_MIRROR_COLUMNS = dict(_MIRRORS)   # read with the names, in the same pass over each sheet
 
 
 def _misalignment(form: _Form) -> list[Issue]:
@@ -442,16 +443,20 @@ def _misalignment(form: _Form) -> list[Issue]:
         out.append(f"{other}第{a}–{b}行（{b - a + 1}行，{'、'.join(members)}）与指标表{sheet}第{first}–{last}行"
                    f"（{last - first + 1}行）行数不一致")
         where.append((other, form.names[members[0]][1].split(":")[0]))
-    table = form.values("Indicators")
-    names = [tuple(_text(v) for v in (list(row) + [None] * 3)[:3]) for row in table]
+    table = [list(row[:3]) for row in form.source.range_values(sheet, f"A{first}:C{last}")]
+    names: list[tuple[str, ...]] = []   # the table's texts, only built when a row differs
     for name, (col_a, col_c) in _MIRRORS.items():
         if name not in form.names or len(where) >= 6:
             continue
         other, other_ref = form.names[name]
         _, a, _, b = bounds(other_ref)
         mirror = form.source.range_values(other, f"{col_a}{a}:{col_c}{b}")
-        for r, row in enumerate(mirror[:len(names)]):
-            shown = tuple(_text(v) for v in (list(row) + [None] * 3)[:3])
+        for r, row in enumerate(mirror[:len(table)]):
+            if row == table[r] or not any(v is not None for v in row):
+                continue   # the same values, or no cached claim (a file never recalculated)
+            if not names:
+                names = [tuple(_text(v) for v in t) for t in table]
+            shown = tuple(_text(v) for v in row)
             if not any(shown) or shown == names[r]:
                 continue
             broken = any(v.startswith("#REF") for v in shown)
@@ -491,12 +496,8 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
         return ReadResult(None, [refused.located(file=file)])
     try:
         misaligned = _misalignment(form)
-    except Exception as exc:   # noqa: BLE001 - a damaged name or cell must not crash the read
-        misaligned = [rules.issue("form.misaligned", detail=f"无法核对指标表各行是否对应：{exc}")
-                      .located(file=file)]
-    if misaligned:
-        return ReadResult(None, misaligned)
-    try:
+        if misaligned:
+            return ReadResult(None, misaligned)
         project = _project(form)
         cached = _cached(form)
     except Exception as exc:
@@ -538,18 +539,6 @@ def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issu
     return out
 
 
-def _mirror_ranges() -> list[tuple[str, str]]:
-    """The mirror columns ``_misalignment`` reads besides the names, where the template has
-    them: read in the same pass over each sheet instead of one more."""
-    out = []
-    for name, (col_a, col_c) in _MIRRORS.items():
-        spec = L.NAMES.get(name)
-        if spec is not None:
-            _, first, _, last = bounds(spec.ref)
-            out.append((spec.sheet, f"{col_a}{first}:{col_c}{last}"))
-    return out
-
-
 def read_project_file(path: str | Path, *, rules: Rules | None = None,
                       engine: str = "named") -> ReadResult:
     """``read_project`` on a file. engine "named" (default, fastest: only the cells behind the
@@ -561,7 +550,7 @@ def read_project_file(path: str | Path, *, rules: Rules | None = None,
         return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
         if engine == "named":
-            source = NamedCellSource(path, extents=L.NAMES, extra=_mirror_ranges()).load()
+            source = NamedCellSource(path, extents=L.NAMES, beside=_MIRROR_COLUMNS).load()
         else:
             source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:

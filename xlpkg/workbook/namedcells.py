@@ -20,11 +20,12 @@ import hashlib
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.parsers import expat
 
-from ..cellref import bounds, col_letter
+from ..cellref import bounds, col_index, col_letter
 from ..sources import SourceError, parse_name_target
 
 __all__ = ["NamedCellSource", "clip_names", "sheet_extent", "MAX_CELLS"]
@@ -176,13 +177,16 @@ class NamedCellSource:
     ``extents``: the template's names (name → ``layout.Name`` or (sheet, ref)). Only those
     names are read in the first pass, each clipped to its extent; another range is read on
     demand with one more pass over its sheet. Without ``extents`` every defined name is read.
+    ``beside``: {name: (first column, last column)}: also read those columns across the
+    name's rows in the first pass (cells a check needs next to a name, e.g. the formulas
+    that mirror the indicator table), instead of one more pass over the sheet later.
     """
 
     def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None,
-                 extra: Iterable[tuple[str, str]] = ()):
+                 beside: Mapping[str, tuple[str, str]] | None = None):
         self.path = Path(path)
         self.extents = extents
-        self.extra = tuple(extra)   # other (sheet, ref) ranges the caller will ask for
+        self.beside = beside
         self._cells: dict[str, dict[tuple[int, int], Any]] = {}
         self._covered: dict[str, list[tuple[int, int, int, int]]] = {}
         self._strings: Any = None   # list[str] or _PlainStrings
@@ -201,7 +205,7 @@ class NamedCellSource:
         except (expat.ExpatError, UnicodeError) as exc:
             self.close()
             raise SourceError(f"工作簿结构文件 xl/workbook.xml 已损坏（{exc}）") from None
-        except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
             self.close()
             raise SourceError(f"文件已损坏，无法解压（{exc}）") from None
 
@@ -304,7 +308,7 @@ class NamedCellSource:
 
     def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
         """Per sheet: the wanted rectangles, their cells and the last wanted row."""
-        key = (self._digest, _fingerprint(self.extents), self.extra)
+        key = (self._digest, _fingerprint(self.extents), tuple(sorted((self.beside or {}).items())))
         plan = _plans.get(key)
         if plan is not None:
             return plan
@@ -312,12 +316,18 @@ class NamedCellSource:
         if self.extents is not None:
             names, _ = clip_names({k: v for k, v in names.items() if k in self.extents}, self.extents)
         wanted: dict[str, list[tuple[int, int, int, int]]] = {}
-        for sheet, ref in (*names.values(), *self.extra):
+        for sheet, ref in names.values():
             if sheet not in self._sheet_parts:
                 continue
             rect = bounds(ref)
             if (rect[3] - rect[1] + 1) * (rect[2] - rect[0] + 1) <= MAX_CELLS:
                 wanted.setdefault(sheet, []).append(rect)
+        for name, (first_col, last_col) in (self.beside or {}).items():
+            if name in names and names[name][0] in self._sheet_parts:
+                _, r0, _, r1 = bounds(names[name][1])
+                if (r1 - r0 + 1) * 16 <= MAX_CELLS:
+                    wanted.setdefault(names[name][0], []).append(
+                        (col_index(first_col), r0, col_index(last_col), r1))
         plan = {sheet: _rects_plan(rects) for sheet, rects in wanted.items()}
         return _remember(_plans, key, plan)
 
@@ -337,7 +347,7 @@ class NamedCellSource:
             except expat.ExpatError as exc:
                 raise SourceError(f"工作表“{sheet}”的XML已损坏（{expat.ErrorString(exc.code)}，"
                                   f"第{exc.lineno}行），请在 Excel/WPS 中打开并另存后再提交") from None
-            except zipfile.BadZipFile as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise SourceError(f"工作表“{sheet}”的数据已损坏，无法解压（{exc}）") from None
             self._covered.setdefault(sheet, []).extend(rects)
         # Values last: the shared strings are then read only as far as the last one needed.
@@ -707,6 +717,8 @@ def _parse_shared_strings(data: bytes, last: int | None, part: str) -> list[str]
     except expat.ExpatError as exc:
         raise SourceError(f"共享字符串表 {part} 已损坏（{expat.ErrorString(exc.code)}，第{exc.lineno}行），"
                           "请在 Excel/WPS 中打开并另存后再提交") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SourceError(f"共享字符串表 {part} 已损坏，无法解压（{exc}）") from None
     return ["".join(parts) for parts in out]
 
 
