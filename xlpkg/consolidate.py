@@ -363,6 +363,9 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
 
     try:
         result = read_project_file(path, rules=rules)
+    except MemoryError:   # a worker's memory is capped (xlpkg.pool): one absurd file, not the run
+        return FileOutcome(path, [_issue(rules, "form.unreadable",
+                                         "读取该文件所需内存超出上限（文件内容异常庞大），已跳过该文件", file=path)])
     except Exception as exc:   # noqa: BLE001 - one bad file must not cost the other 999
         return FileOutcome(path, [_issue(rules, "form.unreadable",
                                          f"读取文件时出现意外错误（{type(exc).__name__}: {exc}）",
