@@ -114,10 +114,12 @@ class AddinError(RuntimeError):
 # ----------------------------------------------------------------------------- sources
 
 def default_macros_dir() -> Path:
-    """``macros/`` at the repository root, else where an installed package keeps it."""
-    candidates = [Path(__file__).resolve().parent.parent / "macros",
-                  Path(sys.prefix) / "share" / "xlpkg" / "macros"]
-    return next((c for c in candidates if (c / "customUI14.xml").is_file()), candidates[0])
+    """``macros/`` at the repository root, else the package's own copy (``xlpkg/data/macros``)."""
+    from .package_data import DataFileMissing, macros_dir
+    try:
+        return macros_dir()
+    except DataFileMissing:
+        return Path(__file__).resolve().parent.parent / "macros"
 
 
 def read_bas(path: Path) -> tuple[str, str]:

@@ -8,7 +8,7 @@ import sys
 from ..rules import RulesError
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
-COMMAND_MODULES = ("project", "workbook", "consolidate", "addin")
+COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "extension", "kit")
 
 
 def build_parser() -> argparse.ArgumentParser:
