@@ -347,11 +347,11 @@ def job_calc(office, job):
         helper = office.ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.DispatchHelper", office.ctx)
         for ref, text in job.get("typed", []):
+            # The Name Box way: "$'Sheet'.A1" moves to another sheet as a user would
+            # (switching with setActiveSheet on a hidden document crashed soffice 7.4).
             sheet, addr = _address(ref, sheets, first)
-            controller = doc.getCurrentController()
-            if controller.getActiveSheet().getName() != sheet.getName():
-                controller.setActiveSheet(sheet)
-            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=addr))
+            point = "$'%s'.%s" % (sheet.getName().replace("'", "''"), addr)
+            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=point))
             helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
         for url in job.get("commands", []):
             helper.executeDispatch(frame, url, "", 0, ())

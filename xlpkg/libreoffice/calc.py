@@ -25,8 +25,11 @@ _EPOCH = _dt.datetime(1899, 12, 30)
 
 
 def _cell_out(value: Any) -> Any:
-    """One result cell as Calc takes it: float, str, or None (an empty cell)."""
-    if value is None or isinstance(value, str):
+    """One result cell as Calc takes it: float or str; a blank is an empty text (an empty
+    element of an array result would show as 0)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return 1.0 if value else 0.0   # Calc's TRUE/FALSE are 1/0
@@ -44,7 +47,7 @@ def to_cells(result: Any) -> tuple[tuple[Any, ...], ...]:
     if not isinstance(result, (list, tuple)):
         return ((_cell_out(result),),)
     if not result:
-        return ((None,),)
+        return (("",),)
     if not isinstance(result[0], (list, tuple)):
         return (tuple(_cell_out(v) for v in result),)
     return tuple(tuple(_cell_out(v) for v in row) for row in result)

@@ -17,12 +17,6 @@ from com.sun.star.frame import XDispatch, XDispatchProvider
 from com.sun.star.lang import XInitialization
 from com.sun.star.task import XJob
 
-try:   # the type library (xlpkg.rdb) is live in a running office, not always during unopkg add
-    from org.xlpkg.calc import XFunctions
-except ImportError:
-    class XFunctions:   # noqa: D101 - placeholder while registering
-        pass
-
 # Filled in by ``xlpkg extension build``: (name typed in a cell, number of arguments).
 FUNCTIONS = __FUNCTIONS__
 ERROR_PREFIX = "#错误："
@@ -62,13 +56,24 @@ def _function(sheet_name):
     return run
 
 
-class Functions(unohelper.Base, XFunctions):
-    def __init__(self, ctx):
-        self.ctx = ctx
+_functions_class = []
 
 
-for _name, _count in FUNCTIONS:
-    setattr(Functions, _name, _function(_name))
+def Functions(ctx):
+    """The add-in object. Its class is made on first use: the interface comes from the
+    extension's type library (xlpkg.rdb), which is live in a running office but not always
+    while unopkg registers the component, so it cannot be imported at module level."""
+    if not _functions_class:
+        from org.xlpkg.calc import XFunctions
+
+        class CalcFunctions(unohelper.Base, XFunctions):
+            def __init__(self, ctx):
+                self.ctx = ctx
+
+        for name, _count in FUNCTIONS:
+            setattr(CalcFunctions, name, _function(name))
+        _functions_class.append(CalcFunctions)
+    return _functions_class[0](ctx)
 
 
 class Commands(unohelper.Base, XDispatchProvider, XDispatch, XInitialization):
