@@ -312,7 +312,7 @@ def test_consolidate_and_new_run_from_the_menu_in_the_summary_workbench(tmp_path
     bench = tmp_path / "部门汇总表.xlsx"
     shutil.copy(ROOT / "workbook_templates" / "部门汇总表.xlsx", bench)
     wb = openpyxl.load_workbook(bench)
-    settings_sheet, ref = next((dn.destinations for dn in [wb.defined_names["SourceFolder"]]))
+    settings_sheet, ref = next(iter(wb.defined_names["SourceFolder"].destinations))
     wb[settings_sheet][ref.replace("$", "")] = str(folder)
     wb.save(bench)
     (result,), alerts = session(profile, [{
