@@ -95,11 +95,13 @@ MON_IND_COLS = {"level1": "A", "level2": "B", "name": "C", "target": "D", "progr
 
 # --- 绩效自评 (self-evaluation) ---------------------------------------------------
 
-EVAL_WIDTHS = (11, 15, 20, 14, 13, 8, 9, 9, 9, 30)
+EVAL_WIDTHS = (11, 15, 20, 14, 13, 8, 9, 9, 9, 30, 9)
 EVAL_BUDGET_HEAD = 4
 EVAL_BUDGET_ROW = 5
 EVAL_BUDGET_COLS = {"budget": "A", "year_budget": "B", "year_spent": "C", "weight": "D",
                     "rate": "E", "score": "F", "cost_rate": "G"}
+EVAL_REASON_ROW = 6      # 执行率偏差原因, typed when 执行率 is below the rulebook's threshold
+EVAL_REASON_COL = "D"
 EVAL_IND_HEAD = 7
 EVAL_IND_FIRST = 8
 EVAL_IND_LAST = EVAL_IND_FIRST + INDICATOR_ROWS - 1
@@ -108,13 +110,24 @@ EVAL_GRADE_ROW = EVAL_TOTAL_ROW + 1
 EVAL_SCALE_ROW = EVAL_GRADE_ROW + 1
 EVAL_IND_COLS = {"level1": "A", "level2": "B", "name": "C", "target": "D", "actual": "E",
                  "applicable": "F", "weight_input": "G", "weight": "H", "score": "I",
-                 "analysis": "J"}
+                 "analysis": "J", "rated": "K"}
 # Working columns of the score formulas on the _calc sheet, one per step so each formula stays
 # readable. They live on their own sheet because they are most of the workbook's XML: a reader
 # that only wants inputs and results never has to parse them.
 EVAL_HELPERS = ("grp", "member", "win", "given", "free", "cost", "nat", "t1", "t2", "mode",
                 "num", "ratio", "raw", "pending")
+# The sheet's parser of targets typed only as text (原指标值) and of actuals typed as text, and
+# the 定性 tier columns; ``xlpkg.workbook.sheet_parse`` predicts each of them in Python.
+EVAL_PARSE_HELPERS = ("src", "pre", "suf", "body", "nlen", "pnum", "punit", "pop", "dtxt", "dy", "dm",
+                      "dd", "pdate", "pkind", "unit", "asrc", "apre", "asuf", "abody", "anlen",
+                      "anum", "aunit", "adtxt", "ady", "adm", "add", "adate", "app", "qual", "tier",
+                      "why")
+EVAL_HELPERS = EVAL_HELPERS + EVAL_PARSE_HELPERS
 EVAL_HELPER_COL = {h: shift_col("L", i) for i, h in enumerate(EVAL_HELPERS)}
+# Per 指标 level (rows 2..4 of _calc, GroupKeys order): 分值 typed, allocated, gap to the weight.
+LEVEL_COLS = {"key": "A", "weight": "B", "typed": "C", "members": "D", "rest": "E", "total": "F",
+              "gap": "G", "avail": "H"}
+LEVEL_FIRST = 2
 
 # --- _xlpkg (metadata and rule parameters) -----------------------------------------
 META_ID_ROW, META_VERSION_ROW, META_RULES_ROW, META_ILLUSTRATIVE_ROW = 1, 2, 3, 4
@@ -159,6 +172,7 @@ def _cells() -> dict[str, Name]:
         "ExecRate": Name(EVAL, f"{EVAL_BUDGET_COLS['rate']}{EVAL_BUDGET_ROW}"),
         "ExecScore": Name(EVAL, f"{EVAL_BUDGET_COLS['score']}{EVAL_BUDGET_ROW}"),
         "CostControlRate": Name(EVAL, f"{EVAL_BUDGET_COLS['cost_rate']}{EVAL_BUDGET_ROW}"),
+        "ExecDeviationReason": Name(EVAL, f"{EVAL_REASON_COL}{EVAL_REASON_ROW}"),
         "TotalScore": Name(EVAL, f"I{EVAL_TOTAL_ROW}"),
         "Grade": Name(EVAL, f"I{EVAL_GRADE_ROW}"),
         "ScoreScale": Name(EVAL, f"I{EVAL_SCALE_ROW}"),
@@ -181,7 +195,7 @@ def _cells() -> dict[str, Name]:
         n[name] = _column(MON, MON_IND_COLS[key], MON_IND_FIRST, MON_IND_LAST)
     for key, name in (("actual", "IndActual"), ("applicable", "IndApplicable"),
                       ("weight_input", "IndWeightInput"), ("weight", "IndWeight"),
-                      ("score", "IndScore"), ("analysis", "IndAnalysis")):
+                      ("score", "IndScore"), ("analysis", "IndAnalysis"), ("rated", "IndRatedScore")):
         n[name] = _column(EVAL, EVAL_IND_COLS[key], EVAL_IND_FIRST, EVAL_IND_LAST)
     return n
 
@@ -204,11 +218,15 @@ IND_INPUT_NAMES = {   # model Indicator field → (defined name) for the other s
     "progress": "IndProgress", "forecast": "IndForecast", "deviation_cause": "IndCause",
     "likelihood": "IndLikelihood", "remark": "IndRemark", "actual": "IndActual",
     "weight": "IndWeightInput", "analysis": "IndAnalysis", "applicable": "IndApplicable",
+    "rated_score": "IndRatedScore",
 }
+# Inputs added after template version 1 was published: read when present, not required.
+OPTIONAL_INPUT_NAMES = ("IndRatedScore", "ExecDeviationReason")
 INPUT_NAMES = ("DeptCode", "DeptName", "FiscalYear", "ProjCode", "ProjName", "Budget",
                "FundSource", "UsesText", "FundUses", "FundUseNotes", "Goal", "Indicators",
                "PlanQ1", "PlanQ2", "PlanQ3", "PlanQ4", "ActualQ1", "ActualQ2", "ActualQ3",
-               "ActualQ4", "YearBudget", "YearSpent", "ExecNote", *IND_INPUT_NAMES.values())
+               "ActualQ4", "YearBudget", "YearSpent", "ExecNote",
+               *(n for n in IND_INPUT_NAMES.values() if n not in OPTIONAL_INPUT_NAMES))
 
 
 def first_cell(name: str) -> tuple[str, str, int]:
@@ -229,7 +247,8 @@ def ind_cell(name_or_field: str, index: int) -> tuple[str, str]:
 _PATH_RE = re.compile(r"^(?P<field>[a-z_.]+)(?:\[(?P<i>[0-9]+)\])?(?:\.(?P<sub>[a-z_0-9]+))?$")
 _SCALAR_PATHS = {**SCALAR_FIELDS, "plan": "PlanQ1", "uses": "FundUses",
                  "execution.year_budget": "YearBudget", "execution.year_spent": "YearSpent",
-                 "execution.actual_cumulative": "ActualQ1", "indicators": "Indicators"}
+                 "execution.actual_cumulative": "ActualQ1", "indicators": "Indicators",
+                 "execution.deviation_reason": "ExecDeviationReason"}
 
 
 def locate(path: str, ind_rows: list[int], use_rows: list[int],

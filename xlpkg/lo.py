@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "last_timings", "Profile", "install_extension", "calc_session"]
+           "render_pdf", "type_cells", "documents_to_pdf", "last_timings", "Profile",
+           "install_extension", "calc_session"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -180,6 +181,35 @@ def inspect(path: str | Path, cells: Sequence[str], *, names: Sequence[str] = ()
     return result
 
 
+def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: str | Path) -> Path:
+    """Type each (sheet, cell, text) into ``path`` through LibreOffice's dispatcher, as a user
+    would, then recalculate and store the result as ``out`` (.xlsx)."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
+    try:
+        _run([{"op": "type", "path": str(p), "out": str(tmp), "entries": [list(e) for e in entries]}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def edit_rows(path: str | Path, out: str | Path, sheet: str, row: int, count: int) -> Path:
+    """Insert ``count`` rows before 1-based ``row`` of ``sheet`` (delete when ``count`` < 0),
+    as a person does after unprotecting the sheet; recalculate and store ``out`` (.xlsx)."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
+    try:
+        _run([{"op": "rows", "path": str(p), "out": str(tmp), "sheet": sheet, "row": int(row),
+               "count": int(count)}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
 def inspect_basic(path: str | Path) -> dict[str, str]:
     """The macro modules LibreOffice imports from a workbook: {module name: source}."""
     (p,) = _check_inputs([path])
@@ -200,6 +230,40 @@ def render_pdf(path: str | Path, outdir: str | Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def type_cells(path: str | Path, sheet: str, entries: Sequence[tuple[str, str]], *,
+               names: Sequence[str] = ()) -> dict:
+    """Type ``entries`` [(cell, text)] into ``sheet`` as a user would (the frame dispatcher's
+    GoToCell + EnterString: protection is honoured, validation is not), recalculate, and
+    return ``values`` {cell: value} and ``names`` {name: 2-D values}. The file is not saved.
+    A refused write opens a message box: give each one its own call (REFERENCE.md)."""
+    (p,) = _check_inputs([path])
+    (result,) = _run([{"op": "type", "path": str(p), "sheet": sheet,
+                       "entries": [list(e) for e in entries], "names": list(names)}])
+    return result
+
+
+def documents_to_pdf(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:
+    """Word documents (.docx) to ``outdir/<stem>.pdf``, all in one soffice session."""
+    inputs = _check_inputs(paths)
+    if not inputs:
+        return []
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    outs = [outdir / (p.stem + ".pdf") for p in inputs]
+    if len(set(outs)) != len(outs):
+        raise ValueError("two inputs would be written to the same output name")
+    jobs = [{"op": "writer_pdf", "path": str(i), "out": str(o.with_name(f".{o.stem}.tmp.pdf"))}
+            for i, o in zip(inputs, outs)]
+    try:
+        _run(jobs)
+        for job, o in zip(jobs, outs):
+            os.replace(job["out"], o)
+    finally:
+        for job in jobs:
+            Path(job["out"]).unlink(missing_ok=True)
+    return outs
 
 
 # ----------------------------------------------------------------------------- extensions

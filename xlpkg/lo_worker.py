@@ -11,7 +11,9 @@ Protocol: one JSON request on stdin, one JSON reply written to the request's ``r
      "jobs": [{"op": "recalc", "path": "...", "out": "..."},
               {"op": "inspect", "path": "...", "cells": [...], "names": [...], "recalc": true},
               {"op": "basic", "path": "..."},
-              {"op": "pdf", "path": "...", "out": "..."}]}
+              {"op": "pdf", "path": "...", "out": "..."},
+              {"op": "type", "path": "...", "sheet": "...", "entries": [["C5", "text"], ...],
+               "names": [...]}]}
     -> {"ok": true, "results": [...], "timings": {"start": s, "jobs": s}}
     -> {"ok": false, "error": "...", "traceback": "..."}
 
@@ -244,6 +246,16 @@ def job_pdf(office, job):
     return _recalculated_copy(office, job, "calc_pdf_Export")
 
 
+def job_writer_pdf(office, job):
+    """A text document (.docx) to PDF; Writer has nothing to recalculate (fields are not updated)."""
+    doc = office.load(job["path"])
+    try:
+        doc.storeToURL(_url(job["out"]), _props(FilterName="writer_pdf_Export", Overwrite=True))
+    finally:
+        doc.close(True)
+    return job["out"]
+
+
 def job_inspect(office, job):
     doc = office.load(job["path"])
     try:
@@ -377,7 +389,74 @@ def job_calc(office, job):
         doc.close(True)
 
 
-JOBS = {"calc": job_calc, "recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
+
+
+def job_type(office, job):
+    """Type into cells as a user does (GoToCell + EnterString through the frame dispatcher:
+    sheet protection applies, the cell's format parses the text), recalculate, and report the
+    typed cells and the requested names; with ``out``, also store the result as .xlsx. Storing
+    goes last in a session: soffice may abort after storing a document edited this way."""
+    doc = office.load(job["path"])
+    try:
+        controller = doc.getCurrentController()
+        frame = controller.getFrame()
+        helper = office.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", office.ctx)
+        typed = []
+        for entry in job["entries"]:
+            sheet_name, cell, text = entry if len(entry) == 3 else (job["sheet"], *entry)
+            sheet = doc.Sheets.getByName(sheet_name)
+            controller.setActiveSheet(sheet)
+            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
+            helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+            typed.append((sheet, cell))
+        doc.calculateAll()
+        out = {"values": {}, "names": {}}
+        for sheet, cell in typed:
+            out["values"][cell] = _cell_value(sheet.getCellRangeByName(cell))[0]
+        for name in job.get("names", []):
+            rng = _named_range(doc, name)
+            addr = rng.getRangeAddress()
+            out["names"][name] = [[_cell_value(rng.getCellByPosition(c, r))[0]
+                                   for c in range(addr.EndColumn - addr.StartColumn + 1)]
+                                  for r in range(addr.EndRow - addr.StartRow + 1)]
+        if job.get("out"):
+            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+        return out
+    finally:
+        try:
+            doc.close(True)
+        except Exception:
+            pass
+
+
+
+
+def job_rows(office, job):
+    """Insert (count > 0) or delete (count < 0) whole rows of one sheet as a person would in
+    Calc: the sheet is unprotected first, references and defined names move with the rows,
+    then everything is recalculated and stored as .xlsx."""
+    doc = office.load(job["path"])
+    try:
+        sheet = doc.Sheets.getByName(job["sheet"])
+        sheet.unprotect(job.get("password", ""))
+        rows = sheet.getRows()
+        index, count = int(job["row"]) - 1, int(job["count"])
+        if count > 0:
+            rows.insertByIndex(index, count)
+        else:
+            rows.removeByIndex(index, -count)
+        doc.calculateAll()
+        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+    finally:
+        doc.close(True)
+    return job["out"]
+
+
+JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
+        "type": job_type, "writer_pdf": job_writer_pdf, "rows": job_rows}
+
+JOBS["calc"] = job_calc
 
 
 def main():

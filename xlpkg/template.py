@@ -16,11 +16,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.protection import WorkbookProtection
 
 from . import layout as L
-from .metrics import MONEY_UNITS
+from .metrics import GROUP_LABELS, MONEY_UNITS
 from .rules import Rules, load_rules, normalize_level2
 from .safeio import atomic_write
-from .targets import DONE_WORDS, NOT_DONE_WORDS
-from .workbook.score_formulas import indicator_score_row, totals
+from .targets import DONE_WORDS, NOT_DONE_WORDS, format_number
+from .workbook import sheet_parse
+from .workbook.sheet_parse import APPLICABLE_NO, APPLICABLE_YES
+from .workbook.score_formulas import WHY_LONG, WHY_SHORT, indicator_score_row, level_rows, totals
 from .workbook.style import (CENTER, FONT_NAME, INPUT_FILL, LIGHT_STYLES, MONEY_FMT, PCT_FMT, WRAP,
                              D, E, X, box, define_name, formula, input_cell, label, page_setup,
                              sheet_title, validate)
@@ -31,6 +33,14 @@ NATURES = ("≥", "≤", "=", ">", "<", "定性", "区间", "日期")
 
 
 # --- the metadata sheet: template identity and the rulebook's parameters ----------------
+
+def _literal(ws, row: int, col: int, value) -> None:
+    """A rulebook value as data: openpyxl turns any string starting with "=" into a formula,
+    so a grade or light label "=1+1" from a province's rulebook would be computed."""
+    cell = ws.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+
 
 def _meta_sheet(wb, rules: Rules):
     ws = wb.create_sheet(L.META)
@@ -44,10 +54,13 @@ def _meta_sheet(wb, rules: Rules):
         ("LateRatio", float(rules.scoring["late_date_ratio"])),
         ("EqualCostCeiling", bool(rules.scoring["equal_cost_as_ceiling"])),
         ("LightRef", rules.monitoring["light_reference"]),
+        ("MissingLevel", rules.missing_level),
+        ("OverFactor", float(rules.overachievement[0])),
+        ("OverDeduct", rules.overachievement[1]),
     ]
     for row, (name, value) in enumerate(scalars, start=1):
         ws.cell(row, 1, name)
-        ws.cell(row, 2, value)
+        _literal(ws, row, 2, value)
         define_name(wb, name, L.META, f"B{row}")
     level1 = rules.structure["level1"]
     width = max(len(v["level2"]) for v in level1.values())
@@ -70,13 +83,19 @@ def _meta_sheet(wb, rules: Rules):
         ("CauseChoices", list(rules.monitoring["deviation_causes"])),
         ("LikelihoodChoices", list(rules.monitoring["likelihoods"])),
         ("ApplicableChoices", ["是", "否"]),
+        ("ApplicableYes", list(APPLICABLE_YES)), ("ApplicableNo", list(APPLICABLE_NO)),
+        ("GroupLabels", [GROUP_LABELS[g] for g in groups]),
+        ("QualTierMins", [float(t["min"]) for t in rules.qualitative_tiers()]),
+        ("QualTierMaxs", [float(t["max"]) for t in rules.qualitative_tiers()]),
+        ("WhyShort", list(WHY_SHORT)), ("WhyLong", list(WHY_LONG)),
+        *sheet_parse.meta_lists(),
     ]
     col = 4
     for name, values in lists:
         letter = L.shift_col("A", col - 1)
         ws.cell(1, col, name)
         for i, value in enumerate(values, start=2):
-            ws.cell(i, col, value)
+            _literal(ws, i, col, value)
         define_name(wb, name, L.META, f"{letter}2:{letter}{len(values) + 1}")
         col += 1
         if name == "L1L2Count":   # the 二级 lists, one row per 一级, for the dependent dropdown
@@ -84,7 +103,7 @@ def _meta_sheet(wb, rules: Rules):
             ws.cell(1, col, "L2Table")
             for r, entry in enumerate(level1.values(), start=2):
                 for c, level2 in enumerate(entry["level2"]):
-                    ws.cell(r, col + c, level2)
+                    _literal(ws, r, col + c, level2)
             last = L.shift_col("A", col + width - 2)
             define_name(wb, "L2Table", L.META, f"{first}2:{last}{len(level1) + 1}")
             col += width
@@ -287,10 +306,11 @@ def _monitoring(wb, rules: Rules):
     ws[f"H{L.MON_Q_FIRST}"] = f"实际进度÷{reference}×100：{bounds}"
     box(ws, f"H{L.MON_Q_FIRST}:I{L.MON_Q_FIRST + 3}", align=WRAP)
     lights_area = f"{C['light']}{L.MON_Q_FIRST}:{C['light']}{L.MON_Q_FIRST + 3}"
-    for band in lights:
+    for k, band in enumerate(lights, start=1):
         fill, font = LIGHT_STYLES.get(band["light"], ("FFFFFF", "000000"))
+        # The label is looked up, not spelled into the formula: rulebook text is never code.
         ws.conditional_formatting.add(lights_area, FormulaRule(
-            formula=[f'${C["light"]}{L.MON_Q_FIRST}="{band["label"]}"'],
+            formula=[f'${C["light"]}{L.MON_Q_FIRST}=INDEX(LightLabels,{k})'],
             fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font, bold=True)))
 
     h = L.MON_IND_HEAD
@@ -361,25 +381,33 @@ def _self_evaluation(wb, rules: Rules):
     calc.sheet_state = "veryHidden"
     raw = f"{L.EVAL_HELPER_COL['grp']}{r}"   # the unrounded execution points, kept for the total
     calc[raw] = f'=IF({E}{rate}="",0,MAX(0,MIN({E}{rate},1)*{E}{C["weight"]}{r}))'
-    formula(ws, f"{C['score']}{r}", f"=ROUND({X}{raw},2)", fmt="0.00")
+    formula(ws, f"{C['score']}{r}", f'=IF({E}{rate}="","",ROUND({X}{raw},2))', fmt="0.00")
     formula(ws, f"{C['cost_rate']}{r}",
              f'=IF(AND(ISNUMBER({spent}),ISNUMBER(EffBudget)),IF(EffBudget=0,"",({spent}-EffBudget)/EffBudget),"")',
              fmt=PCT_FMT)
     ws[f"H{r}"] = "执行率=全年执行数÷全年预算数（未调整时为年初预算数）；成本控制率=（执行数−预算数）÷预算数"
     box(ws, f"H{r}:J{r}", align=WRAP)
     ws.row_dimensions[r].height = 30
+    rr = L.EVAL_REASON_ROW
+    label(ws, f"A{rr}", "执行率偏差原因", merge=f"A{rr}:C{rr}")
+    input_cell(ws, f"{L.EVAL_REASON_COL}{rr}:K{rr}")
+    ws.row_dimensions[rr].height = 30
+    validate(ws, f"{L.EVAL_REASON_COL}{rr}", kind="custom", formula1="TRUE", stop=False, error="",
+             prompt=f"预算执行率低于{format_number(rules.low_execution_rate)}%时须说明原因")
     validate(ws, f"{C['year_budget']}{r}:{C['year_spent']}{r}", kind="decimal",
               operator="greaterThanOrEqual", formula1="0",
               prompt="单位万元；全年预算数未调整时留空", error="金额应为不小于0的数字（单位：万元）")
 
     heads = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "target": "年度指标值",
              "actual": "实际完成值", "applicable": "是否适用", "weight_input": "指定分值",
-             "weight": "分值", "score": "得分", "analysis": "偏差原因分析及改进措施"}
+             "weight": "分值", "score": "得分", "analysis": "偏差原因分析及改进措施",
+             "rated": "评分（定性）"}
     for key, col in L.EVAL_IND_COLS.items():
         label(ws, f"{col}{L.EVAL_IND_HEAD}", heads[key])
     for i in range(L.INDICATOR_ROWS):
         indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
     totals(ws, r)
+    level_rows(calc)
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
     c = L.EVAL_IND_COLS
     validate(ws, f"{c['applicable']}{first}:{c['applicable']}{last}", kind="list",
@@ -389,8 +417,12 @@ def _self_evaluation(wb, rules: Rules):
               operator="between", formula1="0", formula2="100",
               prompt="留空则按该类指标权重平均分配", error="分值应为0–100之间的数字")
     validate(ws, f"{c['actual']}{first}:{c['actual']}{last}", kind="custom", formula1="TRUE",
-              prompt="填实际完成的数值（如96%、22次）、日期（2022-11-30）或定性等级（达成/基本达成/未达成）",
+              prompt="填实际完成的数值（如96%、22次）、日期（2022-11-30）或定性等级（达成年度指标/部分达成/未达成）",
               error="", stop=False)
+    validate(ws, f"{c['rated']}{first}:{c['rated']}{last}", kind="decimal", operator="between",
+              formula1="0", formula2="100",
+              prompt="定性指标的评分（分）：达成80%–100%、部分达成60%–80%、未达成0–60%的分值；留空按规则默认比例",
+              error="评分应为0–100之间的数字")
 
 
 # --- the whole workbook -------------------------------------------------------------------
