@@ -39,7 +39,16 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                             "score": _num(s.shown_score, 2), "applicable": s.applicable}
                            for s in ev.indicators],
         },
+        "monitoring": _monitoring(m.monitoring),
     }
+
+
+def _monitoring(snap) -> dict | None:
+    if snap is None:
+        return None
+    return {"month": snap.month, "execution_rate_percent": _num(snap.execution_rate, 2),
+            "time_progress_percent": _num(snap.time_progress, 2),
+            "forecast_rate_percent": _num(snap.forecast_rate, 2), "light": snap.light}
 
 
 def issues_to_list(issues: list[Issue]) -> list[dict]:
