@@ -253,6 +253,12 @@ def check_multi_year(p: Project, rules: Rules) -> list[Issue]:
 
 CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution,
           check_monitoring, check_rectification, check_fund_rows, check_multi_year)
+# Rules about blocks a v1 workbook does not have: its reader skips them, so a v1 form checks
+# exactly as it did before v2.
+V2_ONLY_RULES = frozenset({
+    "monitoring.month_missing", "monitoring.spent_over", "rectification.missing",
+    "rectification.advice_missing", "execution.fund_total", "execution.fund_budget",
+    "period.order", "period.year", "medium.over_budget"})
 
 
 def check(project: Project, rules: Rules | None = None, *,

@@ -329,6 +329,13 @@ def locate(path: str, ind_rows: list[int], use_rows: list[int],
     its target came from (the structured 指标值 or the original text). ``names`` are the
     workbook's own defined names (a v1 file has other positions). ("", "") if unknown.
     """
+    if (path or "").startswith("execution.funds."):
+        key, _, part = path[len("execution.funds."):].partition(".")
+        name = _FUND_FIELD_NAMES.get(part, "FundYearSpent")
+        if key in FUND_KEYS and (names is None or name in names):
+            sheet, col, row = first_cell(name, names)
+            return sheet, f"{col}{row + FUND_KEYS.index(key)}"
+        return "", ""
     m = _PATH_RE.match(path or "")
     if not m:
         return "", ""
@@ -363,13 +370,6 @@ def locate(path: str, ind_rows: list[int], use_rows: list[int],
     if field == "uses" and i is None:
         sheet, col, row = first_cell("UsesTotal", names)
         return sheet, f"{col}{row}"
-    if field == "execution.funds" and sub:
-        key, _, part = sub.partition(".")
-        if key in FUND_KEYS:
-            name = _FUND_FIELD_NAMES.get(part, "FundYearSpent")
-            if names is None or name in names:
-                sheet, col, row = first_cell(name, names)
-                return sheet, f"{col}{row + FUND_KEYS.index(key)}"
     name = _SCALAR_PATHS.get(field if not sub or field in ("uses",) else f"{field}.{sub}",
                              _SCALAR_PATHS.get(field))
     if name is None or (names is not None and name not in names):

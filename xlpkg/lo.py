@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "last_timings"]
+           "render_pdf", "type_cells", "last_timings"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -192,4 +192,14 @@ def render_pdf(path: str | Path, outdir: str | Path) -> Path:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+    return out
+
+
+def type_cells(path: str | Path, entries: Sequence[tuple[str, str, str]], out: str | Path) -> Path:
+    """Type ``entries`` ((sheet, "A1", text), …) into ``path`` through LibreOffice's dispatcher,
+    as a user at the keyboard would (sheet protection applies), recalculate, save to ``out``."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    _run([{"op": "type", "path": str(p), "out": str(out),
+           "entries": [list(e) for e in entries]}])
     return out

@@ -102,6 +102,7 @@ class Office:
                     raise RuntimeError("soffice did not accept a connection within %ss: %s"
                                        % (self.timeout, last))
                 time.sleep(0.1)
+        self.ctx = ctx
         self.desktop = ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.Desktop", ctx)
         return self
@@ -295,7 +296,32 @@ def job_basic(office, job):
         doc.close(True)
 
 
-JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
+def job_type(office, job):
+    """Type into cells as a user would: select the sheet, .uno:GoToCell, .uno:EnterString.
+
+    Sheet protection applies (a locked cell keeps its value); then recalculate and store."""
+    doc = office.load(job["path"])
+    try:
+        controller = doc.getCurrentController()
+        frame = controller.getFrame()
+        helper = office.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", office.ctx)
+        for sheet, cell, text in job["entries"]:
+            controller.setActiveSheet(doc.getSheets().getByName(sheet))
+            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
+            helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+        doc.calculateAll()
+        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+    finally:
+        try:
+            doc.close(True)
+        except Exception:
+            pass  # soffice may go down after storing a dispatcher-edited document; the file is whole
+    return job["out"]
+
+
+JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
+        "type": job_type}
 
 
 def main():

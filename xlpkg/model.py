@@ -72,6 +72,12 @@ def _cause_summary(ind: Indicator) -> str:
     return "、".join(k for k, _ in items)
 
 
+def cause_text(ind: Indicator) -> str:
+    """All causes in one line for a summary: "经费保障：资金未到位；其他：…" (a v1 pick alone)."""
+    items = [(k, v.strip()) for k, v in ind.causes.items() if (v or "").strip()]
+    return "；".join(k if v == k else f"{k}：{v}" for k, v in items)
+
+
 def _set_cause(ind: Indicator, text: str) -> None:
     ind.causes = causes_from_text(text)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import layout as L
-from .checks import check
+from .checks import V2_ONLY_RULES, check
 from .issues import Issue
 from .metrics import ProjectMetrics, project_metrics
 from .model import (QUARTERS, Execution, FundRow, FundUse, Indicator, Monitoring, Period, Project,
@@ -439,6 +439,8 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
     issues = list(form.issues)
     m = project_metrics(project, rules)
     for issue in check(project, rules, evaluation=m.evaluation):
+        if form.version < 2 and issue.rule in V2_ONLY_RULES:
+            continue
         sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col,
                                names=form.names)
         issues.append(issue.located(file=file, sheet=sheet, cell=cell))
