@@ -85,7 +85,7 @@ IND_HEADERS = ("一级指标", "二级指标", "三级指标", "绩效指标描�
 # --- 绩效运行监控 (monitoring) ----------------------------------------------------
 
 MON_LAST_COL = "M"
-MON_WIDTHS = (10, 12, 16, 14, 18, 18, 11, 11, 11, 12, 11, 11, 16)
+MON_WIDTHS = (9, 11, 14, 12, 15, 15, 10, 10, 10, 11, 10, 10, 12)
 # The snapshot "截至X月" as the monitoring table files it: one header row, one value row.
 MON_SNAP_HEAD = 5
 MON_SNAP_ROW = 6

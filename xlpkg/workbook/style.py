@@ -106,29 +106,14 @@ def sheet_title(ws, text: str, last_col: str):
     ws.row_dimensions[1].height = 32
 
 
-# A4 less 0.5-inch side margins, in inches; the screen's 96 pixels per inch.
-PRINTABLE_INCHES = {"portrait": 7.27, "landscape": 10.69}
-MIN_PRINT_SCALE = 78   # the smallest text (9 pt notes) prints at ≥ 7 pt
+def legible_print(ws, widths, *, landscape: bool, title_rows: str | None = None) -> None:
+    """One page wide, as many pages tall as the rows need, the indicator header repeated.
 
-
-def column_pixels(width: float) -> int:
-    """A column's width in screen pixels, as Excel converts character widths (5 px padding)."""
-    return int(width * 7 + 5)
-
-
-def legible_print(ws, widths, *, landscape: bool, title_rows: str | None = None) -> int:
-    """Print one page wide at a fixed scale instead of fit-to-page: a fit-to-page sheet with
-    many rows shrinks to one page and its text to ~5 pt. Returns the scale (percent)."""
-    printable = PRINTABLE_INCHES["landscape" if landscape else "portrait"] * 96
-    needed = sum(column_pixels(w) for w in widths)
-    scale = max(10, min(100, int(printable / needed * 100) - 2))
-    if scale < MIN_PRINT_SCALE:
-        raise ValueError(f"{ws.title}: {needed} px of columns print at {scale} % (< {MIN_PRINT_SCALE} %)")
+    Fit-to-width shrinks a wide sheet: the builders keep their columns narrow enough that the
+    smallest text still prints at 7 pt or more (tests/test_v2_print.py measures the PDF)."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=False)
-    ws.page_setup.fitToWidth = None
-    ws.page_setup.fitToHeight = None
-    ws.page_setup.scale = scale
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
     if title_rows:
         ws.print_title_rows = title_rows
-    return scale
