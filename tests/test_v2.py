@@ -223,3 +223,41 @@ def test_v1_cause_maps_onto_causes():
     data["indicators"][1].pop("causes")
     data["indicators"][1]["deviation_cause"] = "经费保障"
     assert project_from_dict(data).indicators[1].causes == {"经费保障": "经费保障"}
+
+
+# --- consolidation mixes v1 and v2 forms ---------------------------------------------------------
+
+def test_consolidation_mixes_v1_and_v2(tmp_path):
+    from xlpkg.consolidate import consolidate
+
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for name in ("105002B16DX0003.xlsx", "105004B22DX0001.xlsx"):
+        (folder / name).write_bytes((V1 / name).read_bytes())
+    fill_workbook(all_fields(), folder / "v2.xlsx")
+    c = consolidate(folder, jobs=1)
+    rows = {r["项目编码"]: r for r in c.projects.to_dict("records")}
+    assert len(rows) == 3
+    v2 = rows["105002B22DX9902"]
+    assert (v2["监控月份"], v2["监控灯"], v2["是否需要整改"]) == (6, "绿灯", "是")
+    assert abs(v2["1-X月执行率"] - 300.5 / 750) < 1e-12 and v2["全年预计执行数（万元）"] == 720
+    for code in ("105002B16DX0003", "105004B22DX0001"):
+        old = rows[code]
+        assert all(old[c] is None or old[c] != old[c] for c in ("监控月份", "监控灯", "是否需要整改"))
+    causes = c.indicators[c.indicators["项目编码"] == "105002B22DX9902"]["偏差原因"].tolist()
+    assert causes[0] == "制度保障：制度未出台" and causes[1] == "经费保障：资金拨付滞后1；其他：天气"
+
+
+def test_every_new_input_is_a_prompted_yellow_unlocked_cell():
+    from xlpkg.template import build_workbook
+
+    wb = build_workbook()
+    for name in (*L.V2_INPUT_NAMES, "IndCauses"):
+        spec = L.NAMES[name]
+        ws = wb[spec.sheet]
+        first = spec.ref.split(":")[0]
+        cell = ws[first]
+        assert cell.protection.locked is False, name
+        assert cell.fill.fgColor.rgb.endswith("FFF2CC"), name
+        prompts = [dv.prompt for dv in ws.data_validations.dataValidation if first in dv.sqref]
+        assert prompts and all(prompts), name

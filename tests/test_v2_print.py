@@ -66,3 +66,10 @@ def test_a_page_as_png(pdf, tmp_path):
     pix = page.get_pixmap(dpi=80)
     pix.save(tmp_path / "mon.png")
     assert pix.width > pix.height > 300
+
+
+def test_chinese_prints_in_a_cjk_font(pdf):
+    import re
+
+    fonts = {s["font"] for page in pdf for s in _spans(page) if re.search(r"[\u4e00-\u9fff]", s["text"])}
+    assert fonts and all("CJK" in f or "Song" in f or "Hei" in f for f in fonts), fonts

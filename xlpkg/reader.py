@@ -395,9 +395,15 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
         progress = None if q.progress is None else q.progress / 100
         expected[f"ProgressQ{q.quarter}"] = [(0, progress, tiny)]
         expected[f"VarianceQ{q.quarter}"] = [(0, q.variance, Decimal("1e-7"))]
+    snap = m.monitoring
+    if snap is not None and snap.execution_rate is not None:
+        expected["MonRate"] = [(0, snap.execution_rate / 100, tiny)]
+    if snap is not None and snap.light is not None:
+        expected["MonLight"] = [(0, form.rules.light_label(snap.light), cent)]
     expected["IndScore"] = [(form.ind_rows[s.index], s.shown_score, cent)
                             for s in ev.indicators if s.applicable]
-    labels = {"TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
+    labels = {"MonRate": "1-X月执行率", "MonLight": "监控灯",
+              "TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
               "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分"}
     out = []
     for name, checks in expected.items():

@@ -148,6 +148,21 @@ def _fill_v2(put, project: Project):
         put("FundYearBudget", _money(row.year_budget), offset)
         put("FundYearSpent", _money(row.year_spent), offset)
     put("FillDate", *_date_cell(project.fill_date))
+    _fit_rows(put, project)
+
+
+def _fit_rows(put, project: Project):
+    """Grow the rows of long v2 texts so that they print whole."""
+    def grow(name: str, text: str, width: float, minimum: float):
+        cell = put(name, getattr(project, text) or None) if text else None
+        if cell is not None and cell.value:
+            ws = cell.parent
+            ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value), width))
+    eval_width = sum(L.EVAL_WIDTHS[1:])
+    grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:]), 30)
+    grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]), 45)
+    for field in L.EVAL_CLOSE_TEXTS:
+        grow(L.TEXT_FIELDS_V2[field], field, eval_width, 40)
 
 
 def _date_cell(text: str) -> tuple[object, int, int, str | None]:
