@@ -124,7 +124,7 @@ def test_typing_the_monitoring_snapshot(tmp_path):
     p = example("105002B22DX0009")            # 740 万元, no snapshot yet
     path = fill_workbook(p, tmp_path / "form.xlsx")
     cell = lambda name: L.NAMES[name].ref
-    typed = lo.type_cells(path, [(L.MON, cell("MonMonth"), "6"), (L.MON, cell("MonSpent"), "259"),
+    typed = lo.type_into(path, [(L.MON, cell("MonMonth"), "6"), (L.MON, cell("MonSpent"), "259"),
                                  (L.MON, cell("MonForecast"), "700")], tmp_path / "typed.xlsx")
     result = read_project_file(typed)
     assert result.project.monitoring == Monitoring(6, D("259"), D("700"))
@@ -136,7 +136,7 @@ def test_typing_the_monitoring_snapshot(tmp_path):
     assert _close(_value(wb, "MonTimeProgress"), D("0.5"))
     assert not [i for i in result.issues if i.rule == "form.stale_cache"]
     # the new month changes the light: the formulas really recalculated
-    again = lo.type_cells(typed, [(L.MON, cell("MonMonth"), "4")], tmp_path / "april.xlsx")
+    again = lo.type_into(typed, [(L.MON, cell("MonMonth"), "4")], tmp_path / "april.xlsx")
     assert openpyxl.load_workbook(again, data_only=True)[L.MON][cell("MonLight")].value == "绿灯"
 
 
@@ -148,5 +148,5 @@ def test_typing_over_the_light_is_refused(tmp_path):
     p = example("105002B22DX0009")
     p.monitoring = Monitoring(6, D("100"), None)
     path = fill_workbook(p, tmp_path / "form.xlsx")
-    out = lo.type_cells(path, [(L.MON, L.NAMES["MonLight"].ref, "绿灯")], tmp_path / "typed.xlsx")
+    out = lo.type_into(path, [(L.MON, L.NAMES["MonLight"].ref, "绿灯")], tmp_path / "typed.xlsx")
     assert openpyxl.load_workbook(out, data_only=True)[L.MON][L.NAMES["MonLight"].ref].value == "红灯"

@@ -140,6 +140,7 @@ EVAL_IND_COLS = {"level1": "A", "level2": "B", "name": "C", "target": "D", "actu
 EVAL_HELPERS = ("grp", "member", "win", "given", "free", "cost", "nat", "t1", "t2", "mode",
                 "num", "ratio", "raw", "pending")
 EVAL_HELPER_COL = {h: shift_col("L", i) for i, h in enumerate(EVAL_HELPERS)}
+CALC_EFF_SPENT_COL = "K"   # _calc: the total's 全年执行数 (typed, or the fund rows' sum), budget row
 
 # --- _xlpkg (metadata and rule parameters) -----------------------------------------
 META_ID_ROW, META_VERSION_ROW, META_RULES_ROW, META_ILLUSTRATIVE_ROW = 1, 2, 3, 4

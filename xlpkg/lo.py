@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "type_cells", "last_timings"]
+           "render_pdf", "last_timings"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -173,6 +173,20 @@ def inspect(path: str | Path, cells: Sequence[str], *, names: Sequence[str] = ()
     return result
 
 
+def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: str | Path) -> Path:
+    """Type each (sheet, cell, text) into ``path`` through LibreOffice's dispatcher, as a user
+    would, then recalculate and store the result as ``out`` (.xlsx)."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
+    try:
+        _run([{"op": "type", "path": str(p), "out": str(tmp), "entries": [list(e) for e in entries]}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
 def inspect_basic(path: str | Path) -> dict[str, str]:
     """The macro modules LibreOffice imports from a workbook: {module name: source}."""
     (p,) = _check_inputs([path])
@@ -192,14 +206,4 @@ def render_pdf(path: str | Path, outdir: str | Path) -> Path:
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    return out
-
-
-def type_cells(path: str | Path, entries: Sequence[tuple[str, str, str]], out: str | Path) -> Path:
-    """Type ``entries`` ((sheet, "A1", text), …) into ``path`` through LibreOffice's dispatcher,
-    as a user at the keyboard would (sheet protection applies), recalculate, save to ``out``."""
-    (p,) = _check_inputs([path])
-    out = Path(out).resolve()
-    _run([{"op": "type", "path": str(p), "out": str(out),
-           "entries": [list(e) for e in entries]}])
     return out

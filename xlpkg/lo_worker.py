@@ -297,31 +297,30 @@ def job_basic(office, job):
 
 
 def job_type(office, job):
-    """Type into cells as a user would: select the sheet, .uno:GoToCell, .uno:EnterString.
-
-    Sheet protection applies (a locked cell keeps its value); then recalculate and store."""
+    """Type texts as a user would (.uno:GoToCell + .uno:EnterString: protection applies, the
+    cell's format parses the text), then recalculate and store as .xlsx. Run it last in a
+    session: soffice may abort after storing a document edited this way."""
     doc = office.load(job["path"])
     try:
-        controller = doc.getCurrentController()
-        frame = controller.getFrame()
-        helper = office.ctx.ServiceManager.createInstanceWithContext(
+        ctrl = doc.getCurrentController()
+        frame = ctrl.getFrame()
+        dispatcher = office.ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.DispatchHelper", office.ctx)
         for sheet, cell, text in job["entries"]:
-            controller.setActiveSheet(doc.getSheets().getByName(sheet))
-            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
-            helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+            ctrl.setActiveSheet(doc.Sheets.getByName(sheet))
+            dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
+            dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
         doc.calculateAll()
         doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
     finally:
         try:
             doc.close(True)
         except Exception:
-            pass  # soffice may go down after storing a dispatcher-edited document; the file is whole
+            pass
     return job["out"]
 
 
-JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
-        "type": job_type}
+JOBS = {"type": job_type, "recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
 
 
 def main():

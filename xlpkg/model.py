@@ -73,8 +73,10 @@ def _cause_summary(ind: Indicator) -> str:
 
 
 def cause_text(ind: Indicator) -> str:
-    """All causes in one line for a summary: "经费保障：资金未到位；其他：…" (a v1 pick alone)."""
+    """All causes in one line for a summary: "经费保障：资金未到位；其他：…"; a v1 value alone."""
     items = [(k, v.strip()) for k, v in ind.causes.items() if (v or "").strip()]
+    if len(items) == 1 and items[0][0] == OTHER_CAUSE and items[0][1] not in CAUSE_CATEGORIES:
+        return items[0][1]   # what v1 held in its one cell
     return "；".join(k if v == k else f"{k}：{v}" for k, v in items)
 
 
