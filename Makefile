@@ -34,7 +34,8 @@ demo: venv
 	$(VENV)/bin/xlpkg score examples/*.json
 	for f in examples/*.json; do $(VENV)/bin/xlpkg fill $$f -o $(OUT)/项目表/$$(basename $$f .json).xlsx || exit 1; done
 	$(VENV)/bin/xlpkg validate $(OUT)/项目表/*.xlsx
-	$(VENV)/bin/xlpkg consolidate $(OUT)/项目表 -o $(OUT)/部门汇总.xlsx --dept-info examples/departments/105002.json
+	$(VENV)/bin/xlpkg consolidate $(OUT)/项目表 -o $(OUT)/部门汇总.xlsx --dept-info examples/departments/105002.json \
+		--dept-forms $(OUT)/部门整体绩效表
 
 bench: venv
 	$(PY) benchmarks/consolidate.py 1000

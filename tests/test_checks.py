@@ -56,6 +56,14 @@ TRIGGERS = {
     "indicator.weight_total": lambda p: [setattr(i, "weight", D(30)) for i in p.indicators[:2]],
     "indicator.actual_missing": lambda p: setattr(p.indicators[0], "actual", ""),
     "indicator.actual_invalid": lambda p: setattr(p.indicators[1], "actual", "很多"),
+    "indicator.weight_negative": lambda p: setattr(p.indicators[0], "weight", D(-10)),
+    "indicator.no_scored_weight": lambda p: [setattr(i, "applicable", False) for i in p.indicators],
+    "indicator.rated_score_band": lambda p: p.indicators.append(
+        _ind(target="效果显著", actual="达成年度指标", rated_score=D(1))),
+    "indicator.rated_score_ignored": lambda p: p.indicators.append(_ind(actual="10次", rated_score=D(5))),
+    "indicator.analysis_missing": lambda p: p.indicators.append(_ind(actual="5次")),
+    "indicator.overachieved": lambda p: p.indicators.append(_ind(actual="≥16次")),
+    "execution.reason_missing": lambda p: setattr(p.execution, "year_spent", p.budget * D("0.5")),
 }
 
 

@@ -67,13 +67,62 @@ def modes_project():
 
 
 def python_only_project():
-    """An actual that only Python can read (a unit conversion): the formulas leave it blank."""
+    """An actual that only Python can read (full-width digits): the formulas say why they stop."""
     p = example("105002B16DX0003")
-    p.indicators[3].actual = "13720000元"
+    p.indicators[3].actual = "１３７２万元"
     return p
 
 
+def official_weights_project():
+    """分值 8+8+8+8 under 产出 (weight 50): the form's own arithmetic, 81.20, not 99.02."""
+    from tests.test_official_rules import ind, project
+    rows = [ind("产出指标", "≥10次", "10次", name=f"产出{i}", weight=D(8)) for i in range(4)]
+    return project(rows + [ind("效益指标", "效果显著", "达成"), ind("满意度指标", "≥90%", "95%")], spent=D(92))
+
+
+def official_tiers_project():
+    """Official 定性 phrases, evaluator's scores, unit words and actuals copied from targets."""
+    from tests.test_official_rules import REALISTIC, ind, project
+    rows = [ind(*row) for row in REALISTIC] + [
+        ind("效益指标", "群众满意", "部分达成年度指标并具有一定效果", rated_score=D("5.5")),
+        ind("效益指标", "明显改善", "未达成", rated_score=D(2)),
+        ind("产出指标", "≥100百分比", "≥100百分比"), ind("产出指标", "95%以上", "95%以上"),
+        ind("产出指标", "≤500万元", "5200000元"), ind("产出指标", "≥10次", "≥9次", weight=D(5))]
+    return project(rows, spent=D(85))
+
+
+def zero_weights_project():
+    from tests.test_official_rules import ind, project
+    return project([ind("产出指标", "≥10次", "10次", weight=D(0)), ind("效益指标", "效果显著", "达成", weight=D(0)),
+                    ind("满意度指标", "≥90%", "95%", weight=D(-5))], spent=D(98))
+
+
+def not_applicable_project():
+    from tests.test_official_rules import ind, project
+    return project([ind("产出指标", "≥10次", "10次", applicable=False),
+                    ind("满意度指标", "≥90%", "95%", applicable=False)], spent=D(98))
+
+
+def missing_level_project():
+    from tests.test_official_rules import ind, project
+    return project([ind("产出指标", "≥10次", "8次"), ind("产出指标", "≥10次", "20次"),
+                    ind("满意度指标", "≥90%", "95%")], spent=D(50))
+
+
+def scoring_rules(**scoring):
+    data = copy.deepcopy(RULES.data)
+    data["scoring"].update(scoring)
+    return rules_from_dict(data, "scoring.json")
+
+
 CASES = {
+    "official-weights": (official_weights_project, RULES),
+    "official-tiers": (official_tiers_project, RULES),
+    "zero-weights": (zero_weights_project, RULES),
+    "not-applicable": (not_applicable_project, RULES),
+    "redistribute-deduct": (missing_level_project, scoring_rules(
+        missing_level="redistribute", overachievement={"factor": 1.5, "deduct": True})),
+    "rescale": (missing_level_project, RULES),
     "105002B16DX0003": (lambda: example("105002B16DX0003"), RULES),
     "105002B21DX0008": (lambda: example("105002B21DX0008"), RULES),
     "105002B22DX0009": (lambda: example("105002B22DX0009"), RULES),
@@ -142,8 +191,11 @@ def assert_formulas_equal_python(path, project, rules, *, rows=None):
             assert weight is None and score is None, s.name
             continue
         assert weight == pytest.approx(float(s.weight), abs=TINY), s.name
-        if score is None:
-            pending = True   # a free-text actual the formulas leave to Python
+        if score is None and not project.indicators[s.index].actual.strip():
+            continue         # no actual yet: blank, 0 points in the total
+        if score is None or isinstance(score, str):
+            pending = True   # a free-text actual the formulas leave to Python, with the reason
+            assert score is None or score.startswith("?"), score
             continue
         assert cents(score) == s.shown_score, s.name
     if pending:
@@ -158,8 +210,17 @@ def assert_formulas_equal_python(path, project, rules, *, rows=None):
 def test_formulas_equal_python(recalculated, case):
     project, rules, path = recalculated[case]
     got = assert_formulas_equal_python(path, project, rules)
+    if case == "official-weights":
+        assert cents(got["TotalScore"]) == D("81.20") and got["Grade"] == "良"
+        note = openpyxl.load_workbook(path)[L.EVAL][f"J{L.EVAL_TOTAL_ROW}"].value
+        wb = openpyxl.load_workbook(path, data_only=True)
+        assert "产出指标分值合计32，应为50（相差18）" in wb[L.EVAL][f"J{L.EVAL_TOTAL_ROW}"].value, note
+    if case in ("zero-weights", "not-applicable"):
+        assert cents(got["TotalScore"]) == D("9.80") and got["Grade"] == "差"   # not 98.00 优
+    if case == "official-tiers":
+        assert [cents(v) for v in got["IndScore"][7:9]] == [D("5.50"), D("2.00")]   # of 7.5 each
     if case == "python-only":
-        assert got["IndScore"][3] is None and got["TotalScore"] is None
+        assert got["IndScore"][3] == "?实际值" and got["TotalScore"] is None
         result = read_project_file(path, rules=rules)
         assert result.project == project
         assert project_metrics(result.project, rules).evaluation.total == D("99.80")

@@ -8,10 +8,10 @@ import re
 from decimal import Decimal
 
 from .issues import Issue
-from .metrics import GROUP_LABELS, SelfEvaluation, self_evaluation
+from .metrics import GROUP_LABELS, SelfEvaluation, level_weights, round2, self_evaluation
 from .model import Project
 from .rules import Rules, load_rules, normalize_level2
-from .targets import format_number, try_parse_target
+from .targets import format_number, parse_actual, try_parse_target
 
 HUNDRED = Decimal(100)
 
@@ -26,9 +26,13 @@ def check_identity(p: Project, rules: Rules) -> list[Issue]:
     if not re.fullmatch(rules.structure["dept_code_pattern"], p.dept_code.strip()):
         out.append(rules.issue("dept.code_format", "dept_code", value=p.dept_code))
     code = p.code.strip()
-    if not re.fullmatch(rules.structure["code_pattern"], code):
-        out.append(rules.issue("project.code_format", "code", value=p.code))
-    elif re.fullmatch(rules.structure["dept_code_pattern"], p.dept_code.strip()) and not code.startswith(p.dept_code.strip()):
+    forms = rules.code_forms()
+    form = next((f for f in forms if re.fullmatch(f["pattern"], code)), None)
+    if form is None:
+        names = "或".join(f["name"] or f["pattern"] for f in forms)
+        out.append(rules.issue("project.code_format", "code", value=p.code, forms=names))
+    elif (form["embeds_dept"] and re.fullmatch(rules.structure["dept_code_pattern"], p.dept_code.strip())
+          and not code.startswith(p.dept_code.strip())):
         out.append(rules.issue("project.code_dept", "code", value=p.code, dept=p.dept_code))
     if not p.name.strip():
         out.append(rules.issue("project.name_missing", "name"))
@@ -113,15 +117,22 @@ def check_indicators(p: Project, rules: Rules) -> list[Issue]:
 
 
 def _check_given_weights(p: Project, rules: Rules) -> list[Issue]:
-    """分值 typed on the form must fit in their level's weight, or the level scores over 100 %."""
+    """分值 typed under a level must add up to its weight ("下级指标录入合计应等于上级设置数");
+    a negative one is an error, never re-spread over the others."""
     out = []
+    for i, ind in enumerate(p.indicators):
+        if ind.weight is not None and ind.weight < 0:
+            out.append(rules.issue("indicator.weight_negative", f"indicators[{i}].weight",
+                                   name=ind.name, value=_fmt(ind.weight)))
+    lw = level_weights(p, rules)
     for group, label in GROUP_LABELS.items():
-        given = [(i, ind.weight) for i, ind in enumerate(p.indicators)
-                 if ind.applicable and ind.weight is not None and rules.group_of(ind.level1) == group]
-        total = sum((w for _, w in given), Decimal(0))
-        if given and total > rules.weight(group):
-            out.append(rules.issue("indicator.weight_total", f"indicators[{given[-1][0]}].weight",
-                                   group=label, total=_fmt(total), limit=_fmt(rules.weight(group))))
+        if group not in lw.gaps or not lw.typed[group] or lw.gaps[group] == 0:
+            continue
+        last = max(i for i, ind in enumerate(p.indicators)
+                   if ind.weight is not None and rules.group_of(ind.level1) == group)
+        out.append(rules.issue("indicator.weight_total", f"indicators[{last}].weight", group=label,
+                               total=_fmt(lw.totals[group]), limit=_fmt(rules.weight(group)),
+                               diff=_fmt(rules.weight(group) - lw.totals[group])))
     return out
 
 
@@ -169,6 +180,11 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
     if ex.year_spent is not None and budget > 0 and ex.year_spent > budget:
         out.append(rules.issue("execution.over_budget", "execution.year_spent", what="全年执行数",
                                value=_fmt(ex.year_spent), budget=_fmt(budget)))
+    if (ex.year_spent is not None and budget > 0 and not ex.deviation_reason.strip()
+            and ex.year_spent / budget * HUNDRED < rules.low_execution_rate):
+        out.append(rules.issue("execution.reason_missing", "execution.deviation_reason",
+                               rate=_fmt(round(ex.year_spent / budget * HUNDRED, 2)),
+                               limit=_fmt(rules.low_execution_rate)))
     return out
 
 
@@ -179,7 +195,33 @@ def check_self_evaluation(p: Project, rules: Rules,
     started = p.execution.year_spent is not None or any(ind.actual.strip() for ind in p.indicators)
     if not started:
         return []
-    return (evaluation or self_evaluation(p, rules)).issues
+    ev = evaluation or self_evaluation(p, rules)
+    out = list(ev.issues)
+    if not any(s.applicable and s.weight > 0 for s in ev.indicators):
+        out.append(rules.issue("indicator.no_scored_weight", "indicators"))
+    factor, _ = rules.overachievement
+    for s in ev.indicators:
+        ind = p.indicators[s.index]
+        at = f"indicators[{s.index}]"
+        if ind.rated_score is not None and s.applicable and s.mode not in (None, "qualitative"):
+            out.append(rules.issue("indicator.rated_score_ignored", f"{at}.rated_score", name=ind.name,
+                                   value=_fmt(ind.rated_score)))
+        if not s.applicable or s.issue is not None or ind.analysis.strip():
+            continue
+        if round2(s.score) < round2(s.weight):
+            out.append(rules.issue("indicator.analysis_missing", f"{at}.analysis", name=ind.name,
+                                   score=_fmt(round2(s.score)), weight=_fmt(round2(s.weight))))
+        elif s.mode == "positive":
+            target, _ = try_parse_target(ind.target, year=p.year or None)
+            try:
+                actual = parse_actual(ind.actual, target)
+            except Exception:
+                continue
+            if target.value > 0 and actual > factor * target.value:
+                out.append(rules.issue("indicator.overachieved", f"{at}.analysis", name=ind.name,
+                                       actual=ind.actual.strip(), target=ind.target.strip(),
+                                       factor=_fmt(factor)))
+    return out
 
 
 # --- v2 blocks: monitoring snapshot, 整改, fund rows, multi-year -------------------------------

@@ -88,6 +88,7 @@ class Consolidation:
     files_with_errors: list[str] = field(default_factory=list)  # those with an error issue
     rules_source: str = ""
     rules: Rules | None = field(default=None, repr=False)   # the summary's grades and lights
+    project_goals: dict[str, str] = field(default_factory=dict, repr=False)  # code → 绩效目标
 
     @property
     def project_count(self) -> int:
@@ -508,6 +509,7 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
         files_with_errors=with_errors,
         rules_source=rules.source,
         rules=rules,
+        project_goals={o.project_row["项目编码"]: o.goal for o in good},
     )
 
 

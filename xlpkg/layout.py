@@ -108,7 +108,7 @@ MON_IND_COLS = {"level1": "A", "level2": "B", "name": "C", "target": "D", "progr
                 "forecast": "F", "causes": "G", "likelihood": "L", "remark": "M"}
 # --- 绩效自评 (self-evaluation) ---------------------------------------------------
 
-EVAL_WIDTHS = (12, 14, 18, 14, 13, 8, 9, 9, 9, 30)
+EVAL_WIDTHS = (12, 14, 18, 14, 13, 8, 9, 9, 9, 30, 9)
 # The money block as the 自评表 files it: the total row, then one row per fund source.
 EVAL_BUDGET_HEAD = 4
 EVAL_BUDGET_ROW = 5              # 年度资金总额: YearBudget, YearSpent, the score
@@ -118,7 +118,10 @@ EVAL_FUND_FIRST = EVAL_BUDGET_ROW + 1
 EVAL_FUND_LAST = EVAL_FUND_FIRST + len(FUND_KEYS) - 1
 EVAL_BUDGET_COLS = {"label": "A", "budget": "B", "year_budget": "C", "year_spent": "D",
                     "weight": "E", "rate": "F", "score": "G", "cost_rate": "H"}
-EVAL_GOAL_HEAD = EVAL_FUND_LAST + 2   # 年度总体目标: 预期目标 | 实际完成情况
+EVAL_REASON_ROW = EVAL_FUND_LAST + 1   # 执行率偏差原因, typed when 执行率 is below the rulebook's threshold
+EVAL_REASON_COL = "D"
+EVAL_LAST_COL = "K"                   # 评分（定性） is the last column of the indicator table
+EVAL_GOAL_HEAD = EVAL_REASON_ROW + 2   # 年度总体目标: 预期目标 | 实际完成情况
 EVAL_GOAL_ROW = EVAL_GOAL_HEAD + 1
 EVAL_IND_HEAD = EVAL_GOAL_ROW + 2
 EVAL_IND_FIRST = EVAL_IND_HEAD + 1
@@ -133,14 +136,25 @@ EVAL_CLOSE_LABELS = {"conclusion": "评价结论", "problems": "存在问题", "
 EVAL_SIGN_ROW = EVAL_CLOSE_FIRST + len(EVAL_CLOSE_TEXTS)
 EVAL_IND_COLS = {"level1": "A", "level2": "B", "name": "C", "target": "D", "actual": "E",
                  "applicable": "F", "weight_input": "G", "weight": "H", "score": "I",
-                 "analysis": "J"}
+                 "analysis": "J", "rated": "K"}
 # Working columns of the score formulas on the _calc sheet, one per step so each formula stays
 # readable. They live on their own sheet because they are most of the workbook's XML: a reader
 # that only wants inputs and results never has to parse them.
 EVAL_HELPERS = ("grp", "member", "win", "given", "free", "cost", "nat", "t1", "t2", "mode",
                 "num", "ratio", "raw", "pending")
+# The sheet's parser of targets typed only as text (原指标值) and of actuals typed as text, and
+# the 定性 tier columns; ``xlpkg.workbook.sheet_parse`` predicts each of them in Python.
+EVAL_PARSE_HELPERS = ("src", "pre", "suf", "body", "nlen", "pnum", "punit", "pop", "dtxt", "dy", "dm",
+                      "dd", "pdate", "pkind", "unit", "asrc", "apre", "asuf", "abody", "anlen",
+                      "anum", "aunit", "adtxt", "ady", "adm", "add", "adate", "app", "qual", "tier",
+                      "why")
+EVAL_HELPERS = EVAL_HELPERS + EVAL_PARSE_HELPERS
 EVAL_HELPER_COL = {h: shift_col("L", i) for i, h in enumerate(EVAL_HELPERS)}
 CALC_EFF_SPENT_COL = "K"   # _calc: the total's 全年执行数 (typed, or the fund rows' sum), budget row
+# Per 指标 level (rows 2..4 of _calc, GroupKeys order): 分值 typed, allocated, gap to the weight.
+LEVEL_COLS = {"key": "A", "weight": "B", "typed": "C", "members": "D", "rest": "E", "total": "F",
+              "gap": "G", "avail": "H"}
+LEVEL_FIRST = 2
 
 # --- _xlpkg (metadata and rule parameters) -----------------------------------------
 META_ID_ROW, META_VERSION_ROW, META_RULES_ROW, META_ILLUSTRATIVE_ROW = 1, 2, 3, 4
@@ -209,6 +223,7 @@ def _cells() -> dict[str, Name]:
         "CostControlRate": Name(EVAL, f"{C['cost_rate']}{EVAL_BUDGET_ROW}"),
         "GoalExpected": Name(EVAL, f"B{EVAL_GOAL_ROW}"),
         "GoalActual": Name(EVAL, f"F{EVAL_GOAL_ROW}"),
+        "ExecDeviationReason": Name(EVAL, f"{EVAL_REASON_COL}{EVAL_REASON_ROW}"),
         "TotalScore": Name(EVAL, f"I{EVAL_TOTAL_ROW}"),
         "Grade": Name(EVAL, f"I{EVAL_GRADE_ROW}"),
         "ScoreScale": Name(EVAL, f"I{EVAL_SCALE_ROW}"),
@@ -237,7 +252,7 @@ def _cells() -> dict[str, Name]:
     n["IndCauses"] = Name(MON, f"{MON_CAUSE_FIRST}{MON_IND_FIRST}:{MON_CAUSE_LAST}{MON_IND_LAST}")
     for key, name in (("actual", "IndActual"), ("applicable", "IndApplicable"),
                       ("weight_input", "IndWeightInput"), ("weight", "IndWeight"),
-                      ("score", "IndScore"), ("analysis", "IndAnalysis")):
+                      ("score", "IndScore"), ("analysis", "IndAnalysis"), ("rated", "IndRatedScore")):
         n[name] = _column(EVAL, EVAL_IND_COLS[key], EVAL_IND_FIRST, EVAL_IND_LAST)
     return n
 
@@ -267,6 +282,7 @@ IND_INPUT_NAMES = {   # model Indicator field → (defined name) for the other s
     "progress": "IndProgress", "forecast": "IndForecast", "causes": "IndCauses",
     "likelihood": "IndLikelihood", "remark": "IndRemark", "actual": "IndActual",
     "weight": "IndWeightInput", "analysis": "IndAnalysis", "applicable": "IndApplicable",
+    "rated_score": "IndRatedScore",
 }
 V1_ONLY_NAMES = {"IndCause": "the single 偏差原因 column, read into causes"}
 V1_INPUT_NAMES = ("DeptCode", "DeptName", "FiscalYear", "ProjCode", "ProjName", "Budget",
@@ -279,7 +295,10 @@ V2_INPUT_NAMES = ("PeriodStart", "PeriodEnd", "MediumBudget", "MediumGoal", "Mon
                   "MonSpent", "MonForecast", "RectNeeded", "RectAdvice", "RectResult",
                   "FundBudget", "FundYearBudget", "FundYearSpent", "GoalActual", "Conclusion",
                   "Problems", "Improvements", "ProjectLead", "FinanceLead", "FillDate")
-INPUT_NAMES = tuple(n for n in V1_INPUT_NAMES if n != "IndCause") + ("IndCauses",) + V2_INPUT_NAMES
+# Inputs added to v1 after it was published (engineer score): read when present, not required.
+OPTIONAL_INPUT_NAMES = ("IndRatedScore", "ExecDeviationReason")
+INPUT_NAMES = (tuple(n for n in V1_INPUT_NAMES if n != "IndCause") + ("IndCauses",) + V2_INPUT_NAMES
+               + OPTIONAL_INPUT_NAMES)
 INPUT_NAMES_BY_VERSION = {1: V1_INPUT_NAMES, 2: INPUT_NAMES}
 
 
@@ -316,7 +335,8 @@ _SCALAR_PATHS = {**SCALAR_FIELDS, **TEXT_FIELDS_V2, "plan": "PlanQ1", "uses": "F
                  "monitoring.spent": "MonSpent", "monitoring.forecast_year_spent": "MonForecast",
                  "rectification": "RectNeeded", "rectification.needed": "RectNeeded",
                  "rectification.advice": "RectAdvice", "rectification.result": "RectResult",
-                 "execution.funds": "FundBudget"}
+                 "execution.funds": "FundBudget",
+                 "execution.deviation_reason": "ExecDeviationReason"}
 _FUND_FIELD_NAMES = {"budget": "FundBudget", "year_budget": "FundYearBudget",
                      "year_spent": "FundYearSpent"}
 

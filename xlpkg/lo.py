@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "last_timings"]
+           "render_pdf", "type_cells", "last_timings"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -207,3 +207,15 @@ def render_pdf(path: str | Path, outdir: str | Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return out
+
+
+def type_cells(path: str | Path, sheet: str, entries: Sequence[tuple[str, str]], *,
+               names: Sequence[str] = ()) -> dict:
+    """Type ``entries`` [(cell, text)] into ``sheet`` as a user would (the frame dispatcher's
+    GoToCell + EnterString: protection is honoured, validation is not), recalculate, and
+    return ``values`` {cell: value} and ``names`` {name: 2-D values}. The file is not saved.
+    A refused write opens a message box: give each one its own call (REFERENCE.md)."""
+    (p,) = _check_inputs([path])
+    (result,) = _run([{"op": "type", "path": str(p), "sheet": sheet,
+                       "entries": [list(e) for e in entries], "names": list(names)}])
+    return result

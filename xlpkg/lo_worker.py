@@ -11,7 +11,9 @@ Protocol: one JSON request on stdin, one JSON reply written to the request's ``r
      "jobs": [{"op": "recalc", "path": "...", "out": "..."},
               {"op": "inspect", "path": "...", "cells": [...], "names": [...], "recalc": true},
               {"op": "basic", "path": "..."},
-              {"op": "pdf", "path": "...", "out": "..."}]}
+              {"op": "pdf", "path": "...", "out": "..."},
+              {"op": "type", "path": "...", "sheet": "...", "entries": [["C5", "text"], ...],
+               "names": [...]}]}
     -> {"ok": true, "results": [...], "timings": {"start": s, "jobs": s}}
     -> {"ok": false, "error": "...", "traceback": "..."}
 
@@ -297,30 +299,46 @@ def job_basic(office, job):
 
 
 def job_type(office, job):
-    """Type texts as a user would (.uno:GoToCell + .uno:EnterString: protection applies, the
-    cell's format parses the text), then recalculate and store as .xlsx. Run it last in a
-    session: soffice may abort after storing a document edited this way."""
+    """Type into cells as a user does (GoToCell + EnterString through the frame dispatcher:
+    sheet protection applies, the cell's format parses the text), recalculate, and report the
+    typed cells and the requested names; with ``out``, also store the result as .xlsx. Storing
+    goes last in a session: soffice may abort after storing a document edited this way."""
     doc = office.load(job["path"])
     try:
-        ctrl = doc.getCurrentController()
-        frame = ctrl.getFrame()
-        dispatcher = office.ctx.ServiceManager.createInstanceWithContext(
+        controller = doc.getCurrentController()
+        frame = controller.getFrame()
+        helper = office.ctx.ServiceManager.createInstanceWithContext(
             "com.sun.star.frame.DispatchHelper", office.ctx)
-        for sheet, cell, text in job["entries"]:
-            ctrl.setActiveSheet(doc.Sheets.getByName(sheet))
-            dispatcher.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
-            dispatcher.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+        typed = []
+        for entry in job["entries"]:
+            sheet_name, cell, text = entry if len(entry) == 3 else (job["sheet"], *entry)
+            sheet = doc.Sheets.getByName(sheet_name)
+            controller.setActiveSheet(sheet)
+            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=cell))
+            helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+            typed.append((sheet, cell))
         doc.calculateAll()
-        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+        out = {"values": {}, "names": {}}
+        for sheet, cell in typed:
+            out["values"][cell] = _cell_value(sheet.getCellRangeByName(cell))[0]
+        for name in job.get("names", []):
+            rng = _named_range(doc, name)
+            addr = rng.getRangeAddress()
+            out["names"][name] = [[_cell_value(rng.getCellByPosition(c, r))[0]
+                                   for c in range(addr.EndColumn - addr.StartColumn + 1)]
+                                  for r in range(addr.EndRow - addr.StartRow + 1)]
+        if job.get("out"):
+            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+        return out
     finally:
         try:
             doc.close(True)
         except Exception:
             pass
-    return job["out"]
 
 
-JOBS = {"type": job_type, "recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf}
+JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
+        "type": job_type}
 
 
 def main():

@@ -15,7 +15,7 @@ from decimal import Decimal, ROUND_HALF_UP
 from .issues import Issue
 from .model import Project
 from .rules import Rules, load_rules
-from .targets import ActualError, Target, TargetError, parse_actual, parse_target
+from .targets import ActualError, Target, TargetError, format_number, parse_actual, parse_target
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -126,8 +126,13 @@ def score_mode(target: Target, *, is_cost: bool, rules: Rules) -> str:
     return "positive"
 
 
-def _positive_ratio(actual: Decimal, target: Decimal) -> Decimal:
+def _positive_ratio(actual: Decimal, target: Decimal, rules: Rules | None = None) -> Decimal:
     if actual >= target:
+        if rules is not None and target > 0:
+            factor, deduct = rules.overachievement
+            if deduct and actual > factor * target:
+                # 财预〔2020〕10号 allows a deduction for a target set far too low
+                return max(ZERO, ONE - (actual - factor * target) / target)
         return ONE
     if target <= 0:
         return ZERO
@@ -162,7 +167,7 @@ def score_ratio(target: Target, actual, *, is_cost: bool = False, rules: Rules |
             return _positive_ratio(value, target.value)
         return _negative_ratio(value, target.value2, rules.scoring["negative_mode"])
     if mode == "positive":
-        return _positive_ratio(value, target.value)
+        return _positive_ratio(value, target.value, rules)
     return _negative_ratio(value, target.value, rules.scoring["negative_mode"])
 
 
@@ -183,6 +188,8 @@ class IndicatorScore:
     score: Decimal             # earned points (unrounded)
     applicable: bool
     issue: Issue | None = None
+    mode: str | None = None    # positive / negative / range / date / qualitative, when scored
+    ratio: Decimal | None = None
 
     @property
     def shown_score(self) -> Decimal:
@@ -201,58 +208,122 @@ class SelfEvaluation:
     issues: list[Issue] = field(default_factory=list)
 
 
-def allocate_weights(project: Project, rules: Rules | None = None) -> list[Decimal]:
-    """分值 per indicator: given ones kept, each level's remainder split evenly; 0 when not scored."""
+@dataclass
+class LevelWeights:
+    """One level's 分值 as allocated: per indicator, the level's gap to its weight, and whether
+    any 分值 was typed (then they must add up to the weight, "下级指标录入合计应等于上级设置数")."""
+    weights: list[Decimal]
+    gaps: dict[str, Decimal]          # group → weight − Σ allocated 分值 (0 when none typed)
+    typed: dict[str, bool]
+    totals: dict[str, Decimal]        # group → Σ allocated 分值 incl. not-applicable typed ones
+
+
+def level_weights(project: Project, rules: Rules | None = None) -> LevelWeights:
+    """分值 per indicator: typed ones kept (a negative one counts 0), each level's remainder
+    split evenly among applicable indicators without one; 0 when not scored."""
     rules = rules or load_rules()
     weights = [ZERO] * len(project.indicators)
+    gaps, typed, totals = {}, {}, {}
     for group in GROUPS:
-        members = [i for i, ind in enumerate(project.indicators)
-                   if ind.applicable and rules.group_of(ind.level1) == group]
+        level = [i for i, ind in enumerate(project.indicators) if rules.group_of(ind.level1) == group]
+        members = [i for i in level if project.indicators[i].applicable]
+        given_all = [i for i in level if project.indicators[i].weight is not None]
         given = [i for i in members if project.indicators[i].weight is not None]
         free = [i for i in members if project.indicators[i].weight is None]
         for i in given:
-            weights[i] = project.indicators[i].weight
+            weights[i] = max(ZERO, project.indicators[i].weight)
+        rest = ZERO
         if free:
             rest = max(ZERO, rules.weight(group) - sum((weights[i] for i in given), ZERO))
             for i in free:
                 weights[i] = rest / len(free)
-    return weights
+        total = sum((max(ZERO, project.indicators[i].weight) for i in given_all), ZERO) + rest
+        typed[group] = bool(given_all)
+        totals[group] = total
+        gaps[group] = rules.weight(group) - total if given_all else ZERO
+    return LevelWeights(weights, gaps, typed, totals)
+
+
+def allocate_weights(project: Project, rules: Rules | None = None) -> list[Decimal]:
+    """分值 per indicator (see ``level_weights``)."""
+    return level_weights(project, rules).weights
+
+
+def _rated(ind, i: int, ratio: Decimal, weight: Decimal, rules: Rules) -> tuple[Decimal, Issue | None]:
+    """A 定性 indicator's ratio with the evaluator's score (评分) inside the tier's band."""
+    if ind.rated_score is None or weight <= 0:
+        return ratio, None
+    tier = rules.tier_of(ratio)
+    rated = ind.rated_score / weight
+    if tier["min"] <= rated and (rated < tier["max"] or (tier["max"] >= 1 and rated <= tier["max"])):
+        return rated, None
+    band = (f"{format_number(tier['min'] * HUNDRED)}%–{format_number(tier['max'] * HUNDRED)}%")
+    return ratio, rules.issue("indicator.rated_score_band", f"indicators[{i}].rated_score",
+                              name=ind.name, value=format_number(ind.rated_score), tier=tier["tier"],
+                              low=format_number(round2(tier["min"] * weight)),
+                              high=format_number(round2(tier["max"] * weight)),
+                              weight=format_number(round2(weight)), band=band)
 
 
 def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluation:
-    """The 100-point 项目支出绩效自评: 执行率 10, 产出 50, 效益 30, 满意度 10 (per rules)."""
+    """The 100-point 项目支出绩效自评: 执行率 10, 产出 50, 效益 30, 满意度 10 (per rules).
+
+    Points a level's typed 分值 leave unallocated are lost, not rescaled away (the form's own
+    arithmetic); levels without applicable indicators are dropped and the total rescaled to 100
+    (``missing_level: rescale``) or their weight given to the other levels
+    (``redistribute``: 执行率 keeps its weight)."""
     rules = rules or load_rules()
     rate = execution_rate(project.execution.year_spent, project.effective_budget)
     exec_weight = rules.weight("execution")
     exec_raw = min(rate, ONE) * exec_weight if rate is not None else ZERO
     exec_raw = max(exec_raw, ZERO)
-    weights = allocate_weights(project, rules)
+    lw = level_weights(project, rules)
+    weights = lw.weights
     groups = {g: {"weight": ZERO, "score": ZERO} for g in GROUPS}
     scores: list[IndicatorScore] = []
     issues: list[Issue] = []
     for i, (ind, weight) in enumerate(zip(project.indicators, weights)):
         group = rules.group_of(ind.level1)
         scored = ind.applicable and group is not None
-        earned, problem = ZERO, None
+        earned, problem, mode, ratio = ZERO, None, None, None
         if scored:
             where = f"indicators[{i}].actual"
             if not ind.actual.strip():
                 problem = rules.issue("indicator.actual_missing", where, name=ind.name)
             else:
                 try:
-                    earned = indicator_score(ind.target, ind.actual, weight,
-                                             is_cost=rules.is_cost(ind.level1, ind.level2), rules=rules)
+                    target = parse_target(ind.target, year=project.year or None)
+                    is_cost = rules.is_cost(ind.level1, ind.level2)
+                    mode = score_mode(target, is_cost=is_cost, rules=rules)
+                    ratio = score_ratio(target, ind.actual, is_cost=is_cost, rules=rules)
+                    if mode == "qualitative":
+                        ratio, band_problem = _rated(ind, i, ratio, weight, rules)
+                        if band_problem:
+                            issues.append(band_problem)
+                    earned = ratio * weight
                 except (TargetError, ActualError) as exc:
                     problem = rules.issue("indicator.actual_invalid", where, name=ind.name, detail=str(exc))
             groups[group]["weight"] += weight
             groups[group]["score"] += earned
         if problem:
             issues.append(problem)
-        scores.append(IndicatorScore(i, ind.name, group, weight, earned, scored, problem))
-    available = exec_weight + sum((g["weight"] for g in groups.values()), ZERO)
-    raw_total = exec_raw + sum((g["score"] for g in groups.values()), ZERO)
-    scale = HUNDRED / available if available else ZERO
-    total = round2(raw_total * scale)
+        scores.append(IndicatorScore(i, ind.name, group, weight, earned, scored, problem, mode, ratio))
+    # a level's unallocated 分值 still count as available: they are lost, not rescaled away
+    for g in GROUPS:
+        if groups[g]["weight"] > 0 or any(s.applicable and s.group == g for s in scores):
+            groups[g]["weight"] += max(ZERO, lw.gaps[g])
+    indicator_points = sum((g["weight"] for g in groups.values()), ZERO)
+    indicator_raw = sum((g["score"] for g in groups.values()), ZERO)
+    if indicator_points == 0:
+        # nothing to rescale: 98 (优) from the execution score alone would be a false grade
+        scale = ONE
+        total = round2(exec_raw + indicator_raw)
+    elif rules.missing_level == "redistribute":
+        scale = (HUNDRED - exec_weight) / indicator_points
+        total = round2(exec_raw + indicator_raw * scale)
+    else:
+        scale = HUNDRED / (exec_weight + indicator_points)
+        total = round2((exec_raw + indicator_raw) * scale)
     return SelfEvaluation(total=total, grade=rules.grade(total), execution_rate=rate,
                           execution_score=round2(exec_raw), groups=groups, scale=scale,
                           indicators=scores, issues=issues)

@@ -52,6 +52,7 @@ class Indicator:
     weight: Decimal | None = None    # 分值; None = split the level's weight evenly
     analysis: str = ""               # 偏差原因分析及改进措施
     applicable: bool = True          # False drops it from scoring (rescaled to 100)
+    rated_score: Decimal | None = None   # 评分: the evaluator's points for a 定性 tier
 
 
 def causes_from_text(text: str) -> dict[str, str]:
@@ -117,6 +118,7 @@ class Execution:
     year_spent: Decimal | None = None    # 全年执行数
     illustrative: bool = False           # True for invented example data
     note: str = ""
+    deviation_reason: str = ""           # 执行率偏差原因 (required below the rulebook's rate)
     funds: dict[str, FundRow] = field(default_factory=dict)   # fund-source rows, filled only
 
     def __post_init__(self):
@@ -191,7 +193,7 @@ class Project:
 # --- JSON ------------------------------------------------------------------
 
 _DECIMAL_FIELDS = {"amount", "weight", "budget", "year_budget", "year_spent", "spent",
-                   "forecast_year_spent", "medium_term_budget"}
+                   "forecast_year_spent", "medium_term_budget", "rated_score"}
 _DECIMAL_LISTS = {"plan", "actual_cumulative"}
 
 
@@ -220,8 +222,22 @@ def _encode(obj: Any) -> Any:
     return obj
 
 
+# Fields added after the first published JSON: left out while at their default, so that
+# documents written before them round-trip unchanged.
+_OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": ""}
+
+
+def _drop_defaults(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_defaults(v) for k, v in obj.items()
+                if not (k in _OPTIONAL_DEFAULTS and v == _OPTIONAL_DEFAULTS[k])}
+    if isinstance(obj, list):
+        return [_drop_defaults(v) for v in obj]
+    return obj
+
+
 def project_to_dict(project: Project) -> dict:
-    data = _encode(asdict(project))
+    data = _drop_defaults(_encode(asdict(project)))
     for ind in data["indicators"]:
         ind["causes"] = {k: v for k, v in ind["causes"].items() if v}
     data["execution"]["funds"] = {k: v for k, v in data["execution"]["funds"].items()

@@ -22,6 +22,7 @@ from .model import (QUARTERS, Execution, FundRow, FundUse, Indicator, Monitoring
                     Rectification, causes_from_text)
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
+from .workbook.sheet_parse import applicable_value
 from .targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
 __all__ = ["ReadResult", "actual_text", "read_project", "read_project_file"]
@@ -92,6 +93,7 @@ class _Form:
         self.ind_rows: list[int] = []
         self.use_rows: list[int] = []
         self.target_col: dict[int, str] = {}
+        self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
         self.version = 0
 
     def has(self, name: str) -> bool:
@@ -194,7 +196,8 @@ def _same_target(a, b) -> bool:
 
 def _indicators(form: _Form, year: int) -> list[Indicator]:
     table = form.values("Indicators")
-    inputs = {f: form.column(n) for f, n in L.IND_INPUT_NAMES.items() if f != "causes"}
+    inputs = {f: form.column(n) if n in form.names else [] for f, n in L.IND_INPUT_NAMES.items()
+              if f != "causes"}
     causes = _cause_grid(form)
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}
     out = []
@@ -212,8 +215,15 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             except TargetError:
                 parsed = None
         extra = {f: (v[r] if r < len(v) else None) for f, v in inputs.items()}
+        form.raw_rows.append((row, extra))
         weight = form.number("IndWeightInput", extra["weight"], "指定分值", offset=r)
-        applicable = extra["applicable"]
+        rated = (form.number("IndRatedScore", extra["rated_score"], "评分", offset=r)
+                 if "IndRatedScore" in form.names else None)
+        applicable = applicable_value(extra["applicable"])
+        if applicable is None:
+            applicable = True   # scored as applicable, and said so: checks name the cell
+            form.problem("IndApplicable", f"是否适用“{_text(extra['applicable'])}”应为“是”或“否”"
+                         "（按适用计分）", offset=r)
         out.append(Indicator(
             level1=_text(row[col["level1"]]), level2=_text(row[col["level2"]]),
             name=_text(row[col["name"]]), target=target,
@@ -221,8 +231,8 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             progress=_text(extra["progress"]), forecast=_text(extra["forecast"]),
             causes=causes(r), likelihood=_text(extra["likelihood"]),
             remark=_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
-            weight=weight, analysis=_text(extra["analysis"]),
-            applicable=not (applicable is False or _text(applicable) in ("否", "不适用", "FALSE"))))
+            weight=weight, analysis=_text(extra["analysis"]), applicable=applicable,
+            rated_score=rated))
     return out
 
 
@@ -285,7 +295,9 @@ def _project(form: _Form) -> Project:
         actual_cumulative=actuals,
         year_budget=form.number("YearBudget", form.scalar("YearBudget"), "全年预算数"),
         year_spent=form.number("YearSpent", form.scalar("YearSpent"), "全年执行数"),
-        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")))
+        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")),
+        deviation_reason=(_text(form.scalar("ExecDeviationReason"))
+                          if "ExecDeviationReason" in form.names else ""))
     execution.funds = _funds(form)
     execution.__post_init__()   # a blank total is the sum of its rows
     project = Project(
@@ -414,6 +426,9 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
             have = value[offset] if isinstance(value, list) else value
             if have is None or have == "" or _close(have, computed, tolerance):
                 continue
+            if name == "IndScore" and isinstance(have, str) and have.startswith("?"):
+                # the sheet says why it cannot score this row: reported as form.sheet_blank
+                continue
             label = labels.get(name) or (("支出进度" if name.startswith("Progress") else "进度偏差")
                                          + f"（第{name[-1]}季度）")
             shown = format_number(computed.quantize(Decimal("0.0001"))) if isinstance(computed, Decimal) else computed
@@ -451,7 +466,34 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
                                names=form.names)
         issues.append(issue.located(file=file, sheet=sheet, cell=cell))
     issues.extend(_stale(form, m, cached))
+    issues.extend(_sheet_blanks(form, project, m))
     return ReadResult(project, issues, cached, m)
+
+
+def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issue]:
+    """Rows whose 得分 the sheet's own formulas leave blank (so its 总分 and 等级 too), said
+    where and why: the sheet and xlpkg never disagree in silence."""
+    from .workbook.score_formulas import WHY_LONG
+    from .workbook.sheet_parse import predict_blank
+
+    col = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    rules = form.rules
+    words, tiers = rules.qualitative_grades(), rules.qualitative_tiers()
+    out = []
+    for index, (row, extra) in enumerate(form.raw_rows):
+        ind, s = project.indicators[index], m.evaluation.indicators[index]
+        code = predict_blank(
+            grouped=rules.group_of(ind.level1) is not None, nature=row[col["nature"]],
+            value=row[col["value"]], unit=row[col["unit"]], original=row[col["original"]],
+            actual=extra["actual"], applicable=extra["applicable"], rated=extra.get("rated_score"),
+            weight=s.weight, year=project.year or None, qual_words=words, tiers=tiers)
+        if not code:
+            continue
+        form.problem("IndScore", f"三级指标“{ind.name}”的得分在表内公式中将为空，总分和等级也将为空"
+                     f"（不用加载项时）：{WHY_LONG[code - 1]}；xlpkg 按规则计为{format_number(s.shown_score)}分",
+                     offset=form.ind_rows[index], rule="form.sheet_blank")
+        out.append(form.issues.pop())
+    return out
 
 
 def read_project_file(path: str | Path, *, rules: Rules | None = None,

@@ -36,7 +36,8 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                        for g, v in ev.groups.items()},
             "scale": _num(ev.scale, 6),
             "indicators": [{"name": s.name, "group": s.group, "weight": _num(s.weight, 2),
-                            "score": _num(s.shown_score, 2), "applicable": s.applicable}
+                            "score": _num(s.shown_score, 2), "applicable": s.applicable,
+                            "mode": s.mode, "ratio": _num(s.ratio, 4)}
                            for s in ev.indicators],
         },
         "monitoring": _monitoring(m.monitoring),

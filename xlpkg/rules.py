@@ -21,6 +21,18 @@ from .issues import Issue
 RULES_ENV = "XLPKG_RULES"
 
 
+# The official tiers (财预〔2020〕10号), for rulebooks written before they were configurable.
+DEFAULT_TIERS = [
+    {"tier": "达成年度指标", "min": 0.8, "max": 1, "default": 1,
+     "words": ["达成年度指标", "达成", "已达成", "达成预期指标", "达成预期目标"]},
+    {"tier": "部分达成年度指标并具有一定效果", "min": 0.6, "max": 0.8, "default": 0.7,
+     "words": ["部分达成年度指标并具有一定效果", "部分达成", "部分达成年度指标", "部分达成预期指标",
+               "部分达成预期目标"]},
+    {"tier": "未达成年度指标且效果较差", "min": 0, "max": 0.6, "default": 0,
+     "words": ["未达成年度指标且效果较差", "未达成", "未达成年度指标", "未达成预期指标", "未达成预期目标"]},
+]
+
+
 class RulesError(ValueError):
     """A rules file that cannot be used; the message names the file and the bad field."""
 
@@ -55,6 +67,14 @@ def _business_problems(data: dict) -> list[str]:
     bounds = [band["below"] for band in data["monitoring"]["lights"]]
     if bounds[-1] is not None or any(b is None for b in bounds[:-1]) or bounds[:-1] != sorted(bounds[:-1]):
         problems.append("monitoring/lights：灯色区间应按上限从小到大排列，最后一档上限为 null")
+    tiers = data["scoring"].get("qualitative_tiers") or []
+    for i, t in enumerate(tiers):
+        if not t["min"] <= t["default"] <= t["max"] or t["min"] >= t["max"]:
+            problems.append(f"scoring/qualitative_tiers/{i}：应满足 min < max 且 min ≤ default ≤ max")
+        if i and t["max"] != tiers[i - 1]["min"]:
+            problems.append(f"scoring/qualitative_tiers/{i}：各档应从高到低首尾相接（max 等于上一档的 min）")
+    if tiers and (tiers[0]["max"] != 1 or tiers[-1]["min"] != 0):
+        problems.append("scoring/qualitative_tiers：各档应覆盖 0–1（第一档 max 为1，最后一档 min 为0）")
     known = set(data["structure"]["level1"])
     for key in ("required_level1", "recommended_level1"):
         for i, alternatives in enumerate(data["structure"][key]):
@@ -113,11 +133,47 @@ class Rules:
     def light_label(self, light: str) -> str:
         return next(b["label"] for b in self.monitoring["lights"] if b["light"] == light)
 
+    def qualitative_tiers(self) -> list[dict]:
+        """定性 tiers, best first: {"tier", "min", "max", "default" (Decimals), "words"}."""
+        tiers = self.scoring.get("qualitative_tiers") or DEFAULT_TIERS
+        return [{**t, **{k: Decimal(str(t[k])) for k in ("min", "max", "default")}} for t in tiers]
+
     def qualitative_grades(self) -> dict[str, Decimal]:
-        return {k: Decimal(str(v)) for k, v in self.scoring["qualitative_grades"].items()}
+        """Every word accepted as a 定性 actual and its ratio: the tiers' words (their default
+        ratio) first, then the rulebook's other grade words."""
+        out = {w: t["default"] for t in self.qualitative_tiers() for w in t["words"]}
+        for k, v in self.scoring["qualitative_grades"].items():
+            out.setdefault(k, Decimal(str(v)))
+        return out
+
+    def tier_of(self, ratio: Decimal) -> dict:
+        """The tier whose band holds ``ratio``: [min, max), the top tier's max included."""
+        tiers = self.qualitative_tiers()
+        for t in tiers:
+            if t["min"] <= ratio and (ratio < t["max"] or t["max"] >= 1):
+                return t
+        return tiers[-1]
+
+    def code_forms(self) -> list[dict]:
+        return self.structure.get("code_forms") or [
+            {"name": "", "pattern": self.structure["code_pattern"], "embeds_dept": True}]
+
+    @property
+    def missing_level(self) -> str:
+        return self.scoring.get("missing_level", "rescale")
+
+    @property
+    def low_execution_rate(self) -> Decimal:
+        return Decimal(str(self.scoring.get("low_execution_rate", 90)))
+
+    @property
+    def overachievement(self) -> tuple[Decimal, bool]:
+        o = self.scoring.get("overachievement") or {"factor": 1.5, "deduct": False}
+        return Decimal(str(o["factor"])), bool(o["deduct"])
 
     def issue(self, rule_id: str, location: str = "", **values) -> Issue:
-        entry = self.data["rules"][rule_id]
+        # A province's older rulebook may lack rules added since: the shipped wording stands in.
+        entry = self.data["rules"].get(rule_id) or load_rules(default_rules_path()).data["rules"][rule_id]
         return Issue(rule=rule_id, severity=entry["severity"],
                      message=entry["message"].format(**values), location=location)
 

@@ -25,10 +25,17 @@ KINDS = ("quantitative", "qualitative", "date", "range")
 
 # Ratio of a qualitative grade; a rulebook may pass its own table to ``evaluate(grades=...)``.
 QUALITATIVE_GRADES: dict[str, Decimal] = {
-    "达成": Decimal(1), "完全达成": Decimal(1), "好": Decimal(1), "优": Decimal(1),
+    # the official tiers (财预〔2020〕10号) at their default ratios, as in rules.json
+    "达成年度指标": Decimal(1), "达成": Decimal(1), "已达成": Decimal(1), "达成预期指标": Decimal(1),
+    "达成预期目标": Decimal(1), "部分达成年度指标并具有一定效果": Decimal("0.7"),
+    "部分达成": Decimal("0.7"), "部分达成年度指标": Decimal("0.7"), "部分达成预期指标": Decimal("0.7"),
+    "部分达成预期目标": Decimal("0.7"), "未达成年度指标且效果较差": Decimal(0), "未达成": Decimal(0),
+    "未达成年度指标": Decimal(0), "未达成预期指标": Decimal(0), "未达成预期目标": Decimal(0),
+    # other grade words forms use
+    "完全达成": Decimal(1), "好": Decimal(1), "优": Decimal(1), "效果显著": Decimal(1),
     "较好": Decimal("0.9"), "良": Decimal("0.9"), "基本达成": Decimal("0.8"),
-    "部分达成": Decimal("0.7"), "一般": Decimal("0.6"), "中": Decimal("0.6"),
-    "较差": Decimal("0.3"), "差": Decimal("0.3"), "未达成": Decimal(0),
+    "一般": Decimal("0.6"), "中": Decimal("0.6"),
+    "较差": Decimal("0.3"), "差": Decimal("0.3"),
     "按期完成": Decimal(1), "按时完成": Decimal(1), "已完成": Decimal(1), "是": Decimal(1),
     "否": Decimal(0), "未完成": Decimal(0),
 }
@@ -106,7 +113,8 @@ def _norm(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = re.sub(r"\s+", "", t)
     for old, new in (("≧", "≥"), ("≦", "≤"), (">=", "≥"), ("=>", "≥"), ("<=", "≤"),
-                     ("=<", "≤"), ("〜", "~"), ("—", "-"), ("–", "-"), ("−", "-"), ("‒", "-")):
+                     ("=<", "≤"), ("〜", "~"), ("—", "-"), ("–", "-"), ("−", "-"), ("‒", "-"),
+                     ("百分比", "%"), ("百分点", "%")):   # unit words of the integrated system
         t = t.replace(old, new)
     return re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", t)
 
@@ -369,6 +377,11 @@ def from_official(nature: str, value: str, unit: str, *, year: int | None = None
         num = parse_number(vt)
     except ValueError:
         raise _fail(v, "指标性质为比较符时指标值应为数值") from None
+    if u == "%" and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool) \
+            and abs(num) <= 1:
+        # "95%" typed into a %-formatted cell is stored as 0.95: read it as the actual side does.
+        num *= 100
+        v = format_number(num)
     return _built(Target("quantitative", op, num, None, u, v))
 
 
@@ -418,9 +431,14 @@ def _parse_actual(actual, target: Target, grades: dict[str, Decimal] | None):
             raise ActualError(f"实际完成值“{actual}”无法识别：不是有效数值") from None
     else:
         m = _ACTUAL_RE.match(_norm(str(actual)))
-        if not m or not _unit_ok(m["unit"] or ""):
-            raise ActualError(f"实际完成值“{actual}”无法识别：应为数值（如“96%”“18次”）")
-        num, unit = Decimal(m["num"]), m["unit"] or ""
+        if m and _unit_ok(m["unit"] or ""):
+            num, unit = Decimal(m["num"]), m["unit"] or ""
+        else:
+            # Written with an operator, or a copy of the target ("≥20次", "95%以上"): its value.
+            copied, _ = try_parse_target(str(actual))
+            if copied is None or copied.kind != "quantitative":
+                raise ActualError(f"实际完成值“{actual}”无法识别：应为数值（如“96%”“18次”）")
+            num, unit = copied.value, copied.unit
     tu = target.unit
     if not unit:
         return num * 100 if tu == "%" and abs(num) <= 1 else num

@@ -110,6 +110,7 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
     put("YearBudget", None if ex.year_budget is None else _number(ex.year_budget))
     put("YearSpent", None if ex.year_spent is None else _number(ex.year_spent))
     put("ExecNote", ex.note or None)
+    put("ExecDeviationReason", ex.deviation_reason or None)
     put("Illustrative", bool(ex.illustrative))
     _fill_v2(put, project)
     causes = list(rules.monitoring["deviation_causes"])[:L.CAUSE_COUNT]
@@ -194,6 +195,7 @@ def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
     put("IndActual", value, i, fmt=fmt)
     put("IndApplicable", None if ind.applicable else "否", i)
     put("IndWeightInput", None if ind.weight is None else _number(ind.weight), i)
+    put("IndRatedScore", None if ind.rated_score is None else _number(ind.rated_score), i)
     decl.row_dimensions[L.IND_FIRST + i].height = max(
         _row_height(ind.description, L.DECL_WIDTHS[3]), _row_height(ind.basis, L.DECL_WIDTHS[7]),
         _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]))

@@ -29,6 +29,8 @@ def register(sub) -> None:
     p.add_argument("--year", type=int, default=None, metavar="YYYY", help="只汇总该年度的项目")
     p.add_argument("--dept-info", action="append", default=[], metavar="FILE.json",
                    help="部门整体绩效目标文件（可重复指定，每个部门一个）")
+    p.add_argument("--dept-forms", metavar="DIR",
+                   help="同时为每个部门生成部门整体绩效表 DIR/<部门编码>.xlsx（保留已有表中部门自填的内容）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
     add_rules_option(p)
     p.set_defaults(handler=run_consolidate)
@@ -87,9 +89,15 @@ def run_consolidate(args) -> int:
     output = Path(args.output)
     if args.jobs is not None and args.jobs < 1:
         return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)
+    paths, dept_inputs, exclude = args.paths, [], [output]
+    if args.dept_forms:
+        from ..department.forms import split_department_inputs
+
+        paths, dept_inputs = split_department_inputs(args.paths)
+        exclude += [*Path(args.dept_forms).glob("*.xlsx"), *dept_inputs]
     try:
-        c = consolidate(args.paths, rules=rules, jobs=args.jobs, year=args.year,
-                        dept_info=args.dept_info, progress=not args.json, exclude=[output])
+        c = consolidate(paths, rules=rules, jobs=args.jobs, year=args.year,
+                        dept_info=args.dept_info, progress=not args.json, exclude=exclude)
     except DeptInfoError as exc:
         return _finish(args, FAILED, f"未汇总：{exc}", None, None)
     if not args.json:
@@ -101,11 +109,28 @@ def run_consolidate(args) -> int:
         write_summary(c, output)
     except SummaryWriteError as exc:
         return _finish(args, FAILED, f"未汇总：{exc}", c, None)
+    if args.dept_forms and not _write_dept_forms(args, c, dept_inputs, rules):
+        return _finish(args, WRITTEN_WITH_ERRORS,
+                       f"已写入 {output}：{_counts(c)}；但部门整体绩效表有错误，见上方列表", c, output)
     if c.files_with_errors:
         return _finish(args, WRITTEN_WITH_ERRORS,
                        f"已写入 {output}：{_counts(c)}；但有{len(c.files_with_errors)}个文件存在错误，"
                        "见上方列表和汇总表“问题清单”", c, output)
     return _finish(args, WRITTEN, f"已写入 {output}：{_counts(c)}，未发现错误", c, output)
+
+
+def _write_dept_forms(args, c: Consolidation, inputs: list[str], rules) -> bool:
+    """One filled 部门整体绩效表 per department into --dept-forms DIR; False on any error."""
+    from ..department.forms import write_department_forms
+
+    result = write_department_forms(c, args.dept_forms, dept_info=args.dept_info,
+                                    inputs=inputs, rules=rules)
+    out = sys.stderr if args.json else sys.stdout
+    for path in result.written:
+        print(f"已生成部门整体绩效表 {path}", file=out)
+    for issue in result.issues:
+        print(str(issue), file=out)
+    return not any(i.severity == "error" for i in result.issues)
 
 
 def run_template(args) -> int:

@@ -13,8 +13,9 @@ from . import add_rules_option
 
 
 def register(sub) -> None:
-    t = sub.add_parser("template", help="生成空白的项目绩效目标表模板（已保护的 .xlsx）")
-    t.add_argument("kind", choices=["project"], help="模板种类：project（项目绩效目标表）")
+    t = sub.add_parser("template", help="生成空白模板（已保护的 .xlsx）：项目绩效目标表或部门整体绩效表")
+    t.add_argument("kind", choices=["project", "department"],
+                   help="模板种类：project（项目绩效目标表）、department（部门整体绩效表）")
     t.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx）")
     t.add_argument("--password", help="工作表保护密码（默认无密码）")
     add_rules_option(t)
@@ -57,7 +58,10 @@ def _engine_option(parser) -> None:
 
 
 def run_template(args) -> int:
-    from ..template import write_template
+    if args.kind == "department":
+        from ..workbook.department_template import write_department_template as write_template
+    else:
+        from ..template import write_template
 
     path = write_template(args.output, rules=load_rules(args.rules), password=args.password)
     print(f"已生成模板：{path}")

@@ -6,9 +6,12 @@ province's rules file changes the template without touching a formula.
 from __future__ import annotations
 
 from .. import layout as L
-from ..metrics import MONEY_UNITS
+from ..metrics import GROUP_LABELS, MONEY_UNITS
 from ..rules import Rules, normalize_level2
 from ..targets import DONE_WORDS, NOT_DONE_WORDS
+from . import sheet_parse
+from .score_formulas import WHY_LONG, WHY_SHORT
+from .sheet_parse import APPLICABLE_NO, APPLICABLE_YES
 from .style import define_name
 
 __all__ = ["NATURES", "build_meta"]
@@ -28,6 +31,9 @@ def build_meta(wb, rules: Rules):
         ("LateRatio", float(rules.scoring["late_date_ratio"])),
         ("EqualCostCeiling", bool(rules.scoring["equal_cost_as_ceiling"])),
         ("LightRef", rules.monitoring["light_reference"]),
+        ("MissingLevel", rules.missing_level),
+        ("OverFactor", float(rules.overachievement[0])),
+        ("OverDeduct", rules.overachievement[1]),
         ("MonDefaultMonth", int(rules.monitoring.get("month", 6))),
     ]
     for row, (name, value) in enumerate(scalars, start=1):
@@ -55,6 +61,12 @@ def build_meta(wb, rules: Rules):
         ("CauseChoices", list(rules.monitoring["deviation_causes"])),
         ("LikelihoodChoices", list(rules.monitoring["likelihoods"])),
         ("ApplicableChoices", ["是", "否"]),
+        ("ApplicableYes", list(APPLICABLE_YES)), ("ApplicableNo", list(APPLICABLE_NO)),
+        ("GroupLabels", [GROUP_LABELS[g] for g in groups]),
+        ("QualTierMins", [float(t["min"]) for t in rules.qualitative_tiers()]),
+        ("QualTierMaxs", [float(t["max"]) for t in rules.qualitative_tiers()]),
+        ("WhyShort", list(WHY_SHORT)), ("WhyLong", list(WHY_LONG)),
+        *sheet_parse.meta_lists(),
     ]
     col = 4
     for name, values in lists:
