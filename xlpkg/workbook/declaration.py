@@ -54,6 +54,7 @@ def _multi_year(ws):
     """项目期, 中期资金总额 and 中期绩效目标: optional, for projects that span several years."""
     r = L.PERIOD_ROW
     label(ws, f"A{r}", "项目期（起止年度）")
+    ws.row_dimensions[L.BUDGET_ROW].height = ws.row_dimensions[r].height = 28   # labels wrap
     input_cell(ws, f"B{r}", fmt="0", align=CENTER)
     input_cell(ws, f"C{r}", fmt="0", align=CENTER)
     label(ws, f"D{r}", "中期资金总额（万元）")
