@@ -53,11 +53,12 @@ def test_every_sheet_is_one_a4_page_wide(pdf):
                 started[sheet] = n
     # each form starts on its own page with its title, and its pages follow on below
     assert set(started.values()) and len(started) == 3, started
-    # one page wide: every page of a sheet shows its first column (the 一级指标 heading repeats)
-    for n, page in enumerate(pdf):
-        text = "".join(s["text"] for s in _spans(page))
-        if n not in started.values() and "工作表" not in text:
-            assert "一级指标" in text, n
+    # one page wide: each indicator table's first and last headings print on one page
+    for first, last in (("一级指标", "原指标值（文字）"), ("一级指标", "完成目标可能性"),
+                        ("一级指标", "评分（定性）")):
+        text = ["".join(page.get_text().split()) for page in pdf]   # wrapped headings joined
+        pages = [n for n, t in enumerate(text) if last in t and first in t]
+        assert pages, (first, last)
 
 
 def test_a_page_as_png(pdf, tmp_path):

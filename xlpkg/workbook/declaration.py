@@ -16,7 +16,7 @@ def build_declaration(wb, rules: Rules):
     ws = wb.active
     ws.title = L.DECL
     page_setup(ws, landscape=True, widths=L.DECL_WIDTHS, freeze=f"A{L.DEPT_ROW + 1}")
-    legible_print(ws, L.DECL_WIDTHS, landscape=True, title_rows=f"{L.IND_HEAD_ROW}:{L.IND_HEAD_ROW}")
+    legible_print(ws, L.DECL_WIDTHS, landscape=True)
     ws["A1"] = '=IF(ISNUMBER(FiscalYear),FiscalYear&"年度","")&"项目支出绩效目标申报表"'
     ws.merge_cells("A1:I1")
     ws["A1"].font = Font(name=FONT_NAME, size=16, bold=True)

@@ -44,8 +44,7 @@ def build_monitoring(wb, rules: Rules):
     ws = wb.create_sheet(L.MON)
     last = L.MON_LAST_COL
     page_setup(ws, landscape=True, widths=L.MON_WIDTHS, freeze="A3")
-    legible_print(ws, L.MON_WIDTHS, landscape=True,
-                  title_rows=f"{L.MON_IND_HEAD}:{L.MON_IND_HEAD}")
+    legible_print(ws, L.MON_WIDTHS, landscape=True)
     sheet_title(ws, "项目支出绩效运行监控表", last)
     header_refs(ws, 2, last)
     label(ws, "A3", "预算数（万元）")

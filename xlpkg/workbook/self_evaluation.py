@@ -16,8 +16,7 @@ __all__ = ["build_self_evaluation"]
 def build_self_evaluation(wb, rules: Rules):
     ws = wb.create_sheet(L.EVAL)
     page_setup(ws, landscape=True, widths=L.EVAL_WIDTHS, freeze="A3")
-    legible_print(ws, L.EVAL_WIDTHS, landscape=True,
-                  title_rows=f"{L.EVAL_IND_HEAD}:{L.EVAL_IND_HEAD}")
+    legible_print(ws, L.EVAL_WIDTHS, landscape=True)
     last = L.EVAL_LAST_COL
     sheet_title(ws, "项目支出绩效自评表", last)
     header_refs(ws, 2, last)
