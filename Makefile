@@ -1,4 +1,4 @@
-# make demo: the toolkit's main job on the seed's projects. make test: the whole test suite.
+# make demo: the toolkit's main job on the seed's projects (forms, summary, Word documents). make test: the whole test suite.
 # Both work from a clean clone: they create .venv and install what they need.
 PYTHON ?= python3
 VENV := .venv
@@ -36,6 +36,8 @@ demo: venv
 	$(VENV)/bin/xlpkg validate $(OUT)/项目表/*.xlsx
 	$(VENV)/bin/xlpkg consolidate $(OUT)/项目表 -o $(OUT)/部门汇总.xlsx --dept-info examples/departments/105002.json \
 		--dept-forms $(OUT)/部门整体绩效表
+	$(VENV)/bin/xlpkg publish $(OUT)/项目表 --dept-info examples/departments/105002.json -o $(OUT)/绩效目标公开.docx
+	$(VENV)/bin/xlpkg report $(OUT)/项目表/*.xlsx -o $(OUT)/自评报告
 
 bench: venv
 	$(PY) benchmarks/consolidate.py 1000

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "type_cells", "last_timings"]
+           "render_pdf", "type_cells", "documents_to_pdf", "last_timings"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -188,6 +188,21 @@ def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: st
     return out
 
 
+def edit_rows(path: str | Path, out: str | Path, sheet: str, row: int, count: int) -> Path:
+    """Insert ``count`` rows before 1-based ``row`` of ``sheet`` (delete when ``count`` < 0),
+    as a person does after unprotecting the sheet; recalculate and store ``out`` (.xlsx)."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
+    try:
+        _run([{"op": "rows", "path": str(p), "out": str(tmp), "sheet": sheet, "row": int(row),
+               "count": int(count)}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
 def inspect_basic(path: str | Path) -> dict[str, str]:
     """The macro modules LibreOffice imports from a workbook: {module name: source}."""
     (p,) = _check_inputs([path])
@@ -236,3 +251,25 @@ def _run_typing(jobs: list[dict], attempts: int = 3) -> list:
                 path = Path(job["path"])
                 path.with_name(f".~lock.{path.name}#").unlink(missing_ok=True)
     raise AssertionError("unreachable")
+
+
+def documents_to_pdf(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:
+    """Word documents (.docx) to ``outdir/<stem>.pdf``, all in one soffice session."""
+    inputs = _check_inputs(paths)
+    if not inputs:
+        return []
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    outs = [outdir / (p.stem + ".pdf") for p in inputs]
+    if len(set(outs)) != len(outs):
+        raise ValueError("two inputs would be written to the same output name")
+    jobs = [{"op": "writer_pdf", "path": str(i), "out": str(o.with_name(f".{o.stem}.tmp.pdf"))}
+            for i, o in zip(inputs, outs)]
+    try:
+        _run(jobs)
+        for job, o in zip(jobs, outs):
+            os.replace(job["out"], o)
+    finally:
+        for job in jobs:
+            Path(job["out"]).unlink(missing_ok=True)
+    return outs

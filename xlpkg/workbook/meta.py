@@ -19,6 +19,14 @@ __all__ = ["NATURES", "build_meta"]
 NATURES = ("≥", "≤", "=", ">", "<", "定性", "区间", "日期")
 
 
+def _literal(ws, row: int, col: int, value) -> None:
+    """A rulebook value as data: openpyxl turns any string starting with "=" into a formula,
+    so a grade or light label "=1+1" from a province's rulebook would be computed."""
+    cell = ws.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
 def build_meta(wb, rules: Rules):
     ws = wb.create_sheet(L.META)
     ws.sheet_state = "veryHidden"
@@ -38,7 +46,7 @@ def build_meta(wb, rules: Rules):
     ]
     for row, (name, value) in enumerate(scalars, start=1):
         ws.cell(row, 1, name)
-        ws.cell(row, 2, value)
+        _literal(ws, row, 2, value)
         define_name(wb, name, L.META, f"B{row}")
     level1 = rules.structure["level1"]
     width = max(len(v["level2"]) for v in level1.values())
@@ -73,7 +81,7 @@ def build_meta(wb, rules: Rules):
         letter = L.shift_col("A", col - 1)
         ws.cell(1, col, name)
         for i, value in enumerate(values, start=2):
-            ws.cell(i, col, value)
+            _literal(ws, i, col, value)
         define_name(wb, name, L.META, f"{letter}2:{letter}{len(values) + 1}")
         col += 1
         if name == "L1L2Count":   # the 二级 lists, one row per 一级, for the dependent dropdown
@@ -81,7 +89,7 @@ def build_meta(wb, rules: Rules):
             ws.cell(1, col, "L2Table")
             for r, entry in enumerate(level1.values(), start=2):
                 for c, level2 in enumerate(entry["level2"]):
-                    ws.cell(r, col + c, level2)
+                    _literal(ws, r, col + c, level2)
             last = L.shift_col("A", col + width - 2)
             define_name(wb, "L2Table", L.META, f"{first}2:{last}{len(level1) + 1}")
             col += width

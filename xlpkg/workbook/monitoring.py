@@ -33,10 +33,11 @@ def _band(ratio: str) -> str:
 
 
 def _light_colours(ws, area: str, first_cell: str, rules: Rules):
-    for band in rules.monitoring["lights"]:
+    for k, band in enumerate(rules.monitoring["lights"], start=1):
         fill, font = LIGHT_STYLES.get(band["light"], ("FFFFFF", "000000"))
+        # The label is looked up, not spelled into the formula: rulebook text is never code.
         ws.conditional_formatting.add(area, FormulaRule(
-            formula=[f'{first_cell}="{band["label"]}"'],
+            formula=[f'{first_cell}=INDEX(LightLabels,{k})'],
             fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font, bold=True)))
 
 
@@ -176,6 +177,7 @@ def _indicators(ws, rules: Rules):
         f'=IF(ISNUMBER(MonMonth),"1-"&MonMonth&"月执行情况","1-X月执行情况")')
     for col, cause in zip(cause_cols, causes):
         label(ws, f"{col}{h}", cause)
+        ws[f"{col}{h}"].data_type = "s"   # rulebook text is data, even if it starts with "="
     ws.row_dimensions[h].height = 28
     for i in range(L.INDICATOR_ROWS):
         r, d = L.MON_IND_FIRST + i, L.IND_FIRST + i
