@@ -88,6 +88,12 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "execution.behind_plan": ("gap", "plan", "progress", "quarter"),
     "execution.year_budget": ("value",), "execution.year_spent_negative": ("value",),
     "execution.reason_missing": ("limit", "rate"),
+    # the v2 blocks (issue 10)
+    "monitoring.month_missing": (), "monitoring.spent_over": ("budget", "value", "what"),
+    "rectification.missing": ("reason",), "rectification.advice_missing": (),
+    "execution.fund_total": ("sum", "total", "what"), "execution.fund_budget": ("budget", "sum"),
+    "period.order": ("end", "start"), "period.year": ("end", "start", "year"),
+    "medium.over_budget": ("budget", "medium"),
     **{rule: ("detail",) for rule in (
         "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",

@@ -194,7 +194,7 @@ def totals(ws, budget_row: int):
     gaps = f"{X}${C['avail']}${lf}:${C['avail']}${ll}"
     exec_raw = f"{X}{L.EVAL_HELPER_COL['grp']}{budget_row}"
     points = f"(SUM({weights})+SUM({gaps}))"
-    started = f'OR(ISNUMBER(YearSpent),SUMPRODUCT(--(TRIM({actuals}&"")<>""))>0)'
+    started = f'OR(ISNUMBER(EffSpent),SUMPRODUCT(--(TRIM({actuals}&"")<>""))>0)'
     t, g, s = L.EVAL_TOTAL_ROW, L.EVAL_GRADE_ROW, L.EVAL_SCALE_ROW
     label(ws, f"A{t}", "总分（预算执行率与各项指标得分之和，满分100分）", merge=f"A{t}:H{t}")
     body = f"({exec_raw}+SUM({raw}))"
