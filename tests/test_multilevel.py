@@ -274,7 +274,7 @@ def test_the_fast_project_dict_equals_the_model_json(example_projects):
         assert project_dict(p) == project_to_dict(p)
 
 
-def test_records_are_shape_checked(example_projects):
+def test_records_are_validated_as_project_json(example_projects):
     from xlpkg.model import project_to_dict
     from xlpkg.multilevel import project_from_record
 

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 
 from .issues import Issue
 from . import model as _model
-from .model import (_DECIMAL_FIELDS, _DECIMAL_LISTS, SCHEMA_VERSION, Execution, FundUse, Indicator,
-                    Project, ProjectFormatError, _build, _encode)
+from .model import SCHEMA_VERSION, Project, ProjectFormatError, _encode, project_from_dict
 
 _drop_defaults = getattr(_model, "_drop_defaults", None)   # fields newer than the first JSON
 from .rules import Rules
@@ -99,74 +97,15 @@ def project_record(project: Project, issues: Iterable[Issue] = ()) -> str:
     })
 
 
-_DECIMAL_RE = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")
-_NESTED = {"uses": FundUse, "indicators": Indicator, "execution": Execution}
-
-
-def _field_types(cls) -> dict[str, str]:
-    # ``from __future__ import annotations``: the model's field types are strings.
-    return {f.name: str(f.type) for f in fields(cls)}
-
-
-def _check_shape(data: Any, cls=Project, path: str = "") -> None:
-    """The project JSON's types, checked in one pass against the model's own dataclasses (the
-    JSON Schema validator took 18 ms a project; a city's summaries hold thousands): decimals
-    are plain decimal strings of sane size, text is text, flags are booleans, years integers."""
-    if not isinstance(data, dict):
-        raise ValueError(f"字段 {path or '/'} 格式不对")
-    types = _field_types(cls)
-    for key, item in data.items():
-        where = f"{path}/{key}"
-        kind = types.get(key)
-        if kind is None:
-            continue   # unknown keys are ignored by the model's builder
-        if key in _DECIMAL_LISTS or key in _DECIMAL_FIELDS:
-            items = item if key in _DECIMAL_LISTS else [item]
-            if not isinstance(items, list) or len(items) > 4:
-                raise ValueError(f"字段 {where} 格式不对")
-            for v in items:
-                if v is not None and not (isinstance(v, str) and _DECIMAL_RE.fullmatch(v)):
-                    raise ValueError(f"字段 {where} 不是有效数字：{str(v)[:30]}")
-        elif key in _NESTED:
-            nested = _NESTED[key]
-            if key == "execution":
-                _check_shape(item, nested, where)
-            elif not isinstance(item, list):
-                raise ValueError(f"字段 {where} 格式不对")
-            else:
-                for i, element in enumerate(item):
-                    _check_shape(element, nested, f"{where}/{i}")
-        elif kind == "bool":
-            if not isinstance(item, bool):
-                raise ValueError(f"字段 {where} 应为是/否")
-        elif kind == "int":
-            if not isinstance(item, int) or isinstance(item, bool) or not 0 <= item <= 9999:
-                raise ValueError(f"字段 {where} 不是有效整数")
-        elif kind == "str":
-            if not isinstance(item, str):
-                raise ValueError(f"字段 {where} 应为文字")
-        elif item is not None and not isinstance(item, (str, int, float, bool)):
-            raise ValueError(f"字段 {where} 格式不对")
-
-
 def project_from_record(data: Any) -> Project:
-    """A project rebuilt from a summary's record: shape checked, then the model's builder."""
+    """A project rebuilt from a summary's record through the model's own validating builder
+    (the JSON Schema and value checks a project JSON file gets): a record is trusted no more
+    than a form. About 18 ms a project; a 5,000-project summary reads in well under a minute
+    on two cores. (A hand-written shape check was 5× faster but fell behind every new model
+    field; correctness first.)"""
     if not isinstance(data, dict):
         raise ValueError("项目数据不是对象")
-    _check_shape(data)
-    if not isinstance(data.get("schema_version", 1), int):
-        raise ValueError("数据版本不对")
-    for key in ("dept_code", "dept_name", "code", "name", "year", "budget"):
-        if key not in data:
-            raise ValueError(f"缺少字段 {key}")
-    body = dict(data)
-    body["uses"] = [_build(FundUse, u) for u in data.get("uses", [])]
-    body["indicators"] = [_build(Indicator, i) for i in data.get("indicators", [])]
-    body["execution"] = _build(Execution, data.get("execution", {}))
-    project = _build(Project, body)
-    if len(project.execution.actual_cumulative) != 4:
-        raise ValueError("季度累计支出应有4个")
-    return project
+    return project_from_dict(data, source="项目数据")
 
 
 def chunks(text: str) -> list[str]:
