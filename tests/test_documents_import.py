@@ -56,6 +56,7 @@ VARIANTS = {
     "table_per_shape": {"per_shape": True},
     "bookmark_markers": {"keep_bookmarks": True, "merges": True},
     "short_rows": {"short_rows": True},
+    "inline_labels": {"inline_labels": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }

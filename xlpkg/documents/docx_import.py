@@ -74,6 +74,23 @@ def _label(text: str) -> str | None:
     return None
 
 
+INLINE_LABELS = (L_CODE, L_NAME, L_GOAL, L_FUND, L_DEPT)
+
+
+def _inline(text: str) -> tuple[str | None, str]:
+    """"项目编码：105002B16DX0003" in one cell: (label, value); else (None, "")."""
+    m = re.match(r"^([^:：\n]{2,20})[:：]\s*(\S.*)$", text, re.S)
+    if m:
+        label = _label(m.group(1))
+        if label in INLINE_LABELS:
+            return label, strip(m.group(2))
+    return None, ""
+
+
+def _label_of(text: str) -> str | None:
+    return _label(text) or _inline(text)[0]
+
+
 class DocxImportError(ValueError):
     """The file cannot be opened as a Word document (Chinese message)."""
 
@@ -220,7 +237,7 @@ def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> 
         cells = [c for c in distinct(row) if c.text]
         if not cells:
             continue
-        if any(_label(c.text) in (L_USES, L_PLAN, L_GOAL) or key(c.text) in INDICATOR_COLUMNS
+        if any(_label_of(c.text) in (L_USES, L_PLAN, L_GOAL) or key(c.text) in INDICATOR_COLUMNS
                for c in cells):
             return True
         if key(cells[0].text) in level_names:
@@ -229,7 +246,7 @@ def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> 
 
 
 def _has_code_label(rows: list[list[GridCell]]) -> bool:
-    return any(_label(c.text) == L_CODE for row in rows for c in distinct(row))
+    return any(_label_of(c.text) == L_CODE for row in rows for c in distinct(row))
 
 
 def import_document(path: str | Path, *, year: int | None = None,
@@ -361,7 +378,7 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
                       , row)
             expect_plan = None
             continue
-        labels = [_label(t) for t in texts]
+        labels = [_label_of(t) for t in texts]
         if columns is None or any(labels):
             if any(labels):
                 _read_labels(cells, labels, found)
@@ -446,6 +463,10 @@ def _read_labels(cells: list[GridCell], labels: list[str | None], found: dict[st
     """Label cells give the value of the next cells up to the next label."""
     for i, (cell, label) in enumerate(zip(cells, labels)):
         if not label or label in (L_PLAN, L_OTHER):
+            continue
+        inline_label, inline_value = _inline(cell.text)
+        if inline_label == label and not _label(cell.text):
+            found.setdefault(label, inline_value)
             continue
         values = []
         for other, other_label in zip(cells[i + 1:], labels[i + 1:]):
