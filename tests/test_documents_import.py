@@ -253,3 +253,13 @@ def test_imported_text_that_looks_like_a_formula_stays_text_in_the_workbook(tmp_
     typed = {c.value: c.data_type for ws in wb for row in ws.iter_rows() for c in row
              if c.value in ("=1+1", '=HYPERLINK("http://x","y")')}
     assert typed == {"=1+1": "s", '=HYPERLINK("http://x","y")': "s"}
+
+
+def test_a_project_printed_twice_is_imported_once_and_reported(tmp_path):
+    project = load_project_json(ROOT / "examples" / "105004B22DX0001.json")
+    doc = tmp_path / "twice.docx"
+    publish_document([project, load_project_json(ROOT / "examples" / "105004B22DX0001.json")], doc)
+    result = import_document(doc)
+    assert [p.code for p in result.projects] == [project.code]
+    (issue,) = result.issues
+    assert issue.rule == "import.duplicate_code" and issue.location == "表格2"

@@ -311,10 +311,19 @@ def import_document(path: str | Path, *, year: int | None = None,
         sections.append(section)
 
     result.year = year or _guess_year(doc, all_text, result.issues, name)
+    seen: dict[str, int] = {}
     for f in forms:
         project = _read_form(f, result.year, result.issues, name)
-        if project is not None:
-            result.projects.append(project)
+        if project is None:
+            continue
+        if project.code in seen:
+            result.issues.append(Issue(
+                "import.duplicate_code", ERROR,
+                f"项目编码{project.code}在表格{seen[project.code]}和表格{f.first_table}中重复出现，只导入前者",
+                location=f"表格{f.first_table}", file=name))
+            continue
+        seen[project.code] = f.first_table
+        result.projects.append(project)
     for s in sections:
         info = _department(s, result, name)
         if info is not None:
