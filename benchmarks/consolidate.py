@@ -1,24 +1,28 @@
-"""Benchmark `xlpkg consolidate` against a naive openpyxl baseline and bare python-calamine.
+"""Benchmark `xlpkg consolidate` against a naive openpyxl pipeline and a bare python-calamine read.
 
-    python benchmarks/consolidate.py 1000            # all three timings and the ratios
-    python benchmarks/consolidate.py 10000 --memory  # the command only: time and peak memory
+    python benchmarks/consolidate.py 1000             # everything, ratios from this one run
+    python benchmarks/consolidate.py 100000 --no-baselines --keep /tmp/forms100k
 
-N filled project forms are generated (the four seed projects written once with
-``xlpkg.writer.fill_workbook``, then copied with new project codes and scaled amounts by
-editing the copies' XML, which is 100× faster than filling each one). In one run, with the files
-in the page cache, it times:
-  (a) the naive baseline: sequential ``openpyxl.load_workbook`` of every file and the same
-      extraction and metrics (``read_project_file(engine="openpyxl")`` + ``project_metrics``);
-  (b) the whole ``xlpkg consolidate DIR -o OUT`` command as a subprocess;
-  (c) python-calamine opening every file and reading every sheet, nothing else.
-Results are ratios on this machine, never asserted wall-clock numbers.
+N distinct filled forms are generated at the zip level (``benchmarks/formgen.py``: the seed's
+projects saved once by LibreOffice, then copied with new department and project codes and
+scaled amounts). With the files in the page cache, one run times:
+  (b) the whole ``xlpkg consolidate DIR -o OUT`` command, as a subprocess: forms/s and peak
+      memory (getrusage of the command and its workers, and the resident memory of the whole
+      process tree sampled every 0.2 s);
+  (b') the same work split in one subprocess: reading + merging (``consolidate()``) and writing
+      the summary (``write_summary``, XlsxWriter constant_memory), each timed alone;
+  (a) the naive baseline: ``openpyxl.load_workbook`` of each file, sequentially, with the same
+      extraction and metrics (``read_project_file(engine="openpyxl")``);
+  (c) python-calamine opening every file and reading every sheet, nothing else, sequentially.
+(a) and (c) read a sample of at most --sample files; rates (forms/s) are compared. The machine
+is shared: wall-clock figures are noisy, ratios from one run are what to quote. Never run by
+``make test``.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
-import re
 import resource
 import shutil
 import subprocess
@@ -26,119 +30,50 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from xlpkg import layout as L  # noqa: E402
-from xlpkg.model import load_project_json  # noqa: E402
-
-MONEY_NAMES = ("Budget", "YearSpent", *(f"ActualQ{q}" for q in range(1, 5)))
+import formgen  # noqa: E402
 
 
-def _sheet_files(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → part name, from the workbook and its relationships."""
-    book = zf.read("xl/workbook.xml").decode()
-    rels = zf.read("xl/_rels/workbook.xml.rels").decode()
-    targets = dict(re.findall(r'Id="([^"]+)"[^>]*Target="([^"]+)"', rels)) or {
-        rid: target for target, rid in re.findall(r'Target="([^"]+)"[^>]*Id="([^"]+)"', rels)}
-    out = {}
-    for name, rid in re.findall(r'<sheet[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', book):
-        target = targets[rid].lstrip("/")
-        out[name] = target if target.startswith("xl/") else f"xl/{target}"
-    return out
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def _money_cells() -> dict[str, set[str]]:
-    """Cells holding amounts in 万元, per sheet: scaled together so every check still holds."""
-    cells: dict[str, set[str]] = {}
-    for name in MONEY_NAMES:
-        sheet, col, row = L.first_cell(name)
-        cells.setdefault(sheet, set()).add(f"{col}{row}")
-    sheet, col, row = L.first_cell("FundUses")
-    amount_col = L.USE_COLS["amount"]
-    cells[sheet].update(f"{amount_col}{r}" for r in range(L.USES_FIRST, L.USES_LAST + 1))
-    return cells
-
-
-def _scale_cells(xml: str, refs: set[str], factor: Decimal) -> str:
-    def scale(m: re.Match) -> str:
-        if m[2] not in refs:
-            return m[0]
-        value = (Decimal(m[4]) * factor).quantize(Decimal("0.01"))
-        return f"{m[1]}{m[3]}<v>{value}</v>"
-    return re.sub(r'(<c r="([A-Z]+[0-9]+)")([^>]*>)<v>([^<]+)</v>', scale, xml)
-
-
-def generate(n: int, outdir: Path, seed: int = 1) -> list[Path]:
-    """N forms: the seed projects with unique codes and amounts scaled by 0.50–2.00."""
-    from xlpkg.writer import fill_workbook
-
-    rng = random.Random(seed)
-    bases = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in sorted((ROOT / "examples").glob("*.json")):
-            project = load_project_json(path)
-            base = fill_workbook(project, Path(tmp) / f"{project.code}.xlsx")
-            with zipfile.ZipFile(base) as zf:
-                parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-                sheets = _sheet_files(zf)
-            bases.append((project, parts, sheets))
-    money = _money_cells()
-    out = []
-    for i in range(n):
-        project, parts, sheets = bases[i % len(bases)]
-        code = f"{project.dept_code}B{project.year % 100:02d}{'XYZW'[i % 4]}{chr(65 + i // 10000 % 26)}{i % 10000:04d}"
-        factor = Decimal(rng.randint(50, 200)) / 100
-        # The code is a string cell: shared or inline, depending on the writer.
-        new = {name: data.replace(f">{project.code}<".encode(), f">{code}<".encode())
-               if name.endswith(".xml") else data for name, data in parts.items()}
-        for sheet, refs in money.items():
-            part = sheets[sheet]
-            new[part] = _scale_cells(new[part].decode(), refs, factor).encode()
-        path = outdir / f"{code}.xlsx"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-            for name, data in new.items():
-                zf.writestr(name, data)
-        out.append(path)
-    return out
-
-
-def bare_calamine(files: list[Path]) -> float:
+def bare_calamine(files: list[Path]) -> tuple[float, float]:
     import python_calamine
 
+    cpu = time.process_time()
     started = time.perf_counter()
     for f in files:
         book = python_calamine.CalamineWorkbook.from_path(str(f))
         for name in book.sheet_names:
             book.get_sheet_by_name(name).to_python()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
-def naive_baseline(files: list[Path]) -> float:
+def naive_baseline(files: list[Path]) -> tuple[float, float]:
     from xlpkg.metrics import project_metrics
     from xlpkg.reader import read_project_file
     from xlpkg.rules import load_rules
 
     rules = load_rules()
+    cpu = time.process_time()
     started = time.perf_counter()
     for f in files:
         result = read_project_file(f, rules=rules, engine="openpyxl")
         if result.project is not None:
             project_metrics(result.project, rules)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def _tree_rss_kb(root_pid: int) -> int:
-    """Resident memory of a process and its descendants, from /proc/PID/statm.
-
-    statm is cheap to read; smaps_rollup (PSS) walks the page tables under the process's
-    memory lock and slowed the measured command 3× when sampled. The sum counts pages the
-    forked workers share with their parent twice, so it is an upper bound.
-    """
+    """Resident memory of a process and its descendants, from /proc/PID/statm (an upper
+    bound: pages the forked workers share with their parent count twice)."""
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
     pids, total = [root_pid], 0
     while pids:
@@ -153,12 +88,8 @@ def _tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def run_command(folder: Path, out: Path, jobs: int | None) -> tuple[float, int, int, str]:
-    """Wall time, peak RSS summed over the process tree (KB, sampled every 0.2 s), peak RSS of
-    its largest process (KB, from getrusage), and the command's last line."""
-    cmd = [sys.executable, "-m", "xlpkg", "consolidate", str(folder), "-o", str(out)]
-    if jobs:
-        cmd += ["--jobs", str(jobs)]
+def _run(cmd: list[str]) -> tuple[float, int, str, str]:
+    """Wall time, peak RSS of the process tree (KB, sampled), stdout, stderr."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
@@ -175,44 +106,86 @@ def run_command(folder: Path, out: Path, jobs: int | None) -> tuple[float, int, 
     sampler.join()
     if proc.returncode not in (0, 1):
         tail = "\n".join((stdout + stderr).strip().splitlines()[-20:])
-        raise SystemExit(f"xlpkg consolidate failed ({proc.returncode}):\n{tail}")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, peak[0], rss, stdout.strip().splitlines()[-1]
+        raise SystemExit(f"{cmd[2:4]} failed ({proc.returncode}):\n{tail}")
+    return wall, peak[0], stdout, stderr
+
+
+_PHASES = """
+import json, resource, sys, time
+from xlpkg.consolidate import consolidate
+from xlpkg.summary import write_summary
+jobs = int(sys.argv[3]) if sys.argv[3] != "0" else None
+t0 = time.perf_counter()
+c = consolidate(sys.argv[1], jobs=jobs)
+t1 = time.perf_counter()
+write_summary(c, sys.argv[2])
+t2 = time.perf_counter()
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"read_merge_s": t1 - t0, "write_s": t2 - t1, "projects": c.project_count,
+                  "issues": len(c.issues), "main_peak_kb": me.ru_maxrss, "worker_peak_kb": kids.ru_maxrss,
+                  "cpu_main_s": me.ru_utime + me.ru_stime, "cpu_workers_s": kids.ru_utime + kids.ru_stime}))
+"""
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, help="number of forms to generate")
-    parser.add_argument("--memory", action="store_true",
-                        help="only the command: time and peak memory (for 10,000 forms)")
     parser.add_argument("--jobs", type=int, default=None, help="passed to xlpkg consolidate")
-    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep the files")
+    parser.add_argument("--keep", metavar="DIR", help="generate into DIR (reused if it holds N forms)")
+    parser.add_argument("--sample", type=int, default=1000,
+                        help="files read by the naive and bare-calamine baselines (default 1000)")
+    parser.add_argument("--no-baselines", action="store_true", help="skip (a) and (c)")
+    parser.add_argument("--no-phases", action="store_true", help="skip the split timing (b')")
     args = parser.parse_args(argv)
 
-    tmp = tempfile.mkdtemp(prefix="xlpkg-bench-")
+    tmp = Path(tempfile.mkdtemp(prefix="xlpkg-bench-"))
     try:
-        folder = Path(args.keep) if args.keep else Path(tmp) / "forms"
-        folder.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        files = generate(args.n, folder)
-        print(f"generated {len(files)} forms in {time.perf_counter() - t0:.1f} s "
-              f"({sum(f.stat().st_size for f in files) / 2**20:.1f} MB)")
+        folder = Path(args.keep) if args.keep else tmp / "forms"
+        files = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+        if len(files) != args.n:
+            shutil.rmtree(folder, ignore_errors=True)
+            t0 = time.perf_counter()
+            files = [g.path for g in formgen.generate(args.n, folder)]
+            gen_s = time.perf_counter() - t0
+            print(f"generated {len(files)} forms in {gen_s:.1f} s ({args.n / gen_s:.0f} forms/s, "
+                  f"{sum(f.stat().st_size for f in files) / 2**20:.0f} MB)")
         for f in files:   # page cache warm for every contender alike
             f.read_bytes()
-        out = Path(tmp) / "部门汇总.xlsx"
-        cmd_s, tree_kb, rss_kb, last = run_command(folder, out, args.jobs)
-        print(f"(b) xlpkg consolidate (whole command): {cmd_s:8.2f} s   {args.n / cmd_s:7.0f} forms/s")
-        print(f"    peak memory: {tree_kb / 1024:.0f} MB RSS summed over its processes, "
-              f"{rss_kb / 1024:.0f} MB RSS of the largest (getrusage)")
-        print(f"    last line: {last}")
-        if args.memory:
+        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+        cpu0 = _cpu_children()
+        cmd_s, tree_kb, out, _ = _run([sys.executable, "-m", "xlpkg", "consolidate", str(folder),
+                                       "-o", str(tmp / "部门汇总.xlsx"), *jobs])
+        cmd_cpu = _cpu_children() - cpu0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        print(f"(b) xlpkg consolidate (whole command): {cmd_s:8.2f} s   {args.n / cmd_s:7.0f} forms/s   "
+              f"CPU {cmd_cpu:.1f} s = {1000 * cmd_cpu / args.n:.2f} ms/form over all its processes")
+        print(f"    peak memory: {tree_kb / 1024:.0f} MB RSS summed over its processes (sampled); "
+              f"largest single process {kids.ru_maxrss / 1024:.0f} MB (getrusage)")
+        print(f"    last line: {out.strip().splitlines()[-1]}")
+        if not args.no_phases:
+            _, tree2_kb, out2, _ = _run([sys.executable, "-c", _PHASES, str(folder),
+                                        str(tmp / "phases.xlsx"), str(args.jobs or 0)])
+            ph = json.loads(out2.strip().splitlines()[-1])
+            print(f"(b') read + merge: {ph['read_merge_s']:.2f} s ({args.n / ph['read_merge_s']:.0f} forms/s);"
+                  f" write summary: {ph['write_s']:.2f} s; main process peak {ph['main_peak_kb'] / 1024:.0f} MB,"
+                  f" largest worker {ph['worker_peak_kb'] / 1024:.0f} MB, tree {tree2_kb / 1024:.0f} MB;"
+                  f" CPU main {ph['cpu_main_s']:.1f} s, workers {ph['cpu_workers_s']:.1f} s")
+        if args.no_baselines:
             return 0
-        cal_s = bare_calamine(files)
-        print(f"(c) bare python-calamine, every sheet:   {cal_s:8.2f} s   {args.n / cal_s:7.0f} forms/s")
-        base_s = naive_baseline(files)
-        print(f"(a) naive openpyxl baseline:             {base_s:8.2f} s   {args.n / base_s:7.0f} forms/s")
-        print(f"speed-up over the baseline (a/b): {base_s / cmd_s:5.1f}×   (target ≥ 20×)")
-        print(f"command vs bare calamine (b/c):   {cmd_s / cal_s:5.2f}×   (target ≤ 2×)")
+        sample = files[:: max(1, len(files) // args.sample)][: args.sample]
+        cal_s, cal_cpu = bare_calamine(sample)
+        cal_rate = len(sample) / cal_s
+        print(f"(c) bare python-calamine, every sheet, {len(sample)} files: {cal_rate:7.0f} forms/s   "
+              f"CPU {1000 * cal_cpu / len(sample):.2f} ms/form")
+        base_s, base_cpu = naive_baseline(sample)
+        base_rate = len(sample) / base_s
+        print(f"(a) naive openpyxl pipeline, {len(sample)} files:         {base_rate:7.1f} forms/s   "
+              f"CPU {1000 * base_cpu / len(sample):.2f} ms/form")
+        rate = args.n / cmd_s
+        print(f"speed-up of the command over the naive pipeline (b/a): {rate / base_rate:5.1f}× wall, "
+              f"{(base_cpu / len(sample)) / (cmd_cpu / args.n):5.1f}× in CPU per form   (goal ≥ 30× wall)")
+        print(f"command vs bare calamine read (b/c):                    {rate / cal_rate:5.2f}× wall, "
+              f"{(cal_cpu / len(sample)) / (cmd_cpu / args.n):5.2f}× in CPU per form")
         return 0
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -327,6 +327,7 @@ def _department_folder(tmp_path):
 
 def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     from xlpkg.consolidate import consolidate
+    from xlpkg.summary import notes_frame
 
     folder = _department_folder(tmp_path)
     book = _summary_book(tmp_path, str(folder))
@@ -339,7 +340,7 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     sheets = [s["name"] for s in book_payload(tmp_path / "部门汇总表.xlsx")["sheets"]]
     frames = [("项目汇总", expected.projects), ("部门小计", expected.departments),
               ("指标明细", expected.indicators), ("部门整体绩效目标", expected.dept_goals),
-              ("问题清单", expected.issues)]
+              ("问题清单", expected.issues), ("汇总说明", notes_frame(expected))]
     assert len(got) == 2 * len(frames) + 1
     for k, (name, frame) in enumerate(frames):
         clear, write = got[2 * k], got[2 * k + 1]

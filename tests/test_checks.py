@@ -51,6 +51,10 @@ TRIGGERS = {
     "execution.over_budget": lambda p: setattr(p.execution, "year_spent", D("1400.01")),
     "execution.behind_plan": lambda p: _set_actual(p, 0, D(100)),
     "execution.year_budget": lambda p: setattr(p.execution, "year_budget", D(0)),
+    # issue 8 #13: a negative 全年执行数 gave 执行率 −98 % without a word
+    "execution.year_spent_negative": lambda p: setattr(p.execution, "year_spent", D(-1372)),
+    # issue 8 (smaller): a 1e10 % actual scored as met without a warning
+    "indicator.actual_unusual": lambda p: setattr(p.indicators[1], "actual", "10000000000%"),
     "indicator.weight_total": lambda p: [setattr(i, "weight", D(30)) for i in p.indicators[:2]],
     "indicator.actual_missing": lambda p: setattr(p.indicators[0], "actual", ""),
     "indicator.actual_invalid": lambda p: setattr(p.indicators[1], "actual", "很多"),

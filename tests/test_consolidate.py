@@ -179,9 +179,12 @@ def test_bad_inputs_each_give_an_issue_and_the_rest_lands(forms):
 
     c = consolidate(forms, jobs=1)
     names = {Path(p).name for p in c.files_read}
-    assert not names & {"~$105002B16DX0003.xlsx", "说明.txt", ".hidden.xlsx"}   # silent
+    assert not names & {"~$105002B16DX0003.xlsx", "说明.txt", ".hidden.xlsx"}   # not read
     assert not c.issues["文件"].map(lambda f: Path(f).name).isin(
-        ["~$105002B16DX0003.xlsx", "说明.txt", ".hidden.xlsx"]).any()
+        ["~$105002B16DX0003.xlsx", "说明.txt"]).any()   # lock files and non-spreadsheets: silent
+    # a hidden spreadsheet is not read, but listed (issue 8 #20): nothing disappears unsaid
+    hidden = c.issues[c.issues["文件"].map(lambda f: Path(f).name) == ".hidden.xlsx"]
+    assert hidden["规则"].tolist() == ["consolidate.skipped"] and "隐藏" in hidden.iloc[0]["说明"]
 
     def only(file):
         rows = c.issues[c.issues["文件"].map(lambda f: Path(f).name) == file]

@@ -529,3 +529,26 @@ def test_a_large_department_prints_legibly_with_headers_repeated(libreoffice, tm
     assert all("自评等级" in t for t in project_pages)
     codes = {c for t in detail_pages for c in re.findall(r"109001B23AA0\d{3}", t)}
     assert len(codes) == 120               # every project printed, none cut off
+
+
+def test_many_departments_are_written_in_parallel(tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for n in range(5):
+        project = load_project_json(ROOT / "examples" / "105004B22DX0001.json")
+        project.dept_code = f"2000{n:02d}"
+        project.code = f"2000{n:02d}B22DX0001"
+        fill_workbook(project, forms / f"{project.code}.xlsx")
+    result = write_department_forms(consolidate([forms], jobs=1), tmp_path / "dept", jobs=2)
+    assert not result.issues
+    assert sorted(p.name for p in result.written) == [f"2000{n:02d}.xlsx" for n in range(5)]
+    for n in range(5):
+        dept = read_department_file(tmp_path / "dept" / f"2000{n:02d}.xlsx").department
+        assert [p.code for p in dept.projects] == [f"2000{n:02d}B22DX0001"]
+
+
+def test_a_rulebook_without_a_department_section_uses_the_shipped_one():
+    data = copy.deepcopy(load_rules().data)
+    del data["department"]
+    province = rules_from_dict(data, source="province.json")
+    assert department_metrics(_edge_department(), province).total == department_metrics(_edge_department()).total

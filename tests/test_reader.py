@@ -18,7 +18,7 @@ from xlpkg.reader import actual_text, read_project_file
 from xlpkg.sources import CalamineSource, OpenpyxlSource, name_values
 from xlpkg.targets import parse_target
 
-ENGINES = ("calamine", "openpyxl")
+ENGINES = ("named", "calamine", "openpyxl")
 
 
 def edit(path, changes: dict):

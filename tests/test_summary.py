@@ -99,7 +99,11 @@ def test_charts_read_the_department_table(written):
         charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 2
     line = next(x for x in charts if "<c:lineChart>" in x)
-    assert "部门小计" in line and "105002" in line and "全部门合计" in line
+    assert "部门小计" in line
+    # series names are cells of 图表 (form text never enters a chart formula: issue 8 #17)
+    assert "<c:tx><c:strRef><c:f>图表!$A$" in line
+    legend = [r[0] for r in load_workbook(path)["图表"].iter_rows(min_row=44, max_col=1, values_only=True)]
+    assert any("105002" in (x or "") for x in legend) and "全部门合计（实际）" in legend
     assert any("<c:barChart>" in x and "部门小计" in x for x in charts)
 
 
@@ -139,7 +143,8 @@ def _leftovers(folder: Path) -> list[str]:
 
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     out = tmp_path / "部门汇总.xlsx"
-    out.write_bytes(b"old summary")
+    write_summary(_consolidation(), out)   # only a summary xlpkg wrote may be replaced
+    old = out.read_bytes()
 
     def half_written(consolidation, path, rules, **kw):
         Path(path).write_bytes(b"half")
@@ -147,19 +152,20 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     monkeypatch.setattr(summary, "_write_book", half_written)
     with pytest.raises(SummaryWriteError, match="磁盘空间不足.*原有文件"):
         write_summary(_consolidation(), out)
-    assert out.read_bytes() == b"old summary" and _leftovers(tmp_path) == []
+    assert out.read_bytes() == old and _leftovers(tmp_path) == []
 
 
 def test_locked_target_keeps_the_old_file(tmp_path, monkeypatch):
     out = tmp_path / "部门汇总.xlsx"
-    out.write_bytes(b"old summary")
+    write_summary(_consolidation(), out)   # only a summary xlpkg wrote may be replaced
+    old = out.read_bytes()
 
     def locked(src, dst):   # what Windows does while Excel holds the file open
         raise PermissionError(13, "Permission denied", str(dst))
     monkeypatch.setattr(os, "replace", locked)
     with pytest.raises(SummaryWriteError, match="正在 Excel/WPS 中打开"):
         write_summary(_consolidation(), out)
-    assert out.read_bytes() == b"old summary" and _leftovers(tmp_path) == []
+    assert out.read_bytes() == old and _leftovers(tmp_path) == []
 
 
 def test_unwritable_targets_say_why(tmp_path):
@@ -177,7 +183,7 @@ def test_unwritable_targets_say_why(tmp_path):
 
 def test_replacing_keeps_the_file_mode(tmp_path):
     out = tmp_path / "s.xlsx"
-    out.write_bytes(b"old")
+    write_summary(_consolidation(), out)
     out.chmod(0o640)
     write_summary(_consolidation(), out)
     assert out.stat().st_mode & 0o777 == 0o640 and zipfile.is_zipfile(out)

@@ -238,8 +238,8 @@ def consolidate(book: xw.Book | None = None) -> dict:
     部门整体绩效目标, 问题清单). Bad files become rows of 问题清单; the others still count.
     Returns {"output", "projects", "files", "issues", "sheets", "problems", "message"}."""
     from .consolidate import consolidate as consolidate_folder   # pandas: only when asked
-    from .summary import (DEPARTMENTS, GOALS, INDICATORS, ISSUES, PROJECTS, SummaryWriteError,
-                          write_summary)
+    from .summary import (DEPARTMENTS, GOALS, INDICATORS, ISSUES, NOTES, PROJECTS,
+                          SummaryWriteError, notes_frame, write_summary)
 
     book = _book(book)
     source = BookSource(book)
@@ -270,7 +270,8 @@ def consolidate(book: xw.Book | None = None) -> dict:
     except SummaryWriteError as exc:
         outcome["problems"].append(str(exc))
     for name, frame in ((PROJECTS, c.projects), (DEPARTMENTS, c.departments),
-                        (INDICATORS, c.indicators), (GOALS, c.dept_goals), (ISSUES, c.issues)):
+                        (INDICATORS, c.indicators), (GOALS, c.dept_goals), (ISSUES, c.issues),
+                        (NOTES, notes_frame(c))):
         try:
             sheet = _sheet(book, name) or book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
             sheet.clear_contents()

@@ -18,7 +18,11 @@ HUNDRED = Decimal(100)
 
 def _fmt(value: Decimal | None) -> str:
     """Amounts and percentages as an accountant writes them: 1400, 25.5, 0.01."""
-    return "空" if value is None else format_number(value)
+    if value is None:
+        return "空"
+    if not value.is_finite() or abs(value) >= Decimal("1e15"):
+        return f"{value:.6E}"   # never a 300-digit number in a message
+    return format_number(value)
 
 
 def check_identity(p: Project, rules: Rules) -> list[Issue]:
@@ -176,6 +180,9 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
                                        progress=_fmt(round(progress, 2)), plan=_fmt(p.plan[q]),
                                        gap=_fmt(round(gap, 2))))
         previous = value
+    if ex.year_spent is not None and ex.year_spent < 0:
+        out.append(rules.issue("execution.year_spent_negative", "execution.year_spent",
+                               value=_fmt(ex.year_spent)))
     if ex.year_spent is not None and budget > 0 and ex.year_spent > budget:
         out.append(rules.issue("execution.over_budget", "execution.year_spent", what="全年执行数",
                                value=_fmt(ex.year_spent), budget=_fmt(budget)))
@@ -225,6 +232,37 @@ def check_self_evaluation(p: Project, rules: Rules,
 
 CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution)
 
+# A 实际完成值 far outside any sensible range still scores (a 1e10 % completion is "met"):
+# say so, so that a typing accident does not pass as full marks.
+UNUSUAL_PERCENT = Decimal(1000)
+
+
+def check_actual_values(p: Project, rules: Rules) -> list[Issue]:
+    from .targets import ActualError, parse_actual
+
+    out = []
+    for i, ind in enumerate(p.indicators):
+        if not ind.actual.strip() or not ind.target.strip():
+            continue
+        target, _ = try_parse_target(ind.target, year=p.year)
+        if target is None or target.kind not in ("quantitative", "range"):
+            continue
+        try:
+            value = parse_actual(ind.actual, target)
+        except (ActualError, ValueError, ArithmeticError):
+            continue   # reported by the self-evaluation as indicator.actual_invalid
+        if not isinstance(value, Decimal):
+            continue
+        # A negative 控制率 under a ceiling (≤5 %) is normal: only a quantity to reach is absurd
+        # below zero.
+        to_reach = target.op in ("≥", ">", "=", None) and (target.value or 0) > 0
+        detail = ("为负数" if value < 0 and to_reach else
+                  f"超过{UNUSUAL_PERCENT}%" if target.unit == "%" and value > UNUSUAL_PERCENT else "")
+        if detail:
+            out.append(rules.issue("indicator.actual_unusual", f"indicators[{i}].actual",
+                                   name=ind.name, value=ind.actual[:40], detail=detail))
+    return out
+
 
 def check(project: Project, rules: Rules | None = None, *,
           evaluation: SelfEvaluation | None = None) -> list[Issue]:
@@ -232,7 +270,7 @@ def check(project: Project, rules: Rules | None = None, *,
     self-evaluation if the caller has computed it already)."""
     rules = rules or load_rules()
     issues: list[Issue] = []
-    for run in CHECKS:
+    for run in (*CHECKS, check_actual_values):
         issues.extend(run(project, rules))
     issues.extend(check_self_evaluation(project, rules, evaluation))
     return issues

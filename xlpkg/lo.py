@@ -187,6 +187,21 @@ def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: st
     return out
 
 
+def edit_rows(path: str | Path, out: str | Path, sheet: str, row: int, count: int) -> Path:
+    """Insert ``count`` rows before 1-based ``row`` of ``sheet`` (delete when ``count`` < 0),
+    as a person does after unprotecting the sheet; recalculate and store ``out`` (.xlsx)."""
+    (p,) = _check_inputs([path])
+    out = Path(out).resolve()
+    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
+    try:
+        _run([{"op": "rows", "path": str(p), "out": str(tmp), "sheet": sheet, "row": int(row),
+               "count": int(count)}])
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
 def inspect_basic(path: str | Path) -> dict[str, str]:
     """The macro modules LibreOffice imports from a workbook: {module name: source}."""
     (p,) = _check_inputs([path])

@@ -347,8 +347,31 @@ def job_type(office, job):
             pass
 
 
+
+
+def job_rows(office, job):
+    """Insert (count > 0) or delete (count < 0) whole rows of one sheet as a person would in
+    Calc: the sheet is unprotected first, references and defined names move with the rows,
+    then everything is recalculated and stored as .xlsx."""
+    doc = office.load(job["path"])
+    try:
+        sheet = doc.Sheets.getByName(job["sheet"])
+        sheet.unprotect(job.get("password", ""))
+        rows = sheet.getRows()
+        index, count = int(job["row"]) - 1, int(job["count"])
+        if count > 0:
+            rows.insertByIndex(index, count)
+        else:
+            rows.removeByIndex(index, -count)
+        doc.calculateAll()
+        doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+    finally:
+        doc.close(True)
+    return job["out"]
+
+
 JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
-        "type": job_type, "writer_pdf": job_writer_pdf}
+        "type": job_type, "writer_pdf": job_writer_pdf, "rows": job_rows}
 
 
 def main():

@@ -206,6 +206,15 @@ class SelfEvaluation:
     scale: Decimal                          # 100 ÷ points available
     indicators: list[IndicatorScore] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # False while the self-evaluation has not started (no 全年执行数 and no 实际完成值): the
+    # total is then no score at all, and summaries leave it out of grades and averages.
+    started: bool = True
+
+
+def evaluation_started(project: Project) -> bool:
+    """Whether a form's self-evaluation has begun: a 全年执行数 or any 实际完成值 is entered."""
+    return (project.execution.year_spent is not None
+            or any(ind.actual.strip() for ind in project.indicators))
 
 
 @dataclass
@@ -326,7 +335,7 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
         total = round2((exec_raw + indicator_raw) * scale)
     return SelfEvaluation(total=total, grade=rules.grade(total), execution_rate=rate,
                           execution_score=round2(exec_raw), groups=groups, scale=scale,
-                          indicators=scores, issues=issues)
+                          indicators=scores, issues=issues, started=evaluation_started(project))
 
 
 # --- whole project and department -------------------------------------------
@@ -358,11 +367,13 @@ class DepartmentTotal:
     dept_name: str
     projects: int
     budget: Decimal
-    spent: Decimal
-    execution_rate: Decimal | None      # Σ spent ÷ Σ budget, never a mean of rates
-    weighted_score: Decimal | None      # Σ (score × budget) ÷ Σ budget
-    grades: dict[str, int]
+    spent: Decimal                      # Σ of the 全年执行数 that are entered
+    execution_rate: Decimal | None      # Σ spent ÷ Σ budget of those projects, never a mean of rates
+    weighted_score: Decimal | None      # Σ (score × budget) ÷ Σ budget, evaluated projects only
+    grades: dict[str, int]              # evaluated projects only
     lights: dict[str, int]              # light of the last quarter with data
+    spent_missing: int = 0              # projects without a 全年执行数: not summed as 0
+    unevaluated: int = 0                # projects whose self-evaluation has not started
 
 
 def _last_light(quarters: list[QuarterStatus]) -> str | None:
@@ -380,17 +391,27 @@ def department_totals(metrics: list[ProjectMetrics], rules: Rules | None = None)
     totals = []
     for code, members in order.items():
         budget = sum((m.project.effective_budget for m in members), ZERO)
-        spent = sum((m.project.execution.year_spent or ZERO for m in members), ZERO)
-        weighted = sum((m.evaluation.total * m.project.effective_budget for m in members), ZERO)
+        # A missing 全年执行数 is not a zero: the rate divides the entered amounts by their
+        # own projects' budgets, and the count of the others is reported.
+        with_spent = [m for m in members if m.project.execution.year_spent is not None]
+        spent = sum((m.project.execution.year_spent for m in with_spent), ZERO)
+        spent_budget = sum((m.project.effective_budget for m in with_spent), ZERO)
+        evaluated = [m for m in members if getattr(m.evaluation, "started", True)]
+        eval_budget = sum((m.project.effective_budget for m in evaluated), ZERO)
+        weighted = sum((m.evaluation.total * m.project.effective_budget for m in evaluated), ZERO)
         grades = {g: 0 for g in grade_names}
         lights = {band["light"]: 0 for band in rules.monitoring["lights"]}
-        for m in members:
+        for m in evaluated:
             grades[m.evaluation.grade] = grades.get(m.evaluation.grade, 0) + 1
+        for m in members:
             last = _last_light(m.quarters)
             if last:
                 lights[last] += 1
         totals.append(DepartmentTotal(
             dept_code=code, dept_name=members[0].project.dept_name, projects=len(members),
-            budget=budget, spent=spent, execution_rate=execution_rate(spent, budget),
-            weighted_score=weighted / budget if budget else None, grades=grades, lights=lights))
+            budget=budget, spent=spent,
+            execution_rate=execution_rate(spent, spent_budget) if with_spent else None,
+            weighted_score=weighted / eval_budget if eval_budget else None, grades=grades,
+            lights=lights, spent_missing=len(members) - len(with_spent),
+            unevaluated=len(members) - len(evaluated)))
     return totals

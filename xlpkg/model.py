@@ -17,6 +17,11 @@ import jsonschema
 
 SCHEMA_VERSION = 1
 QUARTERS = 4
+# Limits a real form never reaches, shared by the JSON loader, the workbook reader and the
+# consolidation: beyond them a value is a typing accident or an attack, never a budget.
+MAX_AMOUNT = Decimal("1e12")      # 万元 (a trillion 万元 is a hundred times a national budget)
+MAX_TEXT = 32767                  # characters in one Excel cell
+MIN_YEAR, MAX_YEAR = 1990, 2100   # as the JSON schema's "year"
 
 
 @dataclass
@@ -158,13 +163,64 @@ class ProjectFormatError(ValueError):
     """A project JSON document that does not follow the schema."""
 
 
+def _bad_text(text: str) -> str | None:
+    """Why a text field cannot go into a cell, or None."""
+    if len(text) > MAX_TEXT:
+        return f"长度为{len(text)}个字符，超过 Excel 单元格上限{MAX_TEXT}个字符（不会被截断，请缩短）"
+    for ch in text:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return f"含有无效的 Unicode 代理字符 U+{code:04X}"
+        if (code < 0x20 and ch not in "\t\n\r") or code in (0xFFFE, 0xFFFF):
+            return f"含有不可见的控制字符 U+{code:04X}（Excel 无法保存）"
+    return None
+
+
+def _value_problems(data: Any, path: str = "") -> str | None:
+    """What the schema cannot say: text Excel cannot hold, amounts beyond any budget."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            problem = _value_problems(value, f"{path}/{key}" if path else str(key))
+            if problem:
+                return problem
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            problem = _value_problems(value, f"{path}/{i}")
+            if problem:
+                return problem
+    elif isinstance(data, str):
+        leaf = path.rsplit("/", 1)[-1]
+        is_number = leaf in _DECIMAL_FIELDS or leaf.isdigit() and path.rsplit("/", 2)[-2] in _DECIMAL_LISTS
+        if is_number and len(data) <= 40:
+            try:
+                if abs(Decimal(data)) >= MAX_AMOUNT:
+                    return f"字段 {path} 的数值{data}超出合理范围（绝对值应小于{MAX_AMOUNT:f}）"
+            except ArithmeticError:
+                pass
+        elif is_number:
+            return f"字段 {path} 的数值有{len(data)}位，超出合理范围（绝对值应小于{MAX_AMOUNT:f}）"
+        why = _bad_text(data)
+        if why:
+            return f"字段 {path or '(根)'} {why}"
+    return None
+
+
 def project_from_dict(data: dict, *, source: str = "") -> Project:
+    if not isinstance(data, dict):
+        raise ProjectFormatError(f"{source or '项目JSON'}：应为一个 JSON 对象（{{...}}），不是{type(data).__name__}")
     validator = jsonschema.Draft202012Validator(project_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except RecursionError:
+        raise ProjectFormatError(f"{source or '项目JSON'}：嵌套层次过深，不是项目表格式") from None
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(根)"
-        raise ProjectFormatError(f"{source or '项目JSON'}：字段 {where} 不符合格式要求：{first.message}")
+        message = first.message if len(first.message) <= 200 else first.message[:200] + "…"
+        raise ProjectFormatError(f"{source or '项目JSON'}：字段 {where} 不符合格式要求：{message}")
+    problem = _value_problems(data)
+    if problem:
+        raise ProjectFormatError(f"{source or '项目JSON'}：{problem}")
     body = dict(data)
     body["uses"] = [_build(FundUse, u) for u in data.get("uses", [])]
     body["indicators"] = [_build(Indicator, i) for i in data.get("indicators", [])]
@@ -176,10 +232,26 @@ def project_to_json(project: Project) -> str:
     return json.dumps(project_to_dict(project), ensure_ascii=False, indent=2) + "\n"
 
 
+def read_json_text(path: str | Path) -> str:
+    """A JSON file's text: UTF-8 with or without BOM, or GBK/GB18030 as Chinese Windows saves
+    it (a file that is valid in both is read as UTF-8). ProjectFormatError otherwise."""
+    path = Path(path)
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ProjectFormatError(f"{path.name}：无法识别文件编码（应为 UTF-8 或 GBK），请另存为 UTF-8 后重试")
+
+
 def load_project_json(path: str | Path) -> Project:
     path = Path(path)
+    text = read_json_text(path)
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProjectFormatError(f"{path.name}：不是有效的JSON（第{exc.lineno}行第{exc.colno}列）") from exc
+    except RecursionError:
+        raise ProjectFormatError(f"{path.name}：JSON 嵌套层次过深，不是项目表格式") from None
     return project_from_dict(data, source=path.name)

@@ -8,9 +8,11 @@ was not recalculated after an edit (or was tampered with).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +20,11 @@ from . import layout as L
 from .checks import check
 from .issues import Issue
 from .metrics import ProjectMetrics, project_metrics
-from .model import QUARTERS, Execution, FundUse, Indicator, Project
+from .cellref import bounds
+from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundUse, Indicator, Project
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
+from .workbook.namedcells import NamedCellSource, clip_names
 from .workbook.sheet_parse import applicable_value
 from .targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
@@ -74,6 +78,22 @@ def actual_text(value, target) -> str:
     return format_number(number) + target.unit
 
 
+def _short(value, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _lookalike_digits(text: str) -> bool:
+    """Digits that only look like a number: ⑬⑦② (circled), ¹²³, ½. Full-width digits are
+    what Chinese input methods type and stay valid."""
+    for ch in text:
+        decomposition = unicodedata.decomposition(ch)
+        if decomposition.startswith("<") and not decomposition.startswith(("<wide>", "<narrow>", "<noBreak>")) \
+                and any(c.isdigit() for c in unicodedata.normalize("NFKC", ch)):
+            return True
+    return False
+
+
 def _two_places(value: Decimal) -> Decimal:
     """Percentages are shown with two decimals on the form (25.00); keep more only if typed."""
     quantized = value.quantize(Decimal("0.01"))
@@ -87,12 +107,15 @@ class _Form:
 
     def __init__(self, source: CellSource, rules: Rules, file: str):
         self.source, self.rules, self.file = source, rules, file
-        self.names = source.defined_names()
+        # A name widened past the template's extent (A22:XFD1048576) is read at the template's
+        # size from its own top-left cell, never as billions of empty cells; noted in widened.
+        self.names, self.widened = clip_names(source.defined_names(), L.NAMES)
         self.issues: list[Issue] = []
         self.ind_rows: list[int] = []
         self.use_rows: list[int] = []
         self.target_col: dict[int, str] = {}
         self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
+        self.uses_numeric = True   # every fund-use amount a number cell (what SUM() adds up)
 
     def values(self, name: str) -> list[list[Any]]:
         sheet, ref = self.names[name]
@@ -115,10 +138,20 @@ class _Form:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
-            return _decimal(value)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError
+            if isinstance(value, str) and _lookalike_digits(value):
+                raise ValueError
+            number = _decimal(value)
         except (ValueError, ArithmeticError):
-            self.problem(name, f"{what}“{value}”不是有效数字", offset=offset, col=col)
+            self.problem(name, f"{what}“{_short(value)}”不是有效数字", offset=offset, col=col)
             return None
+        if not number.is_finite() or abs(number) >= MAX_AMOUNT:
+            # NaN, ±inf or 1e308 in a cell: an issue of this file, never a broken summary.
+            self.problem(name, f"{what}“{_short(value)}”超出合理范围（绝对值应小于{MAX_AMOUNT:f}）",
+                         offset=offset, col=col)
+            return None
+        return number
 
 
 def _identify(form: _Form) -> Issue | None:
@@ -235,6 +268,7 @@ def _uses(form: _Form) -> list[FundUse]:
         if value is None and not _text(amount):
             form.problem("FundUses", f"资金用途“{_text(item)}”未填写金额", offset=r, col=len(row) - 1)
         form.use_rows.append(r)
+        form.uses_numeric &= isinstance(amount, (int, float)) and not isinstance(amount, bool)
         out.append(FundUse(item=_text(item), amount=value if value is not None else Decimal(0),
                            note=_text(note)))
     return out
@@ -262,6 +296,9 @@ def _project(form: _Form) -> Project:
             form.problem("FiscalYear", "年度未填写")
         elif year is not None:
             form.problem("FiscalYear", f"年度“{year_value}”应为整数")
+        year = Decimal(0)
+    elif not MIN_YEAR <= year <= MAX_YEAR:   # as the JSON schema: −5 or 99999999999 is no year
+        form.problem("FiscalYear", f"年度“{year_value}”超出合理范围（{MIN_YEAR}–{MAX_YEAR}）")
         year = Decimal(0)
     budget = form.number("Budget", form.scalar("Budget"), "预算数")
     actuals = [form.number(f"ActualQ{q}", form.scalar(f"ActualQ{q}"), f"第{q}季度累计实际支出")
@@ -303,6 +340,8 @@ def _close(cached, computed, tolerance) -> bool:
         return cached == computed
     if isinstance(cached, bool) or not isinstance(cached, (int, float)):
         return False
+    if not math.isfinite(float(cached)):
+        return False   # a NaN/inf cache is no result any formula of the form produces
     return abs(Decimal(repr(float(cached))) - computed) <= tolerance
 
 
@@ -323,24 +362,42 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
         progress = None if q.progress is None else q.progress / 100
         expected[f"ProgressQ{q.quarter}"] = [(0, progress, tiny)]
         expected[f"VarianceQ{q.quarter}"] = [(0, q.variance, Decimal("1e-7"))]
+        expected[f"PlanRateQ{q.quarter}"] = [(0, None if q.plan is None else q.plan / 100, tiny)]
+        expected[f"LightQ{q.quarter}"] = [(0, form.rules.light_label(q.light) if q.light else None, cent)]
     expected["IndScore"] = [(form.ind_rows[s.index], s.shown_score, cent)
                             for s in ev.indicators if s.applicable]
+    # Every other result the form shows: 分值 as allocated, the execution weight, the scale.
+    expected["IndWeight"] = [(form.ind_rows[s.index], s.weight, Decimal("1e-6"))
+                             for s in ev.indicators if s.applicable]
+    expected["ExecWeight"] = [(0, form.rules.weight("execution"), tiny)]
+    expected["ScoreScale"] = [(0, ev.scale, Decimal("1e-6"))]
+    p = m.project
+    if form.uses_numeric and p.uses:
+        total = sum((u.amount for u in p.uses), Decimal(0))
+        diff = (total - p.budget).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        expected["UsesTotal"] = [(0, total, tiny)]
+        expected["UsesBalance"] = [(0, "合计与预算数一致" if total == p.budget
+                                    else f"合计与预算数相差{diff:.2f}万元", cent)]
     labels = {"TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
-              "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分"}
+              "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分",
+              "IndWeight": "指标分值", "ExecWeight": "预算执行率分值", "ScoreScale": "折算系数",
+              "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对"}
+    prefixes = {"Progress": "支出进度", "Variance": "进度偏差", "PlanRate": "计划进度", "Light": "灯色"}
     out = []
     for name, checks in expected.items():
         value = cached.get(name)
         if value is None:
             continue
         for offset, computed, tolerance in checks:
+            if isinstance(value, list) and offset >= len(value):
+                continue
             have = value[offset] if isinstance(value, list) else value
             if have is None or have == "" or _close(have, computed, tolerance):
                 continue
             if name == "IndScore" and isinstance(have, str) and have.startswith("?"):
                 # the sheet says why it cannot score this row: reported as form.sheet_blank
                 continue
-            label = labels.get(name) or (("支出进度" if name.startswith("Progress") else "进度偏差")
-                                         + f"（第{name[-1]}季度）")
+            label = labels.get(name) or (prefixes[name[:-2]] + f"（第{name[-1]}季度）")
             shown = format_number(computed.quantize(Decimal("0.0001"))) if isinstance(computed, Decimal) else computed
             form.problem(name, f"{label}：文件中保存的计算结果为{have}，按填写内容重算应为{shown}；"
                          "文件可能在修改后未重新计算或被改动，请在 Excel/WPS 中打开并保存后再提交",
@@ -348,6 +405,77 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
             out.append(form.issues.pop())
             break
     return out
+
+
+# Per-indicator names on the other sheets, and where each sheet mirrors the indicator table's
+# 一级/二级/三级 through formulas (=IF(申报表!A22="","",申报表!A22)).
+_MIRRORS = {"IndProgress": (L.MON_IND_COLS["level1"], L.MON_IND_COLS["name"]),
+            "IndActual": (L.EVAL_IND_COLS["level1"], L.EVAL_IND_COLS["name"])}
+_PER_INDICATOR = (*L.IND_INPUT_NAMES.values(), "IndWeight", "IndScore")
+
+
+def _misalignment(form: _Form) -> list[Issue]:
+    """Rows inserted into or deleted from the indicator table (possible once a sheet is
+    unprotected) pair each indicator with another row's actual, weight and analysis.
+
+    Two tells, both in what Excel/WPS/LibreOffice save: the per-indicator names no longer
+    span as many rows as ``Indicators`` (the program widens or shrinks a name when rows are
+    inserted or deleted inside it), and the other sheets' mirror formulas, which follow
+    their source rows, show on row r the 三级指标 of another row of the table (or #REF!).
+    A mirror that differs from every row is only a stale cache (see ``_stale``).
+    """
+    sheet, ref = form.names["Indicators"]
+    _, first, _, last = bounds(ref)
+    out: list[str] = []
+    where: list[tuple[str, str]] = []
+    if last - first + 1 != L.INDICATOR_ROWS:
+        out.append(f"指标表（{sheet}第{first}–{last}行）应为{L.INDICATOR_ROWS}行，现为{last - first + 1}行")
+        where.append((sheet, f"A{first}"))
+    spans: dict[tuple[str, int, int], list[str]] = {}
+    for name in _PER_INDICATOR:
+        if name in form.names:
+            other, other_ref = form.names[name]
+            _, a, _, b = bounds(other_ref)
+            if b - a != last - first:
+                spans.setdefault((other, a, b), []).append(name)
+    for (other, a, b), members in spans.items():
+        out.append(f"{other}第{a}–{b}行（{b - a + 1}行，{'、'.join(members)}）与指标表{sheet}第{first}–{last}行"
+                   f"（{last - first + 1}行）行数不一致")
+        where.append((other, form.names[members[0]][1].split(":")[0]))
+    table = form.values("Indicators")
+    names = [tuple(_text(v) for v in (list(row) + [None] * 3)[:3]) for row in table]
+    for name, (col_a, col_c) in _MIRRORS.items():
+        if name not in form.names or len(where) >= 6:
+            continue
+        other, other_ref = form.names[name]
+        _, a, _, b = bounds(other_ref)
+        mirror = form.source.range_values(other, f"{col_a}{a}:{col_c}{b}")
+        for r, row in enumerate(mirror[:len(names)]):
+            shown = tuple(_text(v) for v in (list(row) + [None] * 3)[:3])
+            if not any(shown) or shown == names[r]:
+                continue
+            broken = any(v.startswith("#REF") for v in shown)
+            moved = [i for i, n in enumerate(names) if i != r and any(n) and n == shown]
+            if broken or moved:
+                source_row = f"申报表第{first + moved[0]}行的指标" if moved else "引用已失效（#REF!）"
+                out.append(f"{sheet}第{first + r}行（“{names[r][2] or '空行'}”）对应的{other}第{a + r}行"
+                           f"显示的是“{shown[2] or shown[0]}”（{source_row}）")
+                where.append((other, f"{col_c}{a + r}"))
+                break
+    if not out:
+        return []
+    detail = ("指标表的行已错位，各工作表的指标行不再一一对应，本表不评分、不汇总：" + "；".join(out)
+              + "。表格中插入或删除过行；请用模板重新填写，或撤销插入/删除的行")
+    sheet0, cell0 = where[0]
+    return [form.rules.issue("form.misaligned", detail=detail).located(
+        file=form.file, sheet=sheet0, cell=cell0)]
+
+
+def _widened(form: _Form) -> list[Issue]:
+    return [form.rules.issue("form.name_extent", detail=(
+        f"名称 {name} 的范围被改为 {was}，超出模板范围；已只读取模板范围 {now}（模板可能被修改过）"))
+        .located(file=form.file, sheet=form.names[name][0], cell=now)
+        for name, (was, now) in form.widened.items()]
 
 
 def read_project(source: CellSource, *, file: str = "", rules: Rules | None = None) -> ReadResult:
@@ -362,12 +490,19 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
     if refused:
         return ReadResult(None, [refused.located(file=file)])
     try:
+        misaligned = _misalignment(form)
+    except Exception as exc:   # noqa: BLE001 - a damaged name or cell must not crash the read
+        misaligned = [rules.issue("form.misaligned", detail=f"无法核对指标表各行是否对应：{exc}")
+                      .located(file=file)]
+    if misaligned:
+        return ReadResult(None, misaligned)
+    try:
         project = _project(form)
         cached = _cached(form)
     except Exception as exc:
         return ReadResult(None, [rules.issue("form.unreadable", detail=f"读取工作簿内容时出错：{exc}")
                                  .located(file=file)])
-    issues = list(form.issues)
+    issues = list(form.issues) + _widened(form)
     m = project_metrics(project, rules)
     for issue in check(project, rules, evaluation=m.evaluation):
         sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col)
@@ -404,15 +539,19 @@ def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issu
 
 
 def read_project_file(path: str | Path, *, rules: Rules | None = None,
-                      engine: str = "calamine") -> ReadResult:
-    """``read_project`` on a file; engine "calamine" (fast) or "openpyxl"."""
+                      engine: str = "named") -> ReadResult:
+    """``read_project`` on a file. engine "named" (default, fastest: only the cells behind the
+    template's names, straight from the zip), "calamine" or "openpyxl" (every cell)."""
     rules = rules or load_rules()
     path = Path(path)
     problem = file_problem(path)
     if problem:
         return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
-        source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
+        if engine == "named":
+            source = NamedCellSource(path, extents=L.NAMES).load()
+        else:
+            source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:
         return ReadResult(None, [rules.issue("form.unreadable", detail=exc.message).located(file=str(path))])
     except OSError as exc:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import string
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -58,9 +59,95 @@ def _field_path(error: jsonschema.ValidationError) -> str:
     return "/".join(str(p) for p in error.absolute_path) or "(根)"
 
 
-def _business_problems(data: dict) -> list[str]:
-    """What a schema cannot say: bands in order, groups with weights."""
+# The values the code passes to each rule's message (``Rules.issue(rule_id, **values)``): a
+# message may use any of them and nothing else, or every form that triggers the rule would
+# fail to format. A rule missing here (added later) gets the syntax checks only.
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "dept.code_format": ("value",), "project.code_format": ("forms", "value"),
+    "project.code_dept": ("dept", "value"), "project.name_missing": (),
+    "budget.positive": ("value",), "uses.sum": ("budget", "diff", "total"), "uses.missing": (),
+    "plan.quarters": ("count",), "plan.range": ("quarter", "value"),
+    "plan.non_decreasing": ("previous", "quarter", "value"), "plan.ends_100": ("value",),
+    "indicator.none": (), "indicator.level1_unknown": ("allowed", "value"),
+    "indicator.level2_mismatch": ("allowed", "level1", "value"),
+    "indicator.level1_required": ("value",), "indicator.level1_recommended": ("value",),
+    "indicator.cost_missing": (), "indicator.name_missing": (),
+    "indicator.target_missing": ("name",), "indicator.target_unparseable": ("detail", "name"),
+    "indicator.duplicate_name": ("name",), "indicator.actual_invalid": ("detail", "name"),
+    "indicator.actual_missing": ("name",),
+    "indicator.cause_unknown": ("allowed", "name", "value"),
+    "indicator.likelihood_unknown": ("allowed", "name", "value"),
+    "indicator.weight_total": ("diff", "group", "limit", "total"),
+    "indicator.weight_negative": ("name", "value"), "indicator.no_scored_weight": (),
+    "indicator.rated_score_band": ("band", "high", "low", "name", "tier", "value", "weight"),
+    "indicator.rated_score_ignored": ("name", "value"),
+    "indicator.analysis_missing": ("name", "score", "weight"),
+    "indicator.overachieved": ("actual", "factor", "name", "target"),
+    "indicator.actual_unusual": ("detail", "name", "value"),
+    "execution.decreasing": ("previous", "quarter", "value"),
+    "execution.negative": ("quarter", "value"),
+    "execution.over_budget": ("budget", "value", "what"),
+    "execution.behind_plan": ("gap", "plan", "progress", "quarter"),
+    "execution.year_budget": ("value",), "execution.year_spent_negative": ("value",),
+    "execution.reason_missing": ("limit", "rate"),
+    **{rule: ("detail",) for rule in (
+        "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
+        "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
+        "consolidate.mixed_years", "consolidate.skipped")},
+}
+
+
+def _message_problems(rule_id: str, message: str) -> list[str]:
+    """Placeholders a message may not have: unknown ones, lone braces, attribute access."""
+    where = f"rules/{rule_id}/message"
+    try:
+        parts = list(string.Formatter().parse(message))
+    except ValueError as exc:   # a lone "{" or "}"
+        return [f"{where}：花括号不成对（{exc}）；要显示花括号本身请写成 {{{{ 或 }}}}"]
+    allowed = RULE_FIELDS.get(rule_id)
     problems = []
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if not name.isidentifier():
+            problems.append(f"{where}：占位符“{{{name}}}”无效，只能是字段名，如 {{value}}")
+        elif allowed is not None and name not in allowed:
+            known = "、".join(f"{{{f}}}" for f in allowed) or "（无，本规则不带参数）"
+            problems.append(f"{where}：占位符“{{{name}}}”不存在；可用：{known}")
+        elif spec or conversion:
+            problems.append(f"{where}：占位符“{{{name}}}”不能带格式或转换（:、!）")
+    return problems
+
+
+def _bad_strings(data, path: str = ""):
+    """Rulebook text a workbook cannot hold: lone surrogates and control characters."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _bad_strings(key, f"{path}/{key}（键）".lstrip("/"))
+            yield from _bad_strings(value, f"{path}/{key}".lstrip("/"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _bad_strings(value, f"{path}/{i}")
+    elif isinstance(data, str):
+        for ch in data:
+            if 0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 0x20 and ch not in "\t\n\r"):
+                yield f"{path or '(根)'}：含有无效字符 U+{ord(ch):04X}"
+                break
+
+
+def _business_problems(data: dict) -> list[str]:
+    """What a schema cannot say: bands in order, groups with weights, messages that format."""
+    problems = list(_bad_strings(data))[:5]
+    for rule_id, entry in data["rules"].items():
+        problems.extend(_message_problems(rule_id, entry["message"]))
+    for what, labels in (("scoring/grades", [g["grade"] for g in data["scoring"]["grades"]]),
+                         ("monitoring/lights", [b["label"] for b in data["monitoring"]["lights"]]),
+                         ("monitoring/lights（light）", [b["light"] for b in data["monitoring"]["lights"]])):
+        seen = [x for i, x in enumerate(labels) if x.strip() in (y.strip() for y in labels[:i])]
+        if seen:
+            problems.append(f"{what}：名称“{seen[0]}”重复，各档名称必须不同")
+    if not any(float(v) > 0 for v in data["weights"].values()):
+        problems.append("weights：各类权重均为0，无法评分；至少一类权重应大于0")
     mins = [g["min"] for g in data["scoring"]["grades"]]
     if mins != sorted(mins, reverse=True) or mins[-1] != 0:
         problems.append("scoring/grades：等级下限应从高到低排列，最后一档下限为0")
@@ -133,22 +220,30 @@ class Rules:
     def light_label(self, light: str) -> str:
         return next(b["label"] for b in self.monitoring["lights"] if b["light"] == light)
 
-    def qualitative_tiers(self) -> list[dict]:
-        """定性 tiers, best first: {"tier", "min", "max", "default" (Decimals), "words"}."""
+    @cached_property
+    def _tiers(self) -> list[dict]:
         tiers = self.scoring.get("qualitative_tiers") or DEFAULT_TIERS
         return [{**t, **{k: Decimal(str(t[k])) for k in ("min", "max", "default")}} for t in tiers]
 
-    def qualitative_grades(self) -> dict[str, Decimal]:
-        """Every word accepted as a 定性 actual and its ratio: the tiers' words (their default
-        ratio) first, then the rulebook's other grade words."""
-        out = {w: t["default"] for t in self.qualitative_tiers() for w in t["words"]}
+    def qualitative_tiers(self) -> list[dict]:
+        """定性 tiers, best first: {"tier", "min", "max", "default" (Decimals), "words"}."""
+        return [dict(t) for t in self._tiers]
+
+    @cached_property
+    def _grades(self) -> dict[str, Decimal]:
+        out = {w: t["default"] for t in self._tiers for w in t["words"]}
         for k, v in self.scoring["qualitative_grades"].items():
             out.setdefault(k, Decimal(str(v)))
         return out
 
+    def qualitative_grades(self) -> dict[str, Decimal]:
+        """Every word accepted as a 定性 actual and its ratio: the tiers' words (their default
+        ratio) first, then the rulebook's other grade words."""
+        return dict(self._grades)
+
     def tier_of(self, ratio: Decimal) -> dict:
         """The tier whose band holds ``ratio``: [min, max), the top tier's max included."""
-        tiers = self.qualitative_tiers()
+        tiers = self._tiers
         for t in tiers:
             if t["min"] <= ratio and (ratio < t["max"] or t["max"] >= 1):
                 return t
@@ -174,8 +269,13 @@ class Rules:
     def issue(self, rule_id: str, location: str = "", **values) -> Issue:
         # A province's older rulebook may lack rules added since: the shipped wording stands in.
         entry = self.data["rules"].get(rule_id) or load_rules(default_rules_path()).data["rules"][rule_id]
-        return Issue(rule=rule_id, severity=entry["severity"],
-                     message=entry["message"].format(**values), location=location)
+        try:
+            message = entry["message"].format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            # Validation refuses such messages; a rulebook built in code may still have one,
+            # and a form must never become "unreadable" because of the rulebook's wording.
+            message = entry["message"] + "（" + "；".join(f"{k}={v}" for k, v in values.items()) + "）"
+        return Issue(rule=rule_id, severity=entry["severity"], message=message, location=location)
 
 
 def normalize_level2(name: str) -> str:
@@ -209,9 +309,15 @@ def load_rules(path: str | Path | None = None) -> Rules:
 def _load_cached(path: str) -> Rules:
     name = Path(path).name
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
+        data = json.loads(Path(path).read_text("utf-8-sig"))
     except FileNotFoundError:
         raise RulesError(f"规则文件 {path} 不存在") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RulesError(f"规则文件 {name} 不是有效的JSON：{exc}") from None
+    except RecursionError:
+        raise RulesError(f"规则文件 {name} 嵌套层次过深，不是规则文件") from None
+    except OSError as exc:
+        raise RulesError(f"无法读取规则文件 {path}：{exc.strerror or exc}") from None
+    if not isinstance(data, dict):
+        raise RulesError(f"规则文件 {name} 无效：应为一个 JSON 对象")
     return rules_from_dict(data, source=name)

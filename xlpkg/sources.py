@@ -8,8 +8,9 @@ Formula cells give their cached result (None when the file has none).
 from __future__ import annotations
 
 import datetime as _dt
-import html
+import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -18,7 +19,7 @@ from .cellref import bounds
 from .safeio import ZipTooLarge, check_zip_size
 
 __all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "file_problem", "is_blank",
-           "name_values", "parse_name_target"]
+           "name_values", "parse_name_target", "special_file"]
 
 
 class SourceError(Exception):
@@ -100,28 +101,20 @@ def _slice(grid: list[list[Any]], ref: str) -> list[list[Any]]:
 
 # --- python-calamine ----------------------------------------------------------------
 
-_DEFINED_NAME_RE = re.compile(r"<(?:\w+:)?definedName\b([^>]*)>([^<]*)</(?:\w+:)?definedName>")
-_ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
-
+# A sheet's dense grid is refused beyond this many cells (a form has about 2,000).
+MAX_GRID_CELLS = 2_000_000
 
 def _names_from_zip(path: Path) -> dict[str, tuple[str, str]]:
     """Workbook-level defined names from xl/workbook.xml (calamine does not expose them).
 
-    Scanned, not parsed: an element tree took as long as calamine reading a sheet, and a
-    scanner expands no entities, so a hostile file cannot blow it up (the worst a malformed
-    file gets is a missing name, which the reader reports as not being the template).
+    Parsed with expat (``xlpkg.workbook.namedcells``), never scanned with a regex: a
+    workbook.xml stuffed with ``<definedName`` inside a comment costs one linear pass.
     """
-    with zipfile.ZipFile(path) as zf:
-        xml = zf.read("xl/workbook.xml").decode("utf-8", errors="replace")
-    out: dict[str, tuple[str, str]] = {}
-    for attrs_text, body in _DEFINED_NAME_RE.findall(xml):
-        attrs = dict(_ATTR_RE.findall(attrs_text))
-        if "localSheetId" in attrs or attrs.get("hidden") == "1" or "name" not in attrs:
-            continue   # print areas and sheet-local names are not the template's API
-        target = parse_name_target(html.unescape(body))
-        if target:
-            out[html.unescape(attrs["name"])] = target
-    return out
+    from .workbook.namedcells import NamedCellSource
+
+    source = NamedCellSource(path, extents={})
+    source.close()
+    return source.defined_names()
 
 
 class CalamineSource:
@@ -138,6 +131,8 @@ class CalamineSource:
             raise SourceError("文件已损坏或不是 Excel 工作簿（.xlsx）") from None
         except KeyError:
             raise SourceError("文件不是 Excel 工作簿：缺少 xl/workbook.xml") from None
+        except SourceError:
+            raise
         except Exception as exc:   # calamine raises its own types for every malformed file
             raise SourceError(_open_problem(exc)) from None
         self._grids: dict[str, list[list[Any]]] = {}
@@ -151,9 +146,28 @@ class CalamineSource:
     def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
         grid = self._grids.get(sheet)
         if grid is None:
+            self._check_extent(sheet)
             grid = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             self._grids[sheet] = grid
+        min_col, min_row, max_col, max_row = bounds(ref)
+        if (max_row - min_row + 1) * (max_col - min_col + 1) > MAX_GRID_CELLS:
+            raise SourceError(f"工作表“{sheet}”的区域 {ref} 过大，已拒绝读取")
         return _slice(grid, ref)
+
+    def _check_extent(self, sheet: str) -> None:
+        """calamine builds a dense grid up to the sheet's farthest cell: one stray value at
+        XFD1048576 would ask for hundreds of GB. Measure the farthest cell first (streamed,
+        no grid) and refuse a sheet far beyond any form."""
+        from .workbook.namedcells import sheet_extent, sheet_parts
+
+        part = sheet_parts(self.path).get(sheet)
+        if part is None:
+            return
+        rows, cols = sheet_extent(self.path, part)
+        if rows * max(cols, 1) > MAX_GRID_CELLS:
+            from .cellref import col_letter
+            raise SourceError(f"工作表“{sheet}”含有远超项目表范围的单元格（最远到 {col_letter(max(cols, 1))}{rows}），"
+                              "无法用 calamine 读取：请删除这些单元格，或改用默认读取方式")
 
 
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")   # OLE2 container: .xls, or an encrypted .xlsx
@@ -177,15 +191,35 @@ def _not_a_zip(path: str) -> str:
     return "文件不是 Excel 工作簿（可能是改了扩展名的其他文件），请提交 .xlsx 格式的项目表"
 
 
+def special_file(path: str | Path) -> str | None:
+    """Why ``path`` is not a regular file that can be opened without blocking, or None.
+
+    Opening a FIFO named x.xlsx would wait forever for a writer; sockets and devices are
+    no workbooks either. Symlinks are followed: what counts is what they point at.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "文件不存在"
+    except OSError as exc:
+        return f"无法访问文件：{exc.strerror or exc}"
+    if stat.S_ISDIR(mode):
+        return "这是一个文件夹，不是工作簿文件"
+    if stat.S_ISREG(mode):
+        return None
+    what = ("命名管道（FIFO）" if stat.S_ISFIFO(mode) else "套接字" if stat.S_ISSOCK(mode)
+            else "设备文件" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件")
+    return f"这是{what}，不是普通文件，已跳过（只读取普通的 .xlsx 文件）"
+
+
 def file_problem(path: str | Path) -> str | None:
     """Why ``path`` cannot be read as an .xlsx workbook, in words an accountant can act on;
     None when it looks like one. Also refuses a zip that would unpack to an absurd size
     before any reader inflates it."""
     path = Path(path)
-    if not path.exists():
-        return "文件不存在"
-    if path.is_dir():
-        return "这是一个文件夹，不是工作簿文件"
+    kind = special_file(path)
+    if kind:
+        return kind
     try:
         check_zip_size(path)
     except ZipTooLarge as exc:

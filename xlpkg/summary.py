@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import urllib.parse
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,19 +22,21 @@ from .rules import Rules, load_rules
 from .safeio import atomic_path
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS",
-           "TEMPLATE_ID", "TEMPLATE_VERSION"]
+           "TEMPLATE_ID", "TEMPLATE_VERSION", "is_xlpkg_summary", "overwrite_problem", "file_url"]
 
 TEMPLATE_ID = "xlpkg.department-summary"
 TEMPLATE_VERSION = 1
-PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META = (
-    "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "图表", "_xlpkg")
-SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, CHARTS, META)
+PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META = (
+    "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "汇总说明", "图表", "_xlpkg")
+SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META)
+NOTES_COLUMN = "汇总口径"
 SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
 SOURCE_FOLDER_NAME = "SourceFolder"
 
 EXCEL_MAX_TEXT = 32767          # characters in one cell
 EXCEL_MAX_URL = 2079
 XLSXWRITER_MAX_LINKS = 65530    # per worksheet
+LEGEND_ROW = 42                 # 图表: the series names, below both charts
 MAX_CHART_DEPARTMENTS = 8       # more lines than this is a tangle; the 合计 line always shows
 # A fixed date keeps the committed template identical to a fresh build.
 TEMPLATE_CREATED = _dt.datetime(2022, 1, 1)
@@ -52,6 +56,8 @@ class _Col:
 
 def _column_style(name: str) -> _Col:
     """How a column looks, from its name: the tables' names are the single source."""
+    if name == NOTES_COLUMN:
+        return _Col("text", 120)
     if name == "来源文件" or name == "文件":
         return _Col("link" if name == "来源文件" else "text", 36)
     if "（万元）" in name:
@@ -66,7 +72,7 @@ def _column_style(name: str) -> _Col:
         return _Col("int", 8)
     wide = {"项目名称": 30, "部门名称": 24, "说明": 60, "偏差原因分析及改进措施": 30,
             "三级指标": 22, "原指标值（文字）": 14, "实际完成值": 12, "内容": 100,
-            "项目编码": 17, "单元格": 10, "规则": 24, "工作表": 14}
+            "项目编码": 17, "单元格": 10, "规则": 24, "工作表": 14, "汇总说明": 30}
     return _Col("text", wide.get(name, 12))
 
 
@@ -97,12 +103,27 @@ class _Formats:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    # NaN/inf never reach here from consolidation (the form is an issue row instead), but the
+    # writer must not die on one: XlsxWriter refuses them and the whole department is lost.
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
 def _text(value: Any) -> str:
     text = value if isinstance(value, str) else str(value)
-    return text[:EXCEL_MAX_TEXT]
+    return _encodable(text)[:EXCEL_MAX_TEXT]
+
+
+def _encodable(text: str) -> str:
+    """Text the workbook can store: a file name with bytes that are not UTF-8 arrives as lone
+    surrogates (Python's surrogateescape), which would make the whole summary unwritable."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # --- sheets ----------------------------------------------------------------------------
@@ -122,9 +143,30 @@ def _protect(ws) -> None:
                     "format_rows": True})
 
 
+def file_url(path: str | os.PathLike) -> str | None:
+    """A ``file:`` URL for a source file, built from its absolute path and percent-encoded.
+
+    Only the path the file really has counts: a name such as ``\\\\host\\share\\p.xlsx`` or
+    ``mailto:x`` in a folder is encoded as part of that path, so it can never become a UNC
+    host, a web address or a mail link (clicking a UNC link on Windows sends credentials).
+    """
+    try:
+        absolute = os.path.abspath(os.fspath(path))
+        if os.name == "nt":
+            uri = Path(absolute).as_uri()
+        else:   # from the bytes the file system holds, so a non-UTF-8 name still links
+            uri = "file://" + urllib.parse.quote(os.fsencode(absolute))
+    except (ValueError, TypeError):
+        return None
+    if len(uri) > EXCEL_MAX_URL:
+        return None
+    # XlsxWriter rewrites "file://" links into Windows paths (a POSIX path becomes relative);
+    # schemes are case-insensitive (RFC 3986 §3.1), and the upper-case one is kept verbatim.
+    return "FILE:" + uri[len("file:"):]
+
+
 class _LinkMaker:
-    """Hyperlinks to source files: relative to the summary when it sits next to them, so a
-    folder copied to another PC keeps working links."""
+    """Hyperlinks to source files (absolute ``file:`` URLs) and the path people read."""
 
     def __init__(self, out_dir: Path, paths: list[str]):
         self.out_dir = out_dir
@@ -150,16 +192,11 @@ class _LinkMaker:
         return path
 
     def url(self, path: str) -> str | None:
-        if not path or "#" in path or self.count >= XLSXWRITER_MAX_LINKS:
-            return None   # '#' would be read as a sheet anchor; xlsxwriter caps links per sheet
-        try:
-            target = os.path.relpath(path, self.out_dir)
-        except ValueError:
-            target = path
-        url = "external:" + target
-        if len(url) > EXCEL_MAX_URL:
-            return None
-        self.count += 1
+        if not path or self.count >= XLSXWRITER_MAX_LINKS:
+            return None   # xlsxwriter caps links per sheet
+        url = file_url(path)
+        if url:
+            self.count += 1
         return url
 
 
@@ -172,7 +209,7 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
     ws.set_row(0, 30)
     for c, (title, style) in enumerate(zip(columns, styles)):
         ws.set_column(c, c, style.width)
-        ws.write_string(0, c, title, fmt.header)
+        ws.write_string(0, c, _text(title), fmt.header)
     data = [df[c].tolist() for c in columns]   # plain Python values, no numpy scalars
     for r, row in enumerate(zip(*data), start=1):
         is_total = total_first_col is not None and row[0] == total_first_col
@@ -209,6 +246,13 @@ def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker
         ws.write_string(r, c, _text(value), fmt.total["text"] if is_total else fmt.text)
 
 
+def notes_frame(consolidation: Consolidation):
+    """汇总说明 as a one-column table: what the summary sums, what it leaves out and why."""
+    import pandas as pd
+
+    return pd.DataFrame({NOTES_COLUMN: list(getattr(consolidation, "notes", []))})
+
+
 def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     """The document-like 部门整体绩效目标: one printed line per row in column A."""
     ws = wb.add_worksheet(GOALS)
@@ -216,7 +260,7 @@ def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     ws.set_column(1, 3, 12)
     ws.set_row(0, 20)
     for c, title in enumerate(DEPT_GOAL_COLUMNS):
-        ws.write_string(0, c, title, fmt.header)
+        ws.write_string(0, c, _text(title), fmt.header)
     for r, (text, level, dept, project) in enumerate(
             zip(*(df[c].tolist() for c in DEPT_GOAL_COLUMNS)), start=1):
         ws.write_string(r, 0, _text(text), fmt.goal.get(level, fmt.goal["正文"]))
@@ -245,7 +289,7 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
         ws.write_string(0, i, label, fmt.text)
     ws.write_string(1, 0, "自评等级", fmt.header)
     for i, grade in enumerate(grades, start=1):
-        ws.write_string(1, i, grade, fmt.text)
+        ws.write_string(1, i, _text(grade), fmt.text)
     ws.set_column(0, 0, 10)
 
     codes = departments["部门编码"].tolist()
@@ -258,12 +302,19 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     palette = ["#4472C4", "#ED7D31", "#70AD47", "#7030A0", "#FFC000", "#5B9BD5", "#C00000",
                "#264478", "#000000"]
     line = wb.add_chart({"type": "line"})
+    # Series names come from department names (form text): they are written into cells here
+    # and the series point at those cells, so no form text ever becomes part of a chart formula.
+    ws.write_string(LEGEND_ROW, 0, "图例", fmt.header)
+    legend_row = LEGEND_ROW + 1
     for n, row in enumerate(shown):
         label = "全部门合计" if row == total_row else f"{codes[row - 1]} {names[row - 1]}"
         color = palette[-1] if row == total_row else palette[n % (len(palette) - 1)]
         for col, suffix, dash in ((actual_col, "实际", "solid"), (plan_col, "计划", "dash")):
+            ws.write_string(legend_row, 0, _text(f"{label}（{suffix}）"), fmt.text)
+            name_cell = [CHARTS, legend_row, 0]
+            legend_row += 1
             line.add_series({
-                "name": f"{label}（{suffix}）",
+                "name": name_cell,
                 "categories": [CHARTS, 0, 1, 0, 4],
                 "values": [DEPARTMENTS, row, col, row, col + 3],
                 "line": {"color": color, "dash_type": dash, "width": 2},
@@ -302,7 +353,7 @@ def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
         if isinstance(value, int):
             ws.write_number(r, 1, value)
         else:
-            ws.write_string(r, 1, str(value))
+            ws.write_string(r, 1, _text(value))
     ws.very_hidden()
     _protect(ws)
 
@@ -361,10 +412,39 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
            links, protect=locked)
+    _table(wb, fmt, NOTES, notes_frame(c), links, protect=locked)
     _charts_sheet(wb, fmt, c.departments, rules)
     _meta_sheet(wb, rules, c)
     wb.worksheets()[0].activate()
-    wb.close()
+    try:
+        wb.close()
+    finally:
+        # A failed close (disk full) must not be retried by the workbook's __del__, which
+        # would print an "Exception ignored" fragment after our own message.
+        wb.fileclosed = True
+
+
+def _release(exc: BaseException) -> None:
+    """Let go of what a failed write left open, quietly. On a full disk the zip archive the
+    writer was filling is still open in a finished frame; its destructor would retry the
+    write at exit and print an "Exception ignored … No space left on device" fragment after
+    our own message."""
+    import gc
+    import sys
+    import traceback
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda *_: None
+    try:
+        seen = set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            traceback.clear_frames(exc.__traceback__)
+            exc.__traceback__ = None
+            exc = exc.__context__ or exc.__cause__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _why(exc: BaseException, path: Path) -> str:
@@ -373,6 +453,8 @@ def _why(exc: BaseException, path: Path) -> str:
     if isinstance(exc, PermissionError):
         return "文件可能正在 Excel/WPS 中打开，或没有写入该文件夹的权限；请关闭文件后重试"
     if isinstance(exc, (FileNotFoundError, NotADirectoryError, FileExistsError)):
+        if path.parent.is_dir():   # /proc/x.xlsx: the folder exists but takes no new file
+            return f"无法在文件夹“{path.parent}”中创建文件（{getattr(exc, 'strerror', '') or exc}）"
         return "目标文件夹不存在或不是文件夹"
     if isinstance(exc, OSError) and exc.errno == 28:
         return "磁盘空间不足"
@@ -380,13 +462,63 @@ def _why(exc: BaseException, path: Path) -> str:
     return text or type(exc).__name__
 
 
+def is_xlpkg_summary(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a summary (or the summary template) that xlpkg wrote: its document
+    properties carry the summary's template id. Reads only docProps/core.xml."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/core.xml")
+            if info.file_size > 64 * 1024:
+                return False
+            core = zf.read(info).decode("utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError):
+        return False
+    return f"{TEMPLATE_ID} v" in core
+
+
+def overwrite_problem(out: str | os.PathLike, inputs=()) -> str | None:
+    """Why writing the summary to ``out`` would destroy something, or None.
+
+    The output must not be one of the forms being consolidated, and an existing file is only
+    replaced when it is a summary xlpkg wrote: anything else (a project workbook, a report)
+    would be lost without a trace.
+    """
+    out = Path(os.fsdecode(out))
+    try:
+        target = out.resolve()
+    except (OSError, RuntimeError):
+        return None
+    for p in inputs:
+        try:
+            same = Path(os.fsdecode(p)).resolve() == target
+        except (OSError, RuntimeError, TypeError, ValueError):
+            continue
+        if same:
+            return f"汇总文件“{out}”是参与汇总的项目表之一，不能覆盖；请另指定汇总文件名"
+    if out.is_symlink() or out.exists():
+        if not out.is_file():
+            return None   # a folder or a device: the write itself says why it fails
+        if not is_xlpkg_summary(out):
+            return (f"“{out}”已存在且不是 xlpkg 生成的汇总表（可能是项目表或其他文件），"
+                    "为免覆盖未写入；请另指定汇总文件名，或先移走该文件")
+    return None
+
+
 def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
                   _created: _dt.datetime | None = None, _workbench: bool = False) -> Path:
     """Write the summary workbook atomically: a temporary file next to ``out_path``, then a
-    rename. On failure the old file is untouched and ``SummaryWriteError`` says why."""
+    rename. On failure the old file is untouched and ``SummaryWriteError`` says why. An
+    output that is one of the inputs, or an existing file xlpkg did not write as a summary,
+    is refused (``SummaryWriteError``) before anything is written."""
+    if isinstance(out_path, bytes):
+        out_path = os.fsdecode(out_path)
     out = Path(out_path)
     if out.suffix.lower() != ".xlsx":
         raise SummaryWriteError(f"汇总文件必须是 .xlsx 文件：{out}")
+    problem = overwrite_problem(out, [*consolidation.files_read,
+                                      *consolidation.projects["来源文件"].tolist()])
+    if problem:
+        raise SummaryWriteError(problem)
     rules = consolidation.rules or load_rules()
     out_dir = out.parent.resolve() if out.parent.exists() else out.parent.absolute()
     links = _LinkMaker(out_dir, consolidation.projects["来源文件"].tolist()
@@ -398,8 +530,10 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
                         workbench=_workbench)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc
-        raise SummaryWriteError(f"无法写入汇总文件“{out}”：{_why(cause, out)}。"
-                                "原有文件（如有）未被改动。") from exc
+        message = f"无法写入汇总文件“{out}”：{_why(cause, out)}。原有文件（如有）未被改动。"
+        _release(exc)
+        raise SummaryWriteError(message) from None
+
     return out
 
 

@@ -474,7 +474,7 @@ def _actual_qualitative(actual, target: Target, grades) -> str:
         if num is not None:
             actual = format_number(num * 100 if abs(num) <= 1 else num) + "%"
     t = _norm(str(actual))
-    if t == _norm(target.text) or t in {_norm(k) for k in table}:
+    if t == _norm(target.text) or t in _normalised_words(tuple(table)):
         return t
     m = re.fullmatch(rf"({_NUM})%", t)
     if m and 0 <= Decimal(m[1]) <= 100:
@@ -483,9 +483,18 @@ def _actual_qualitative(actual, target: Target, grades) -> str:
                       "或为等级词（如“达成”“基本达成”“未达成”）或百分比（如“85%”）")
 
 
+@functools.lru_cache(maxsize=64)
+def _normalised_words(words: tuple) -> frozenset:
+    return frozenset(_norm(k) for k in words)
+
+
+@functools.lru_cache(maxsize=64)
+def _normalised_table(items: tuple) -> dict:
+    return {_norm(k): Decimal(v) for k, v in items}
+
+
 def _qualitative_ratio(word: str, target: Target, grades) -> Decimal:
-    table = {_norm(k): Decimal(v) for k, v in (QUALITATIVE_GRADES if grades is None
-                                               else grades).items()}
+    table = _normalised_table(tuple((QUALITATIVE_GRADES if grades is None else grades).items()))
     if word == _norm(target.text):
         return Decimal(1)
     if word in table:

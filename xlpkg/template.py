@@ -34,6 +34,14 @@ NATURES = ("≥", "≤", "=", ">", "<", "定性", "区间", "日期")
 
 # --- the metadata sheet: template identity and the rulebook's parameters ----------------
 
+def _literal(ws, row: int, col: int, value) -> None:
+    """A rulebook value as data: openpyxl turns any string starting with "=" into a formula,
+    so a grade or light label "=1+1" from a province's rulebook would be computed."""
+    cell = ws.cell(row, col, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
 def _meta_sheet(wb, rules: Rules):
     ws = wb.create_sheet(L.META)
     ws.sheet_state = "veryHidden"
@@ -52,7 +60,7 @@ def _meta_sheet(wb, rules: Rules):
     ]
     for row, (name, value) in enumerate(scalars, start=1):
         ws.cell(row, 1, name)
-        ws.cell(row, 2, value)
+        _literal(ws, row, 2, value)
         define_name(wb, name, L.META, f"B{row}")
     level1 = rules.structure["level1"]
     width = max(len(v["level2"]) for v in level1.values())
@@ -87,7 +95,7 @@ def _meta_sheet(wb, rules: Rules):
         letter = L.shift_col("A", col - 1)
         ws.cell(1, col, name)
         for i, value in enumerate(values, start=2):
-            ws.cell(i, col, value)
+            _literal(ws, i, col, value)
         define_name(wb, name, L.META, f"{letter}2:{letter}{len(values) + 1}")
         col += 1
         if name == "L1L2Count":   # the 二级 lists, one row per 一级, for the dependent dropdown
@@ -95,7 +103,7 @@ def _meta_sheet(wb, rules: Rules):
             ws.cell(1, col, "L2Table")
             for r, entry in enumerate(level1.values(), start=2):
                 for c, level2 in enumerate(entry["level2"]):
-                    ws.cell(r, col + c, level2)
+                    _literal(ws, r, col + c, level2)
             last = L.shift_col("A", col + width - 2)
             define_name(wb, "L2Table", L.META, f"{first}2:{last}{len(level1) + 1}")
             col += width
@@ -298,10 +306,11 @@ def _monitoring(wb, rules: Rules):
     ws[f"H{L.MON_Q_FIRST}"] = f"实际进度÷{reference}×100：{bounds}"
     box(ws, f"H{L.MON_Q_FIRST}:I{L.MON_Q_FIRST + 3}", align=WRAP)
     lights_area = f"{C['light']}{L.MON_Q_FIRST}:{C['light']}{L.MON_Q_FIRST + 3}"
-    for band in lights:
+    for k, band in enumerate(lights, start=1):
         fill, font = LIGHT_STYLES.get(band["light"], ("FFFFFF", "000000"))
+        # The label is looked up, not spelled into the formula: rulebook text is never code.
         ws.conditional_formatting.add(lights_area, FormulaRule(
-            formula=[f'${C["light"]}{L.MON_Q_FIRST}="{band["label"]}"'],
+            formula=[f'${C["light"]}{L.MON_Q_FIRST}=INDEX(LightLabels,{k})'],
             fill=PatternFill("solid", fgColor=fill, bgColor=fill), font=Font(color=font, bold=True)))
 
     h = L.MON_IND_HEAD

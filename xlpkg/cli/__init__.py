@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..rules import RulesError
@@ -32,16 +33,55 @@ def add_rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="FILE", help="规则文件（默认使用随附的 rules.json）")
 
 
-def main(argv: list[str] | None = None) -> int:
-    if hasattr(sys.stdout, "reconfigure"):
-        # Chinese text on a Windows console or a pipe must not crash the command.
-        sys.stdout.reconfigure(encoding="utf-8", errors="replace")
-        sys.stderr.reconfigure(encoding="utf-8", errors="replace")
-    args = build_parser().parse_args(argv)
+EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for Ctrl-C
+DEBUG_ENV = "XLPKG_DEBUG"   # set to 1 to see the traceback of an internal error
+
+
+def _quiet_broken_pipe() -> None:
+    """`xlpkg read f.xlsx | head`: the reader went away; stop without a word. Output still
+    buffered must not raise again at exit, so stdout is pointed at /dev/null."""
     try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every command, with one promise: no traceback for any input. Known problems print a
+    Chinese message and exit 1/2; Ctrl-C exits 130; a closed pipe ends quietly."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            # Chinese text on a Windows console or a pipe must not crash the command; a
+            # lone surrogate from a file name is printed escaped, not raised.
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except RulesError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\n已中断（Ctrl-C），未完成的输出文件未写入。", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return 1
+    except RecursionError:
+        print("错误：输入的嵌套层次过深，无法处理", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("错误：内存不足，输入过大", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"“{exc.filename}”" if getattr(exc, "filename", None) else ""
+        print(f"错误：无法读写文件{where}：{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:   # noqa: BLE001 - the promise above; details on request
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(f"错误：处理时出现意外问题（{type(exc).__name__}: {str(exc)[:300]}）。"
+              f"请把输入文件和本消息发给维护人员；设置环境变量 {DEBUG_ENV}=1 可看到详细信息", file=sys.stderr)
         return 2
 
 

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 from ..consolidate import Consolidation, DeptInfoError, consolidate
+from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
-from ..summary import SummaryWriteError, write_summary, write_summary_template
+from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
 from . import add_rules_option
 
 DEFAULT_OUTPUT = "部门汇总.xlsx"
@@ -73,7 +74,8 @@ def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Pa
         result = {"exit_code": code, "message": last_line,
                   "output": str(output) if output else None}
         if c is not None:
-            result.update(files_read=c.files_read, files_with_errors=c.files_with_errors,
+            result.update(year=c.year, notes=c.notes,
+                          files_read=c.files_read, files_with_errors=c.files_with_errors,
                           projects=_records(c.projects), departments=_records(c.departments),
                           issues=_records(c.issues))
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
@@ -89,6 +91,13 @@ def run_consolidate(args) -> int:
     output = Path(args.output)
     if args.jobs is not None and args.jobs < 1:
         return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)
+    if args.year is not None and not MIN_YEAR <= args.year <= MAX_YEAR:
+        return _finish(args, FAILED, f"未汇总：--year 应为四位年度（如 2022），不是 {args.year}", None, None)
+    if output.suffix.lower() != ".xlsx":
+        return _finish(args, FAILED, f"未汇总：汇总文件必须是 .xlsx 文件：{output}", None, None)
+    refused = overwrite_problem(output)   # before minutes of reading, not after
+    if refused:
+        return _finish(args, FAILED, f"未汇总：{refused}", None, None)
     paths, dept_inputs, exclude = args.paths, [], [output]
     if args.dept_forms:
         from ..department.forms import split_department_inputs
@@ -124,7 +133,7 @@ def _write_dept_forms(args, c: Consolidation, inputs: list[str], rules) -> bool:
     from ..department.forms import write_department_forms
 
     result = write_department_forms(c, args.dept_forms, dept_info=args.dept_info,
-                                    inputs=inputs, rules=rules)
+                                    inputs=inputs, rules=rules, jobs=args.jobs)
     out = sys.stderr if args.json else sys.stdout
     for path in result.written:
         print(f"已生成部门整体绩效表 {path}", file=out)

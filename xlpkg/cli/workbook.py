@@ -44,8 +44,8 @@ def register(sub) -> None:
 
 
 def _engine_option(parser) -> None:
-    parser.add_argument("--engine", choices=["calamine", "openpyxl"], default="calamine",
-                        help="读取引擎（默认 calamine，速度快）")
+    parser.add_argument("--engine", choices=["named", "calamine", "openpyxl"], default="named",
+                        help="读取引擎（默认 named：只读模板名称所指的单元格，最快；calamine/openpyxl 读取全部单元格）")
 
 
 def run_template(args) -> int:
@@ -62,12 +62,28 @@ def run_template(args) -> int:
 def run_fill(args) -> int:
     from ..writer import CapacityError, fill_workbook
 
+    from pathlib import Path
+
+    if Path(args.output).resolve() == Path(args.project).resolve():
+        print(f"错误：输出文件“{args.output}”就是输入的项目 JSON，不能覆盖；请另指定 .xlsx 文件名",
+              file=sys.stderr)
+        return 1
     try:
         project = load_project_json(args.project)
+    except ProjectFormatError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：无法读取“{args.project}”：{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    try:
         path = fill_workbook(project, args.output, rules=load_rules(args.rules),
                              password=args.password)
-    except (OSError, ProjectFormatError, CapacityError) as exc:
+    except CapacityError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：无法写入“{args.output}”：{exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"已写入：{path}")
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
@@ -78,8 +79,8 @@ def _carry_over(base: Department, own: Department) -> None:
     base.illustrative = base.illustrative or own.illustrative
 
 
-def _project_rows(c, code: str) -> list[DeptProject]:
-    rows = c.projects[c.projects["部门编码"] == code]
+def _project_rows(rows) -> list[DeptProject]:
+    """The department's rows of the consolidation's project table."""
     out = []
     for r in rows.to_dict("records"):
         budget, effective = _dec(r["年初预算数（万元）"]), _dec(r["全年预算数（万元）"])
@@ -90,8 +91,8 @@ def _project_rows(c, code: str) -> list[DeptProject]:
     return out
 
 
-def _sub_goals(c, projects: list[DeptProject], info: Department | None,
-               own: Department | None) -> list[SubGoal]:
+def _sub_goals(c, names: Mapping[str, list], projects: list[DeptProject],
+               info: Department | None, own: Department | None) -> list[SubGoal]:
     """The seed's order: the info file's 分项 first as printed, then the department's own
     wording from its workbook, then each remaining project as its form says."""
     codes = [p.code for p in projects]
@@ -101,7 +102,6 @@ def _sub_goals(c, projects: list[DeptProject], info: Department | None,
         if (not s.project_code and s not in subs) or (s.project_code in codes and s.project_code not in covered):
             subs.append(s)
             covered.add(s.project_code)
-    names = c.indicators.groupby("项目编码")["三级指标"].apply(list).to_dict() if len(c.indicators) else {}
     for p in projects:
         if p.code not in covered:
             subs.append(SubGoal(title=p.name, goal=c.project_goals.get(p.code, ""),
@@ -126,6 +126,9 @@ def departments_from_consolidation(c, *, dept_info=None,
     own = dict(own or {})
     codes = [x for x in dict.fromkeys(c.projects["部门编码"]) if x and x != TOTAL_LABEL]
     codes += [x for x in sorted(infos) if x not in codes]
+    # indicator names per project, once for all departments (a city has 40,000 rows)
+    names = c.indicators.groupby("项目编码")["三级指标"].apply(list).to_dict() if len(c.indicators) else {}
+    by_dept = dict(tuple(c.projects.groupby("部门编码", sort=False))) if len(c.projects) else {}
     out = []
     for code in codes:
         info, mine = infos.get(code), own.get(code)
@@ -135,7 +138,7 @@ def departments_from_consolidation(c, *, dept_info=None,
                 setattr(dept, f.name, getattr(info, f.name))
         if mine:
             _carry_over(dept, mine)
-        rows = c.projects[c.projects["部门编码"] == code]
+        rows = by_dept.get(code, c.projects.iloc[0:0])
         if len(rows):
             dept.dept_name = str(rows["部门名称"].iloc[0] or "") or dept.dept_name
             years = Counter(int(y) for y in rows["年度"] if y == y and y is not None)
@@ -143,10 +146,26 @@ def departments_from_consolidation(c, *, dept_info=None,
         elif mine and mine.dept_name:
             dept.dept_name = mine.dept_name
         dept.dept_name = dept.dept_name or (mine.dept_name if mine else "")
-        dept.projects = _project_rows(c, code)
-        dept.sub_goals = _sub_goals(c, dept.projects, info, mine)
+        dept.projects = _project_rows(rows)
+        dept.sub_goals = _sub_goals(c, names, dept.projects, info, mine)
         out.append(dept)
     return out
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _write_one(task) -> tuple[str | None, Issue | None]:
+    """Write one department workbook (in a worker process); never raises."""
+    dept, target, rules = task
+    try:
+        return str(write_department(dept, target, rules=rules)), None
+    except DeptCapacityError as exc:
+        return None, Issue(rule="dept.capacity", severity=ERROR, file=target, message=str(exc))
+    except OSError as exc:
+        return None, Issue(rule="dept.write", severity=ERROR, file=target,
+                           message=f"无法写入部门整体绩效表：{exc.strerror or exc}（文件是否在 Excel 中打开？）")
 
 
 def _read_own(paths: list[Path], folder: Path, result: DeptFormsResult):
@@ -175,8 +194,9 @@ def _read_own(paths: list[Path], folder: Path, result: DeptFormsResult):
 
 def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
                            inputs: Iterable[str | os.PathLike] = (),
-                           rules: Rules | None = None) -> DeptFormsResult:
-    """Write ``folder/<部门编码>.xlsx`` for every department of the consolidation.
+                           rules: Rules | None = None, jobs: int | None = None) -> DeptFormsResult:
+    """Write ``folder/<部门编码>.xlsx`` for every department of the consolidation, with
+    ``jobs`` worker processes (None = all cores).
 
     A department is skipped, with an error naming the file, when its existing workbook cannot
     be read, has input errors, or is of another year: rewriting it would lose what was typed."""
@@ -188,6 +208,7 @@ def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
     own, unreadable, bad = _read_own([*existing, *map(Path, inputs)], folder, result)
     usable = {code: dept for code, (dept, _) in own.items() if code not in bad}
     keep = "未重新生成该部门的部门整体绩效表，以免丢失已填内容"
+    tasks = []
     for dept in departments_from_consolidation(c, dept_info=dept_info, own=usable):
         code = dept.dept_code
         target = folder / f"{code}.xlsx"
@@ -207,14 +228,23 @@ def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
                 message=f"已有的部门整体绩效表为{mine[0].year}年度，本次汇总为{dept.year}年度：{keep}；"
                         "不同年度请使用不同的文件夹"))
             continue
+        tasks.append((dept, str(target), rules))
+    if tasks:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            result.written.append(write_department(dept, target, rules=rules))
-        except DeptCapacityError as exc:
-            result.issues.append(Issue(rule="dept.capacity", severity=ERROR, file=str(target),
-                                       message=str(exc)))
         except OSError as exc:
-            result.issues.append(Issue(rule="dept.write", severity=ERROR, file=str(target),
-                                       message=f"无法写入部门整体绩效表：{exc.strerror or exc}"
-                                               "（文件是否在 Excel 中打开？）"))
+            result.issues.append(Issue(rule="dept.write", severity=ERROR, file=str(folder),
+                                       message=f"无法创建文件夹：{exc.strerror or exc}"))
+            return result
+    jobs = min(jobs or _cores(), len(tasks))
+    if jobs > 1 and len(tasks) >= 4:   # a city: a hundred workbooks of about a second each
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outcomes = list(pool.map(_write_one, tasks, chunksize=max(1, len(tasks) // (jobs * 4))))
+    else:
+        outcomes = [_write_one(task) for task in tasks]
+    for written, issue in outcomes:
+        if written:
+            result.written.append(Path(written))
+        else:
+            result.issues.append(issue)
     return result

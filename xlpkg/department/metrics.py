@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..metrics import round2
-from ..rules import Rules, RulesError, load_rules
+from ..rules import Rules, RulesError, default_rules_path, load_rules
 from .model import Department
 
 __all__ = ["COMMON_LABELS", "CommonIndicator", "DeptMetrics", "department_metrics",
@@ -37,7 +37,7 @@ def department_rules(rules: Rules | None = None) -> dict:
     rules = rules or load_rules()
     section = rules.data.get("department")
     if section is None:
-        section = load_rules(None).data.get("department") if rules.source != "rules.json" else None
+        section = load_rules(default_rules_path()).data.get("department")
     if section is None:
         raise RulesError(f"规则文件 {rules.source} 缺少 department（部门整体评分）部分")
     total = (sum(Decimal(str(v)) for v in section["execution"].values())

@@ -1,0 +1,628 @@
+"""Read only the cells behind a workbook's defined names, straight from the .xlsx zip.
+
+A project form is a few hundred input cells in a workbook whose XML is mostly formulas and
+styles. This source parses ``xl/workbook.xml`` (names, sheets), follows the relationships to
+the sheet parts, and streams only the sheets that hold a wanted name, keeping only the wanted
+cells and stopping at the last wanted row. Shared strings and styles are parsed once, and only
+if a wanted cell needs them. Everything goes through expat, which never scans backwards (a
+workbook.xml stuffed with thousands of ``<definedName`` inside a comment costs one pass) and
+here refuses any DTD, so neither entity expansion nor external entities can happen.
+
+Names are clipped to the template's own extent (``clip_names``): a name widened to
+``$A$22:$XFD$1048576`` reads the template's 30 rows, never a billion empty cells. Values are
+what the other sources give (``xlpkg.sources.plain_value``): int/float, str, bool, datetime,
+None for empty; formula cells give their cached result.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from xml.parsers import expat
+
+from ..cellref import bounds, col_letter
+from ..sources import SourceError, parse_name_target
+
+__all__ = ["NamedCellSource", "clip_names", "sheet_extent", "MAX_CELLS"]
+
+# A request for more cells than this is refused rather than padded with None: a form's biggest
+# name is 30 × 9 cells, and a million Python objects are already ~50 MB.
+MAX_CELLS = 1_000_000
+_CHUNK = 1 << 16
+
+_REL_NS = ("relationships",)    # transitional and strict OOXML both end r:id's namespace so
+
+
+# Forms made from one template share workbook.xml, its relationships and styles.xml byte for
+# byte: their parses are kept per content digest, so each costs one hash after the first form.
+_CACHE_SIZE = 64
+_parsed_books: dict[bytes, tuple[bool, dict[str, str], dict[str, tuple[str, str]]]] = {}
+_parsed_styles: dict[bytes, frozenset[int]] = {}
+_plans: dict[tuple[bytes, int], dict[str, tuple[list, frozenset, int]]] = {}
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+class _Stop(Exception):
+    """Raised inside an expat handler once the rest of a part is not needed."""
+
+
+def _refuse_dtd(*_args) -> None:
+    raise SourceError("工作簿的XML包含DTD/实体声明（Excel 从不写入），可能是恶意文件，已拒绝读取")
+
+
+def _parser(**handlers) -> expat.XMLParserType:
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartDoctypeDeclHandler = _refuse_dtd
+    p.EntityDeclHandler = _refuse_dtd
+    for name, fn in handlers.items():
+        setattr(p, name, fn)
+    return p
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition(":")[2]
+
+
+_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """OOXML's ``_xHHHH_`` escapes (e.g. ``_x000D_`` for a carriage return)."""
+    return _ESCAPE_RE.sub(lambda m: chr(int(m[1], 16)), text) if "_x" in text else text
+
+
+_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_REF_CACHE: dict[str, tuple[int, int]] = {}
+
+
+def _cell_pos(ref: str) -> tuple[int, int] | None:
+    """"B12" → (12, 2): (row, col), 1-based; cached since every form repeats the same refs."""
+    pos = _REF_CACHE.get(ref)
+    if pos is None:
+        m = _CELL_RE.match(ref)
+        if not m:
+            return None
+        col = 0
+        for ch in m[1].upper():
+            col = col * 26 + ord(ch) - 64
+        pos = (int(m[2]), col)
+        if len(_REF_CACHE) < 100_000:
+            _REF_CACHE[ref] = pos
+    return pos
+
+
+def clip_names(names: Mapping[str, tuple[str, str]], extents: Mapping[str, Any]
+               ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    """Each name no larger than its template extent, from its own top-left cell.
+
+    ``extents`` maps a name to anything with ``ref`` (``layout.Name``) or to a (sheet, ref)
+    pair. Returns (clipped names, {name: (file's ref, clipped ref)} for those cut down).
+    Names without an extent are left as they are.
+    """
+    out, clipped = dict(names), {}
+    for name, (sheet, ref) in names.items():
+        extent = extents.get(name)
+        if extent is None:
+            continue
+        extent_ref = extent.ref if hasattr(extent, "ref") else extent[1]
+        c0, r0, c1, r1 = bounds(ref)
+        e0, f0, e1, f1 = bounds(extent_ref)
+        height, width = min(r1 - r0, f1 - f0), min(c1 - c0, e1 - e0)
+        if (height, width) != (r1 - r0, c1 - c0):
+            new = f"{col_letter(c0)}{r0}"
+            if height or width:
+                new += f":{col_letter(c0 + width)}{r0 + height}"
+            out[name] = (sheet, new)
+            clipped[name] = (ref, new)
+    return out, clipped
+
+
+# --- number formats: which styles make a number a date -----------------------------------
+
+_BUILTIN_DATE_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+_FORMAT_NOISE_RE = re.compile(r'"[^"]*"|\\.|\[(?!h\]|hh\]|m\]|mm\]|s\]|ss\])[^\]]*\]', re.I)
+
+
+def _is_date_format(code: str) -> bool:
+    text = _FORMAT_NOISE_RE.sub("", code.split(";")[0]).lower()
+    return text != "general" and any(ch in text for ch in "dmyhs")
+
+
+def _epoch(date1904: bool) -> _dt.datetime:
+    return _dt.datetime(1904, 1, 1) if date1904 else _dt.datetime(1899, 12, 30)
+
+
+def _from_serial(serial: float, date1904: bool) -> _dt.datetime | float:
+    if not 0 <= serial < 2_958_466:    # beyond 9999-12-31: leave the number alone
+        return serial
+    if not date1904 and serial < 60:   # Excel's phantom 1900-02-29
+        serial += 1
+    moment = _epoch(date1904) + _dt.timedelta(days=serial)
+    micro = moment.microsecond   # round to the millisecond as Excel shows times
+    if micro:
+        moment = moment.replace(microsecond=0) + _dt.timedelta(milliseconds=round(micro / 1000))
+    return moment
+
+
+# --- the source --------------------------------------------------------------------------
+
+class NamedCellSource:
+    """``CellSource`` over an .xlsx file that reads only the cells behind defined names.
+
+    ``extents``: the template's names (name → ``layout.Name`` or (sheet, ref)). Only those
+    names are read in the first pass, each clipped to its extent; another range is read on
+    demand with one more pass over its sheet. Without ``extents`` every defined name is read.
+    """
+
+    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None):
+        self.path = Path(path)
+        self.extents = extents
+        self._cells: dict[str, dict[tuple[int, int], Any]] = {}
+        self._covered: dict[str, list[tuple[int, int, int, int]]] = {}
+        self._strings: list[str] | None = None
+        self._date_styles: frozenset[int] | None = None
+        self._zip: zipfile.ZipFile | None = None
+        self._loaded = False
+        try:
+            self._zip = zipfile.ZipFile(self.path)
+            self._read_workbook()
+        except zipfile.BadZipFile:
+            self.close()
+            raise SourceError("文件已损坏或不是 Excel 工作簿（.xlsx）") from None
+        except SourceError:
+            self.close()
+            raise
+        except (expat.ExpatError, UnicodeError) as exc:
+            self.close()
+            raise SourceError(f"工作簿结构文件 xl/workbook.xml 已损坏（{exc}）") from None
+        except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+            self.close()
+            raise SourceError(f"文件已损坏，无法解压（{exc}）") from None
+
+    # -- the CellSource protocol --
+
+    def defined_names(self) -> dict[str, tuple[str, str]]:
+        return dict(self._names)
+
+    def sheet_names(self) -> list[str]:
+        return list(self._sheet_parts)
+
+    def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
+        c0, r0, c1, r1 = bounds(ref)
+        if (r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS:
+            raise SourceError(f"工作表“{sheet}”的区域 {ref} 过大（超过{MAX_CELLS}个单元格），已拒绝读取")
+        if sheet not in self._sheet_parts:
+            raise KeyError(f"工作簿中没有工作表“{sheet}”")
+        if not self._loaded:
+            self._load_wanted()
+        if not any(a <= c0 and b <= r0 and c >= c1 and d >= r1
+                   for a, b, c, d in self._covered.get(sheet, ())):
+            self._read_sheets({sheet: _rects_plan([(c0, r0, c1, r1)])})
+        cells = self._cells.get(sheet, {})
+        return [[cells.get((r, c)) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+
+    def load(self) -> "NamedCellSource":
+        """Read the wanted cells now (else on the first ``range_values``), so a damaged sheet
+        is reported when the file is opened, not as a missing value later."""
+        if not self._loaded:
+            self._load_wanted()
+        return self
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+    # -- workbook.xml and its relationships --
+
+    def _member(self, name: str) -> bytes:
+        try:
+            return self._open_zip().read(name)
+        except KeyError:
+            raise SourceError(f"文件不是完整的 Excel 工作簿：缺少 {name}") from None
+
+    def _open_zip(self) -> zipfile.ZipFile:
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(self.path)
+        return self._zip
+
+    def _read_workbook(self) -> None:
+        book = self._member("xl/workbook.xml")
+        rels = self._member("xl/_rels/workbook.xml.rels")
+        self._digest = hashlib.blake2b(book + b"\0" + rels, digest_size=16).digest()
+        parsed = _parsed_books.get(self._digest)
+        if parsed is None:
+            parsed = _remember(_parsed_books, self._digest, self._parse_workbook(book, rels))
+        self._date1904, self._sheet_parts, self._names, self._shared_parts = parsed
+
+    def _parse_workbook(self, book: bytes, rels_xml: bytes
+                        ) -> tuple[bool, dict[str, str], dict[str, tuple[str, str]]]:
+        sheets: list[tuple[str, str]] = []
+        names: dict[str, tuple[str, str]] = {}
+        state: dict[str, Any] = {"name": None, "text": [], "date1904": False}
+
+        def start(tag, attrs):
+            local = _local(tag)
+            if local == "sheet":
+                rid = next((v for k, v in attrs.items() if _local(k.rpartition(" ")[2]) == "id"
+                            and k != "sheetId"), None)
+                if "name" in attrs and rid:
+                    sheets.append((attrs["name"], rid))
+            elif local == "definedName":
+                keep = ("localSheetId" not in attrs and attrs.get("hidden") not in ("1", "true")
+                        and "name" in attrs)
+                state["name"] = attrs["name"] if keep else ""
+                state["text"] = []
+            elif local == "workbookPr":
+                state["date1904"] = attrs.get("date1904") in ("1", "true")
+
+        def end(tag):
+            if _local(tag) == "definedName" and state["name"] is not None:
+                if state["name"]:
+                    target = parse_name_target("".join(state["text"]))
+                    if target:
+                        names[state["name"]] = target
+                state["name"] = None
+
+        def text(data):
+            if state["name"]:
+                state["text"].append(data)
+
+        p = _parser(StartElementHandler=start, EndElementHandler=end, CharacterDataHandler=text)
+        p.Parse(book, True)
+        rels, by_type = _relationships("xl", rels_xml)
+        parts = {sheet: rels[rid] for sheet, rid in sheets if rid in rels}
+        return state["date1904"], parts, names, by_type
+
+    # -- sheets --
+
+    def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
+        """Per sheet: the wanted rectangles, their cells and the last wanted row."""
+        key = (self._digest, id(self.extents))
+        plan = _plans.get(key)
+        if plan is not None:
+            return plan
+        names = self._names
+        if self.extents is not None:
+            names, _ = clip_names({k: v for k, v in names.items() if k in self.extents}, self.extents)
+        wanted: dict[str, list[tuple[int, int, int, int]]] = {}
+        for sheet, ref in names.values():
+            if sheet not in self._sheet_parts:
+                continue
+            rect = bounds(ref)
+            if (rect[3] - rect[1] + 1) * (rect[2] - rect[0] + 1) <= MAX_CELLS:
+                wanted.setdefault(sheet, []).append(rect)
+        plan = {sheet: _rects_plan(rects) for sheet, rects in wanted.items()}
+        # The extents object must live as long as its id is a key: keep it with the plan.
+        return _remember(_plans, key, plan) if self.extents is not None else plan
+
+
+    def _load_wanted(self) -> None:
+        self._loaded = True
+        self._read_sheets(self._plan())
+        self.close()
+
+    def _read_sheets(self, plan: dict[str, tuple[list, frozenset, int]]) -> None:
+        raw: list[tuple[str, tuple[int, int], str | None, str | None, list[str]]] = []
+        for sheet, (rects, want, last_row) in plan.items():
+            try:
+                self._read_sheet(sheet, want, last_row, raw)
+            except _Stop:
+                pass
+            except expat.ExpatError as exc:
+                raise SourceError(f"工作表“{sheet}”的XML已损坏（{expat.ErrorString(exc.code)}，"
+                                  f"第{exc.lineno}行），请在 Excel/WPS 中打开并另存后再提交") from None
+            except zipfile.BadZipFile as exc:
+                raise SourceError(f"工作表“{sheet}”的数据已损坏，无法解压（{exc}）") from None
+            self._covered.setdefault(sheet, []).extend(rects)
+        # Values last: the shared strings are then read only as far as the last one needed.
+        needed = [int(t) for _, _, kind, _, parts in raw if kind == "s" and (t := "".join(parts)).isdigit()]
+        if needed and (self._strings is None or max(needed) >= len(self._strings)):
+            self._strings = self._read_strings(max(needed))   # a later range may need more
+        for sheet, pos, kind, style, parts in raw:
+            self._cells.setdefault(sheet, {})[pos] = self._value(sheet, pos, kind, style, "".join(parts))
+
+    def _read_sheet(self, sheet: str, want: frozenset, last_row: int, raw: list) -> None:
+        # Most of a sheet is cells nobody asked for (labels, formulas): only start tags are
+        # handled, and text is collected only inside a wanted cell's <v> or <is><t>, whose end
+        # tag is the only one handled.
+        st: list[Any] = [0, 0, None, 0]   # row, col, text parts of the wanted cell, rPh depth
+        p = _parser()
+        p.buffer_text = False   # text is appended to a list anyway; buffering costs per event
+        get_pos, stop_row = _REF_CACHE.get, last_row
+
+        def generic(tag, attrs):
+            local = tag if ":" not in tag else _local(tag)
+            if local == "c":
+                cell(attrs)
+            elif local == "v" or local == "t":
+                if st[2] is not None and not st[3]:
+                    p.CharacterDataHandler = st[2].append
+                    p.EndElementHandler = text_end
+            elif local == "row":
+                row(attrs)
+            else:
+                p.CharacterDataHandler = None
+                if local == "rPh" and st[2] is not None:
+                    st[3] = 1   # phonetic runs are not the cell's text; they end the text runs
+
+        def cell(attrs):
+            p.CharacterDataHandler = None
+            ref = attrs.get("r")
+            if ref is None:
+                pos = (st[0], st[1] + 1)
+            else:
+                pos = get_pos(ref) or _cell_pos(ref)
+                if pos is None:
+                    raise SourceError(f"工作表“{sheet}”中的单元格地址“{ref[:20]}”无效")
+            st[0], st[1] = pos
+            if pos in want:
+                st[2], st[3] = [], 0
+                raw.append((sheet, pos, attrs.get("t"), attrs.get("s"), st[2]))
+            else:
+                if pos[0] > stop_row:
+                    raise _Stop
+                st[2] = None
+
+        def text_end(tag):   # the end of the <v> or <t> being read: no more text
+            p.CharacterDataHandler = p.EndElementHandler = None
+
+        def row(attrs):
+            p.CharacterDataHandler = None
+            st[2] = None
+            r = attrs.get("r")
+            number = int(r) if r and r.isdigit() else st[0] + 1
+            if number > stop_row:
+                raise _Stop
+            st[0], st[1] = number, 0
+
+        # The common case, unprefixed SpreadsheetML, on its shortest path: most events are the
+        # <c>, <f> and <v> of cells nobody asked for.
+        def fast(tag, attrs):
+            if tag == "c":
+                cell(attrs)
+            elif tag == "v":
+                if st[2] is not None:
+                    p.CharacterDataHandler = st[2].append
+                    p.EndElementHandler = text_end
+            elif tag == "f":
+                p.CharacterDataHandler = None
+            elif tag == "row":
+                row(attrs)
+            elif ":" in tag or tag in ("t", "rPh"):
+                p.StartElementHandler = generic
+                generic(tag, attrs)
+            else:
+                p.CharacterDataHandler = None
+
+        start = fast
+        p.StartElementHandler = start
+        part = self._sheet_parts[sheet]
+        try:
+            with self._open_zip().open(part) as fh:
+                while chunk := fh.read(_CHUNK):
+                    p.Parse(chunk, False)
+                p.Parse(b"", True)
+        except KeyError:
+            raise SourceError(f"文件不是完整的 Excel 工作簿：缺少工作表“{sheet}”的内容（{part}）") from None
+
+    def _value(self, sheet: str, pos: tuple[int, int], kind: str | None, style: str | None,
+               text: str) -> Any:
+        if kind is None or kind == "n":
+            if not text:
+                return None
+            try:
+                number = float(text)
+            except ValueError:
+                return text   # not a number although typed as one: the reader says so
+            if style and style != "0" and int(style) in self._dates():
+                return _from_serial(number, self._date1904)
+            if number.is_integer() and abs(number) < 2 ** 53:
+                return int(number)
+            return number
+        if kind == "s":
+            strings = self._shared_strings()
+            try:
+                return _unescape(strings[int(text)]) or None
+            except (ValueError, IndexError):
+                raise SourceError(f"工作表“{sheet}”单元格{col_letter(pos[1])}{pos[0]}引用的共享字符串"
+                                  f"“{text[:20]}”不存在：文件已损坏，请在 Excel/WPS 中打开并另存后再提交") from None
+        if kind == "b":
+            return text.strip() in ("1", "true")
+        if kind in ("str", "inlineStr", "e"):
+            return _unescape(text) or None
+        if kind == "d":
+            try:
+                return _dt.datetime.fromisoformat(text.strip().rstrip("Z"))
+            except ValueError:
+                return text or None
+        return text or None
+
+    # -- shared parts, once per file and only when needed --
+
+    def _shared_strings(self) -> list[str]:
+        if self._strings is None:
+            self._strings = self._read_strings(None)
+        return self._strings
+
+    def _read_strings(self, last: int | None) -> list[str]:
+        part = self._part_of("sharedStrings")
+        return _read_shared_strings(self._open_zip(), part, last) if part else []
+
+    def _dates(self) -> frozenset[int]:
+        if self._date_styles is None:
+            part = self._part_of("styles")
+            if part is None:
+                self._date_styles = frozenset()
+            else:
+                xml = self._open_zip().read(part)
+                key = hashlib.blake2b(xml, digest_size=16).digest()
+                found = _parsed_styles.get(key)
+                if found is None:
+                    found = _remember(_parsed_styles, key, _read_date_styles(xml, part))
+                self._date_styles = found
+        return self._date_styles
+
+    def _part_of(self, kind: str) -> str | None:
+        part = self._shared_parts.get(kind)
+        return part if part in self._open_zip().NameToInfo else None
+
+
+def _rects_plan(rects: list[tuple[int, int, int, int]]) -> tuple[list, frozenset, int]:
+    want = frozenset((r, c) for c0, r0, c1, r1 in rects
+                     for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+    return rects, want, max(r1 for _, _, _, r1 in rects)
+
+
+def _relationships(folder: str, xml: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """(id → part, relationship kind → part), e.g. "sharedStrings" → "xl/sharedStrings.xml"."""
+    out: dict[str, str] = {}
+    by_type: dict[str, str] = {}
+
+    def start(tag, attrs):
+        if _local(tag) == "Relationship" and "Id" in attrs and "Target" in attrs:
+            target = attrs["Target"]
+            if attrs.get("TargetMode") == "External":
+                return
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            out[attrs["Id"]] = posixpath.normpath(path)
+            by_type.setdefault(attrs.get("Type", "").rpartition("/")[2], out[attrs["Id"]])
+
+    _parser(StartElementHandler=start).Parse(xml, True)
+    return out, by_type
+
+
+def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None) -> list[str]:
+    """The shared strings, up to index ``last`` when given (the rest is never looked at)."""
+    out: list[list[str]] = []
+    stop = -1 if last is None else last + 1
+    st: list[Any] = [None, 0]   # text parts of the current <si>, inside a phonetic run
+    p = _parser()
+
+    def start(tag, attrs):
+        local = tag if ":" not in tag else _local(tag)
+        if local == "si":
+            p.CharacterDataHandler = None
+            if len(out) == stop:
+                raise _Stop
+            st[0], st[1] = [], 0
+            out.append(st[0])
+        elif local == "t":
+            if st[0] is not None and not st[1]:
+                p.CharacterDataHandler = st[0].append
+                p.EndElementHandler = text_end
+        else:
+            p.CharacterDataHandler = None
+            if local == "rPh":
+                st[1] = 1
+
+    def text_end(tag):
+        p.CharacterDataHandler = p.EndElementHandler = None
+
+    # Text is collected only between <t> and its end tag, the only end tag handled; a
+    # phonetic run (<rPh>, after the text runs) mutes the rest of its <si>.
+    p.StartElementHandler = start
+    p.buffer_text = False
+    try:
+        with zf.open(part) as fh:
+            while chunk := fh.read(_CHUNK):
+                p.Parse(chunk, False)
+            p.Parse(b"", True)
+    except _Stop:
+        pass
+    except expat.ExpatError as exc:
+        raise SourceError(f"共享字符串表 {part} 已损坏（{expat.ErrorString(exc.code)}，第{exc.lineno}行），"
+                          "请在 Excel/WPS 中打开并另存后再提交") from None
+    return ["".join(parts) for parts in out]
+
+
+def _read_date_styles(xml: bytes, part: str) -> frozenset[int]:
+    """Indexes of the cell formats (``s`` attribute) that show numbers as dates or times."""
+    custom: dict[int, str] = {}
+    xf_formats: list[int] = []
+    st = {"xfs": False}
+
+    def start(tag, attrs):
+        local = _local(tag)
+        if local == "numFmt":
+            try:
+                custom[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
+            except ValueError:
+                pass
+        elif local == "cellXfs":
+            st["xfs"] = True
+        elif local == "xf" and st["xfs"]:
+            try:
+                xf_formats.append(int(attrs.get("numFmtId", "0")))
+            except ValueError:
+                xf_formats.append(0)
+
+    def end(tag):
+        if _local(tag) == "cellXfs":
+            st["xfs"] = False
+
+    p = _parser(StartElementHandler=start, EndElementHandler=end)
+    try:
+        p.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise SourceError(f"样式表 {part} 已损坏（{expat.ErrorString(exc.code)}），"
+                          "请在 Excel/WPS 中打开并另存后再提交") from None
+    dates = {i for i, fmt in enumerate(xf_formats)
+             if fmt in _BUILTIN_DATE_IDS or (fmt in custom and _is_date_format(custom[fmt]))}
+    return frozenset(dates)
+
+
+def sheet_extent(path: str | Path, sheet_part: str) -> tuple[int, int]:
+    """(last row, last column) of the cells a sheet part holds, by streaming it (no grid).
+
+    Lets a reader that builds a dense grid (calamine) refuse a sheet with a stray cell at
+    XFD1048576 before it allocates the grid.
+    """
+    top = {"row": 0, "col": 0, "cur_row": 0, "cur_col": 0}
+
+    def start(tag, attrs):
+        local = tag if ":" not in tag else _local(tag)
+        if local == "c":
+            ref = attrs.get("r")
+            pos = _cell_pos(ref) if ref else (top["cur_row"], top["cur_col"] + 1)
+            if pos:
+                top["cur_row"], top["cur_col"] = pos
+                top["row"] = max(top["row"], pos[0])
+                top["col"] = max(top["col"], pos[1])
+        elif local == "row":
+            r = attrs.get("r")
+            top["cur_row"] = int(r) if r and r.isdigit() else top["cur_row"] + 1
+            top["cur_col"] = 0
+            top["row"] = max(top["row"], top["cur_row"])
+
+    p = _parser(StartElementHandler=start)
+    with zipfile.ZipFile(path) as zf, zf.open(sheet_part) as fh:
+        while chunk := fh.read(_CHUNK):
+            p.Parse(chunk, False)
+        p.Parse(b"", True)
+    return top["row"], top["col"]
+
+
+def sheet_parts(path: str | Path) -> dict[str, str]:
+    """Sheet name → zip part, as the workbook's relationships say."""
+    source = NamedCellSource(path, extents={})
+    source.close()
+    return dict(source._sheet_parts)
+
+
+def read_names(path: str | Path, names: Iterable[str]) -> dict[str, list[list[Any]]]:
+    """The values behind some defined names of a file (a convenience for scripts and tests)."""
+    source = NamedCellSource(path)
+    found = source.defined_names()
+    return {n: source.range_values(*found[n]) for n in names if n in found}
