@@ -197,11 +197,13 @@ def test_a_province_rewords_the_template_without_code(tmp_path, capsys):
 def test_the_shipped_template_is_the_builders_output(tmp_path):
     """The committed template and its builder agree (regenerate with
     `python -m xlpkg.documents.report_templates` after changing the builder)."""
-    from xlpkg.documents.report_templates import PROJECT_TEMPLATE, build_project_template
-    fresh = build_project_template(tmp_path / "t.docx")
-    with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(PROJECT_TEMPLATE) as b:
-        assert a.read("word/document.xml") == b.read("word/document.xml")
-        assert a.read("word/styles.xml") == b.read("word/styles.xml")
+    from xlpkg.documents import report_templates as T
+    for build, shipped in ((T.build_project_template, T.PROJECT_TEMPLATE),
+                           (T.build_department_template, T.DEPARTMENT_TEMPLATE)):
+        fresh = build(tmp_path / shipped.name)
+        with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(shipped) as b:
+            assert a.read("word/document.xml") == b.read("word/document.xml"), shipped.name
+            assert a.read("word/styles.xml") == b.read("word/styles.xml"), shipped.name
 
 
 def test_closing_block_fields_of_the_form_fill_the_report(tmp_path):
