@@ -460,7 +460,8 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
     project = Project(dept_code=form.dept_code, dept_name=form.dept_name, code=code,
                       name=found.get(L_NAME, ""), year=year, budget=budget,
                       fund_source=found.get(L_FUND) or _fund_source(uses_text), uses_text=uses_text,
-                      uses=_uses(uses_text), plan=plan, goal=found.get(L_GOAL, ""),
+                      uses=_uses(uses_text) or _single_use(uses_text, budget), plan=plan,
+                      goal=found.get(L_GOAL, ""),
                       indicators=indicators)
     medium = MEDIUM_RE.search(nfkc(uses_text))
     if medium and hasattr(project, "medium_term_budget"):   # the v2 model's 中期资金总额
@@ -554,6 +555,12 @@ def _fund_source(uses_text: str) -> str:
         re.search(r"其中\s*([^，,。．.；;\s\d]{2,8}?)\s*\d", text) or \
         re.search(r"资金来源\s*[:：为]?\s*([^，,。．.；;\s\d]{2,8})", text)
     return m.group(1) if m else ""
+
+
+def _single_use(uses_text: str, budget: Decimal) -> list[FundUse]:
+    """"……主要用于廉政宣教中心建设。" with no breakdown: one use carrying the whole budget."""
+    m = re.search(r"(?:主要|全部|专项)?用于([^。．.；;，,\n]{2,40})(?:[。．.；;\n]|$)", uses_text)
+    return [FundUse(item=strip(m.group(1)), amount=budget)] if m else []
 
 
 USE_LINE_RE = re.compile(r"^\s*\d+\s*[.．、]\s*([^：:]{1,40})[：:](.*)$")
