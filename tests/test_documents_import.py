@@ -267,3 +267,14 @@ def test_a_project_printed_twice_is_imported_once_and_reported(tmp_path):
     assert [p.code for p in result.projects] == [project.code]
     (issue,) = result.issues
     assert issue.rule == "import.duplicate_code" and issue.location == "表格2"
+
+
+def test_the_chinese_face_is_one_setting(tmp_path):
+    doc = tmp_path / "f.docx"
+    assert main(["publish", str(ROOT / "examples" / "105004B22DX0001.json"), "-o", str(doc),
+                 "--font", "仿宋_GB2312"]) == 0
+    with zipfile.ZipFile(doc) as zf:
+        styles = zf.read("word/styles.xml").decode("utf-8")
+        body = zf.read("word/document.xml").decode("utf-8")
+    assert 'w:eastAsia="仿宋_GB2312"' in styles and 'w:eastAsia="zh-CN"' in styles
+    assert "w:eastAsia=" not in body          # runs inherit the face from the styles
