@@ -12,7 +12,6 @@ import re
 import docx
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 
 from tests.helpers import ROOT
 

@@ -9,7 +9,6 @@ become a field code or markup.
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
