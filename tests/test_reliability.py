@@ -28,7 +28,7 @@ from xlpkg.consolidate import (TOTAL_LABEL, build, consolidate, discover, normal
 from xlpkg.model import Execution
 from xlpkg.reader import read_project, read_project_file
 from xlpkg.rules import RulesError, load_rules, rules_from_dict
-from xlpkg.sources import CalamineSource
+from xlpkg.workbook.namedcells import NamedCellSource
 from xlpkg.summary import SummaryWriteError, is_xlpkg_summary, write_summary
 from xlpkg.writer import fill_workbook
 
@@ -185,7 +185,7 @@ def test_misaligned_indicator_rows_are_an_error_and_never_scored(edited):
         assert issue.rule == "form.misaligned" and issue.severity == "error"
         assert "行已错位" in issue.message and f"{sheet}第" in issue.message
         # with the names' extents hidden, the mirrored 三级指标 still names the rows
-        clipped = read_project(_TemplateExtents(CalamineSource(edited[kind])), file=kind)
+        clipped = read_project(_TemplateExtents(NamedCellSource(edited[kind])), file=kind)
         assert clipped.project is None
         assert re.search(r"申报表第\d+行的指标", clipped.issues[0].message), clipped.issues[0].message
 
