@@ -278,3 +278,19 @@ def test_the_chinese_face_is_one_setting(tmp_path):
         body = zf.read("word/document.xml").decode("utf-8")
     assert 'w:eastAsia="仿宋_GB2312"' in styles and 'w:eastAsia="zh-CN"' in styles
     assert "w:eastAsia=" not in body          # runs inherit the face from the styles
+
+
+def test_a_sub_goals_indicator_list_may_run_on_into_the_next_paragraph(tmp_path):
+    import docx
+    document = docx.Document()
+    for line in ["部门总体绩效目标及保障措施", "二、分项绩效目标", "（一）深化党风廉政建设",
+                 "绩效目标：维护党纪国法，", "坚决惩处腐败分子", "绩效指标：组织开展监督检查次数",
+                 "项目资金执行情况　留置案件办结时间", "三、工作保障措施", "完善制度建设。",
+                 "105002 中国共产党唐山市纪律检查委员会"]:
+        document.add_paragraph(line)
+    doc = tmp_path / "d.docx"
+    document.save(str(doc))
+    (info,) = import_document(doc, year=2022).departments
+    assert info["sub_goals"] == [{"title": "深化党风廉政建设", "goal": "维护党纪国法，坚决惩处腐败分子",
+                                  "indicators": ["组织开展监督检查次数", "项目资金执行情况", "留置案件办结时间"]}]
+    assert info["guarantees"] == ["完善制度建设。"]

@@ -132,6 +132,7 @@ class _DeptSection:
         self.started = False
         self.dept_code = ""
         self.dept_name = ""
+        self.last = "title"        # the sub-goal field a run-on paragraph continues
 
     def heading(self, text: str) -> str | None:
         k = key(NUMBERED_RE.sub("", nfkc(text)))
@@ -182,14 +183,18 @@ class _DeptSection:
                         self.sub_goals[-1]["goal"] = value
                     else:
                         self.sub_goals[-1]["indicators"] = split_names(value)
+                    self.last = name
                     return
             if m:
                 title = strip(re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", line))
                 self.sub_goals.append({"title": title, "goal": "", "indicators": []})
-            elif self.sub_goals and not self.sub_goals[-1]["indicators"]:
-                # a goal that runs on into a second paragraph
-                target = "goal" if self.sub_goals[-1]["goal"] else "title"
-                self.sub_goals[-1][target] += line
+                self.last = "title"
+            elif self.sub_goals:
+                # a title, goal or list of names that runs on into the next paragraph
+                if self.last == "indicators":
+                    self.sub_goals[-1]["indicators"] += split_names(line)
+                else:
+                    self.sub_goals[-1][self.last] += line
 
     @property
     def has_content(self) -> bool:
