@@ -92,7 +92,7 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
                     extra_tables=False, broken_row=False, header_repeat=True,
                     orphan_vmerge=False, content_controls=False, captions=False,
                     per_shape=False, keep_bookmarks=False, short_rows=False,
-                    inline_labels=False) -> None:
+                    inline_labels=False, one_table=False) -> None:
     """The seed as a .docx. ``merges``: 一级 and the plan label merged down (else left blank);
     ``fullwidth``: labels with full-width punctuation and spaces; ``line_breaks``: cells with
     w:br instead of paragraphs; ``split``: each form split into two tables after its 5th
@@ -105,10 +105,20 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
     cells in a row changes (as a naive converter writes); ``keep_bookmarks``: the text
     export's "[bookmark: …]" markers left in the paragraphs; ``short_rows``: indicator rows
     whose blank 一级 cell is left out (the row has five cells in a six-column grid);
-    ``inline_labels``: "项目编码：…", "项目名称：…", "绩效目标：…" as label and value in one cell."""
+    ``inline_labels``: "项目编码：…", "项目名称：…", "绩效目标：…" as label and value in one cell;
+    ``one_table``: a department's forms run together in one table."""
     document = docx.Document()
     first_table = True
-    for kind, content in seed_blocks(keep_bookmarks=keep_bookmarks):
+    blocks = seed_blocks(keep_bookmarks=keep_bookmarks)
+    if one_table:
+        joined: list = []
+        for kind, content in blocks:
+            if kind == "table" and joined and joined[-1][0] == "table":
+                joined[-1] = ("table", joined[-1][1] + content)
+            else:
+                joined.append((kind, content))
+        blocks = joined
+    for kind, content in blocks:
         if kind == "p":
             paragraph = document.add_paragraph(content)
             if content_controls and DEPT_LINE.match(content):

@@ -57,6 +57,7 @@ VARIANTS = {
     "bookmark_markers": {"keep_bookmarks": True, "merges": True},
     "short_rows": {"short_rows": True},
     "inline_labels": {"inline_labels": True},
+    "forms_in_one_table": {"one_table": True, "merges": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }

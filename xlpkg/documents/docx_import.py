@@ -250,10 +250,6 @@ def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> 
     return False
 
 
-def _has_code_label(rows: list[list[GridCell]]) -> bool:
-    return any(_label_of(c.text) == L_CODE for row in rows for c in distinct(row))
-
-
 def import_document(path: str | Path, *, year: int | None = None,
                     rules: Rules | None = None) -> ImportResult:
     """Read ``path`` (.docx). Raises ``DocxImportError`` only when the file is not a document."""
@@ -299,19 +295,23 @@ def import_document(path: str | Path, *, year: int | None = None,
         rows = grid(block)
         for row in rows:
             all_text.extend(c.text for c in distinct(row) if c.text)
-        if _has_code_label(rows):
+        # every 项目编码 row starts a form: one table may hold several forms, and the rows
+        # before the first one may continue the form open from the previous table
+        starts = [i for i, r in enumerate(rows) if any(_label_of(c.text) == L_CODE for c in distinct(r))]
+        head = rows[:starts[0]] if starts else rows
+        if head and form is not None and _looks_like_form_part(head, level_names):
+            form.rows.extend(_Row(table_no, i + 1, r) for i, r in enumerate(head))
+        elif any(c.text for row in head for c in row):
+            result.issues.append(Issue(
+                "import.not_a_form", WARNING,
+                f"第{table_no}个表格" + (f"前{len(head)}行" if starts else "") +
+                "不是项目支出绩效目标表（没有“项目编码”），已跳过",
+                location=f"表格{table_no}", file=name))
+        for n, start in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else len(rows)
             form = _Form(dept_code, dept_name, table_no)
             forms.append(form)
-        elif form is not None and _looks_like_form_part(rows, level_names):
-            pass   # a table continued after a page break: its rows belong to the open form
-        else:
-            if any(c.text for row in rows for c in row):
-                result.issues.append(Issue(
-                    "import.not_a_form", WARNING,
-                    f"第{table_no}个表格不是项目支出绩效目标表（没有“项目编码”），已跳过",
-                    location=f"表格{table_no}", file=name))
-            continue
-        form.rows.extend(_Row(table_no, i + 1, r) for i, r in enumerate(rows))
+            form.rows.extend(_Row(table_no, i + 1, rows[i]) for i in range(start, end))
     if section.has_content:
         sections.append(section)
 
