@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 OUT ?= out/demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv system-deps clean templates bench
+.PHONY: demo test venv system-deps clean templates bench extension kit
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ system-deps:
 	    libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-dev fonts-noto-cjk python3-uno poppler-utils >/dev/null; \
 	fi
 
-test: venv system-deps
+# The LibreOffice extension and the Windows offline kit; wheels are cached in .cache/wheels.
+extension: venv system-deps
+	$(VENV)/bin/xlpkg extension build -o dist/xlpkg.oxt
+
+kit: venv
+	$(VENV)/bin/xlpkg kit build --platform win_amd64 -o dist/xlpkg-kit.zip
+
+test: venv system-deps extension kit
 	XLPKG_REQUIRE_LIBREOFFICE=1 $(PY) -m pytest -q
 
 demo: venv

@@ -189,7 +189,8 @@ def test_olevba_reads_every_module_back_unchanged(built):
         found = {vba_filename: code for _, _, vba_filename, code in parser.extract_all_macros()}
     finally:
         parser.close()
-    assert set(found) == {"ThisWorkbook.cls", "Sheet1.cls", "xlpkg.bas", "xlwings.bas"}
+    assert set(found) == {"ThisWorkbook.cls", "Sheet1.cls", "xlpkg.bas", "xlwings.bas",
+                          "xlwings_udfs.bas"}
     # our module: byte for byte the file in macros/ (Attribute line and CRLF included)
     assert found["xlpkg.bas"] == (MACROS / "xlpkg.bas").read_bytes().decode("ascii")
     # xlwings' module: the shipped file after the documented transformations, byte for byte
@@ -199,6 +200,37 @@ def test_olevba_reads_every_module_back_unchanged(built):
                                                 'Attribute VB_Base = "0{00020819-')
     assert found["Sheet1.cls"].startswith('Attribute VB_Name = "Sheet1"\r\n'
                                           'Attribute VB_Base = "0{00020820-')
+
+
+def test_the_udf_wrappers_are_in_the_add_in_one_per_function_as_xlwings_writes_them(built):
+    """No "Trust access to the VBA project object model", no Import Functions: the module
+    xlwings' generator writes is already in the add-in. Its argument lists are checked against
+    the UDFs' own signatures (what xlwings' generator reads), Optional where Python has a
+    default."""
+    import inspect
+    import re
+
+    from oletools.olevba import VBA_Parser
+
+    from xlpkg import udfs
+    from xlpkg.frontends.functions import FUNCTIONS
+
+    parser = VBA_Parser(str(built))
+    try:
+        found = {name: code for _, _, name, code in parser.extract_all_macros()}
+    finally:
+        parser.close()
+    module = found["xlwings_udfs.bas"]
+    assert module.startswith('Attribute VB_Name = "xlwings_udfs"\r\n')
+    headers = re.findall(r"^Function (\w+)\(([^)]*)\)\r$", module, re.MULTILINE)
+    assert sorted(name for name, _ in headers) == sorted(f.name for f in FUNCTIONS)
+    for name, arglist in headers:
+        params = inspect.signature(getattr(udfs, name)).parameters.values()
+        expected = ", ".join(("Optional " if p.default is not inspect.Parameter.empty else "") + p.name
+                             for p in params)
+        assert arglist == expected, name
+        assert f'{name} = XLPy.CallUDF("xlpkg.udfs", "{name}", Array({", ".join(p.name for p in params)}), ActiveWorkbook, Application.Caller)' in module
+    assert module == addin.load_modules()["xlwings_udfs"]
 
 
 def test_zip_has_ribbon_part_relationship_and_addin_content_type(built):
@@ -257,7 +289,7 @@ def test_libreoffice_lists_the_modules_with_their_source(built):
     t0 = time.perf_counter()
     basic = lo.inspect_basic(built)
     print(f"\ninspect_basic: {time.perf_counter() - t0:.2f} s")
-    assert set(basic) == {"ThisWorkbook", "Sheet1", "xlpkg", "xlwings"}
+    assert set(basic) == {"ThisWorkbook", "Sheet1", "xlpkg", "xlwings", "xlwings_udfs"}
     # LibreOffice's VBA import: drops the leading "Attribute VB_..." lines, prepends its own
     # two lines, converts CRLF to LF and appends one "\n". Everything else is identical.
     for name, source in addin.load_modules(MACROS).items():

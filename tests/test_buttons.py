@@ -229,15 +229,15 @@ def test_validate_lists_what_the_core_finds_in_the_file(tmp_path, project):
 def test_validate_exact_rows_and_alert(tmp_path):
     p = example("105002B22DX0009")
     p.plan[3] = p.plan[3] - 10
-    p.indicators[0].deviation_cause = "资金不足"
+    p.indicators[0].likelihood = "大概能"
     book = open_book(_filled(tmp_path, p))
     buttons.validate(book)
     got = actions(book)
     assert set_values(got[1])[2] == [
         ["工作表", "单元格", "规则", "级别", "说明"],
         ["绩效目标申报表", f"E{L.PLAN_ROW}", "plan.ends_100", "错误", "第四季度累计支出计划应为100%，现为90%"],
-        ["绩效运行监控", f"G{L.MON_IND_FIRST}", "indicator.cause_unknown", "警告",
-         "三级指标“系统开发数量”的偏差原因“资金不足”不在选项内（经费保障、制度保障、人员保障、硬件条件保障、其他）"],
+        ["绩效运行监控", f"{L.MON_IND_COLS['likelihood']}{L.MON_IND_FIRST}", "indicator.likelihood_unknown",
+         "警告", "三级指标“系统开发数量”的完成目标可能性“大概能”不在选项内（确定能、有可能、完全不可能）"],
         ["绩效运行监控", f"C{L.MON_Q_FIRST}", "execution.behind_plan", "警告",
          "第1季度支出进度24.32%落后计划40%达15.68个百分点"],
         ["绩效运行监控", f"C{L.MON_Q_FIRST + 1}", "execution.behind_plan", "警告",

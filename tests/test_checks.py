@@ -6,7 +6,7 @@ import pytest
 from tests.helpers import all_examples, example
 from xlpkg import check
 from xlpkg.issues import ERROR, has_errors
-from xlpkg.model import FundUse, Indicator
+from xlpkg.model import FundRow, FundUse, Indicator
 from xlpkg.rules import load_rules
 
 
@@ -44,13 +44,15 @@ TRIGGERS = {
     "indicator.target_missing": lambda p: p.indicators.append(_ind(target=" ")),
     "indicator.target_unparseable": lambda p: p.indicators.append(_ind(target="95%左右xx")),
     "indicator.duplicate_name": lambda p: p.indicators.append(_ind(name=p.indicators[0].name)),
-    "indicator.cause_unknown": lambda p: setattr(p.indicators[0], "deviation_cause", "天气原因"),
+    "indicator.cause_unknown": lambda p: setattr(p.indicators[0], "causes", {"天气原因": "连续降雨"}),
     "indicator.likelihood_unknown": lambda p: setattr(p.indicators[0], "likelihood", "大概能"),
     "execution.decreasing": lambda p: _set_actual(p, 2, D(600)),
     "execution.negative": lambda p: _set_actual(p, 0, D(-1)),
     "execution.over_budget": lambda p: setattr(p.execution, "year_spent", D("1400.01")),
     "execution.behind_plan": lambda p: _set_actual(p, 0, D(100)),
     "execution.year_budget": lambda p: setattr(p.execution, "year_budget", D(0)),
+    "execution.fund_total": lambda p: setattr(p.execution, "funds", {"fiscal": FundRow(year_spent=D(1))}),
+    "execution.fund_budget": lambda p: setattr(p.execution, "funds", {"fiscal": FundRow(budget=D(1))}),
     # issue 8 #13: a negative 全年执行数 gave 执行率 −98 % without a word
     "execution.year_spent_negative": lambda p: setattr(p.execution, "year_spent", D(-1372)),
     # issue 8 (smaller): a 1e10 % actual scored as met without a warning

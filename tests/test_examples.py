@@ -47,3 +47,13 @@ def test_every_filled_row_of_the_seed_table_is_an_example_indicator(project):
     assert rows == [(i.level1, i.level2, i.name, i.description, i.target, i.basis)
                     for i in project.indicators]
     assert sum(len(p.indicators) for p in all_examples()) == 24
+
+
+def test_multi_year_total_stands_in_the_seed():
+    """Only 105002B22DX0009 says it spans years: 项目总预算1852.9万元, 40 % of it in 2022."""
+    multi = [p for p in all_examples() if p.medium_term_budget is not None]
+    assert [p.code for p in multi] == ["105002B22DX0009"]
+    p = multi[0]
+    assert f"项目总预算{p.medium_term_budget}万元" in _form_of(p.code)
+    assert p.budget / p.medium_term_budget == Decimal("740") / Decimal("1852.9")
+    assert p.period is None   # the seed names no start or end year

@@ -233,3 +233,34 @@ def test_json_fields_round_trip_and_drive_the_cli(tmp_path, capsys):
     assert main(["check", "--json", str(path)]) == 1
     (result,) = json.loads(capsys.readouterr().out)
     assert [i["rule"] for i in result["issues"] if i["severity"] == "error"] == ["indicator.rated_score_band"]
+
+
+def test_weight_sums_are_errors_in_read_and_consolidation_naming_the_cell(tmp_path):
+    """`xlpkg read`/`validate`, the 校验 button (read_project) and consolidation all report the
+    分值 that do not add up, at the 指定分值 cell, as an error; 是否适用 N is not applicable."""
+    from xlpkg import layout as L
+    from xlpkg.consolidate import consolidate
+    from xlpkg.reader import read_project_file
+    from xlpkg.writer import fill_workbook
+    rows = [ind("产出指标", "≥10次", "10次", name=f"产出{i}", weight=D(8)) for i in range(4)]
+    p = project(rows + [ind("效益指标", "效果显著", "达成"), ind("满意度指标", "≥90%", "95%")], spent=D(92))
+    p.uses_text = "全部用于培训"
+    path = fill_workbook(p, tmp_path / "p.xlsx")
+    result = read_project_file(path)
+    (issue,) = [i for i in result.issues if i.rule == "indicator.weight_total"]
+    sheet, col, row = L.first_cell("IndWeightInput")
+    assert (issue.severity, issue.sheet, issue.cell) == ("error", L.EVAL, f"{col}{row + 3}")
+    assert result.metrics.evaluation.total == D("81.20")
+    c = consolidate([tmp_path], jobs=1)
+    assert "indicator.weight_total" in set(c.issues["规则"] if "规则" in c.issues else c.issues.iloc[:, 3])
+    assert str(path) in c.files_with_errors
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    sheet, col, row = L.first_cell("IndApplicable")
+    for offset, word in enumerate(("N", "不适用", "y", "也许")):
+        wb[sheet][f"{col}{row + offset}"] = word
+    wb.save(tmp_path / "q.xlsx")
+    result = read_project_file(tmp_path / "q.xlsx")
+    assert [i.applicable for i in result.project.indicators[:4]] == [False, False, True, True]
+    (bad,) = [i for i in result.issues if "也许" in i.message]
+    assert bad.severity == "error" and bad.cell == f"{col}{row + 3}"

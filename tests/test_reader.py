@@ -161,10 +161,10 @@ def test_corrupt_and_renamed_files(filled_dir, tmp_path, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_older_template_version(filled_copy, engine):
-    path = edit(filled_copy(), {at("TemplateVersion"): L.TEMPLATE_VERSION - 1})
+def test_unknown_template_version(filled_copy, engine):
+    path = edit(filled_copy(), {at("TemplateVersion"): L.TEMPLATE_VERSION + 1})
     issue = _only_issue(read_project_file(path, engine=engine), "form.not_template")
-    assert f"第{L.TEMPLATE_VERSION - 1}版" in issue.message
+    assert f"第{L.TEMPLATE_VERSION + 1}版" in issue.message
 
 
 def test_workbook_missing_a_name(filled_copy):

@@ -246,12 +246,17 @@ def test_typed_through_the_dispatcher(tmp_path):
     typed = [("产出指标", "数量指标", "培训人次", "不少于10次", "8次"),
              ("产出指标", "时效指标", "完成时间", "2022年11月底", "2022-11-20"),
              ("效益指标", "社会效益指标", "群众满意", "效果显著", "部分达成"),
-             ("满意度指标", "服务对象满意度指标", "满意度", "95%以上", "96%")]
+             ("满意度指标", "服务对象满意度指标", "满意度", "95%以上", "96%"),
+             ("产出指标", "质量指标", "合格率", None, "50%")]
     for i, (l1, l2, name, target, actual) in enumerate(typed):
         entries += [(*cell("Indicators", i, 0), l1), (*cell("Indicators", i, 1), l2),
-                    (*cell("Indicators", i, 2), name), (*cell("Indicators", i, orig), target),
-                    (*cell("IndActual", i), actual)]
+                    (*cell("Indicators", i, 2), name), (*cell("IndActual", i), actual)]
+        if target:
+            entries.append((*cell("Indicators", i, orig), target))
     entries.append((*cell("IndRatedScore", 2), "20"))   # 部分达成 of 30 points: 18–24
+    cols = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    entries += [(*cell("Indicators", 4, cols["nature"]), "≥"), (*cell("Indicators", 4, cols["value"]), "95%"),
+                (*cell("Indicators", 4, cols["unit"]), "%")]   # typed "95%": the cell holds 0.95
     out = lo.type_into(blank, entries, tmp_path / "typed.xlsx")
     result = read_project_file(out, rules=RULES)
     got = _sheet(out)
@@ -260,10 +265,15 @@ def test_typed_through_the_dispatcher(tmp_path):
     assert result.project.execution.deviation_reason == "政府采购延期，已完成招标"
     assert result.project.indicators[2].rated_score == D(20)
     assert not [i for i in result.issues if i.rule in ("form.sheet_blank", "form.stale_cache")], result.issues
-    assert [cents(v) for v in got["IndScore"][:4]] == [s.shown_score for s in ev.indicators]
+    assert [cents(v) for v in got["IndScore"][:5]] == [s.shown_score for s in ev.indicators]
     assert ev.indicators[2].shown_score == D("20.00")
+    assert result.project.indicators[4].target == "≥95%"          # not 0.95 %
+    assert ev.indicators[4].ratio == D(50) / D(95)
     assert cents(got["TotalScore"][0]) == ev.total and got["Grade"][0] == ev.grade
-    assert (ev.total, ev.grade) == (D("83.00"), "良")   # 8 + 20 + 25 + 20 + 10
+    # 产出 50 over three: 0.8 × 50/3 + 50/3 + 50/95 × 50/3; 效益 20; 满意度 10; 执行率 8
+    assert ev.total == D("76.77")
+    shown = openpyxl.load_workbook(out, data_only=True)[L.EVAL][f"{L.EVAL_IND_COLS['target']}{L.EVAL_IND_FIRST + 4}"].value
+    assert shown == "≥95%"
 
 
 def cents(v) -> D:

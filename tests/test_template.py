@@ -125,12 +125,15 @@ def test_validations_with_chinese_prompts(template):
     ind = lambda col: f"{col}{L.IND_FIRST}:{col}{L.IND_LAST}"
     assert decl[ind("A")].formula1 == "L1Names"
     assert "OFFSET(L2Table" in decl[ind("B")].formula1    # 二级 depends on the row's 一级
+    # every list refuses what is not in it (issue 8): the 二级 list too
+    lists = [v for ws in wb.worksheets for v in ws.data_validations.dataValidation if v.type == "list"]
+    assert lists and {v.errorStyle for v in lists} == {"stop"}, [(v.sqref, v.errorStyle) for v in lists]
     assert decl[ind("E")].formula1 == "NatureChoices"
-    plan = next(v for k, v in decl.items() if "B19" in k)
+    plan = next(v for k, v in decl.items() if f"B{L.PLAN_ROW}" in k)
     assert (plan.type, plan.formula1, plan.formula2) == ("decimal", "0", "1")
     assert decl[f"E{L.USES_FIRST}:E{L.USES_LAST}"].operator == "greaterThanOrEqual"
     mon = {str(v.sqref): v.formula1 for v in wb[L.MON].data_validations.dataValidation}
-    assert "CauseChoices" in mon.values() and "LikelihoodChoices" in mon.values()
+    assert "LikelihoodChoices" in mon.values() and "ApplicableChoices" in mon.values()
     for ws in wb.worksheets:
         for v in ws.data_validations.dataValidation:
             assert re.search(r"[\u4e00-\u9fff]", v.prompt or ""), (ws.title, v.sqref)

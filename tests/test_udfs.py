@@ -330,3 +330,23 @@ def test_custom_functions_meta_lists_every_function_in_chinese(officejs):
                         ("INDICATOR_SCORE", "level2")}
     assert [p["name"] for p in meta["INDICATOR_SCORE"]["parameters"]] == [
         "text", "actual", "weight", "level1", "level2"]
+
+
+def test_one_implementation_serves_excel_and_libreoffice():
+    """xlpkg.udfs adds only xlwings' decorators to xlpkg.frontends.functions: same names, same
+    arguments, same results; the LibreOffice adapter calls the same functions."""
+    import inspect
+
+    from xlpkg.frontends import functions as F
+    from xlpkg.libreoffice import calc
+
+    assert sorted(FUNCTIONS) == sorted(f.name for f in F.FUNCTIONS)
+    for spec in F.FUNCTIONS:
+        udf = getattr(udfs, spec.name)
+        assert list(inspect.signature(udf).parameters) == [a.name for a in spec.args]
+        assert list(inspect.signature(spec.impl).parameters) == [a.name for a in spec.args]
+        assert udf.__doc__ == spec.description
+        assert calc.FUNCTIONS_BY_SHEET_NAME[spec.sheet_name] is spec
+    assert udfs.exec_rate([[1.0], [None]], 0.0) == F.exec_rate([[1.0], [None]], 0.0)
+    assert calc.call("EXEC_RATE", ((1.0,), ("",)), 2.0) == ((0.5,), ("",))
+    assert calc.call("PARSE_TARGET", "95%以上", None) == (("≥", 95.0, "%", "定量"),)

@@ -114,10 +114,12 @@ class AddinError(RuntimeError):
 # ----------------------------------------------------------------------------- sources
 
 def default_macros_dir() -> Path:
-    """``macros/`` at the repository root, else where an installed package keeps it."""
-    candidates = [Path(__file__).resolve().parent.parent / "macros",
-                  Path(sys.prefix) / "share" / "xlpkg" / "macros"]
-    return next((c for c in candidates if (c / "customUI14.xml").is_file()), candidates[0])
+    """``macros/`` at the repository root, else the package's own copy (``xlpkg/data/macros``)."""
+    from .package_data import DataFileMissing, macros_dir
+    try:
+        return macros_dir()
+    except DataFileMissing:
+        return Path(__file__).resolve().parent.parent / "macros"
 
 
 def read_bas(path: Path) -> tuple[str, str]:
@@ -172,6 +174,13 @@ def load_modules(macros_dir: Path | None = None) -> dict[str, str]:
     if xw_name.lower() in (n.lower() for n in modules):
         raise AddinError(f"macros/ 中的模块名 {xw_name} 与 xlwings 的 VBA 模块重名")
     modules[xw_name] = xw_text
+    # The UDF wrappers "Import Functions" would write: in the add-in from the start, so no
+    # accountant's Excel needs the VBA-project trust setting (see xlpkg.udf_wrappers).
+    from .udf_wrappers import wrapper_module
+    udf_name, udf_text = wrapper_module()
+    if udf_name.lower() in (n.lower() for n in modules):
+        raise AddinError(f"macros/ 中的模块名 {udf_name} 与工作表函数的包装模块重名")
+    modules[udf_name] = udf_text
     return modules
 
 

@@ -10,7 +10,10 @@ core, and writes the result back. Only the API subset that every xlwings engine 
   active workbook when the add-in's VBA is xlwings' ``xlwings_custom_addin.bas`` (with the
   standard ``xlwings.bas`` it would be the add-in itself);
 * under xlwings Server / Lite (Office.js), as ``@xw.script`` scripts that get the book injected;
-* in tests, on ``xw.Book(json=...)`` (xlwings' remote engine), passing the book.
+* in LibreOffice Calc (menu and toolbar 绩效管理), on ``xlpkg.libreoffice.book.LOBook``;
+* in tests, on ``xw.Book(json=...)`` (xlwings' remote engine) and on a plain stand-in
+  (``tests/plain_book.py``), passing the book. xlwings is optional: without it the buttons
+  need a book passed in.
 
 Every message an accountant reads is Chinese. A button never raises into Excel: expected
 problems are reported in an alert (and returned); an unexpected exception is caught by
@@ -25,7 +28,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-import xlwings as xw
+try:
+    import xlwings as xw
+except ImportError:   # LibreOffice's Python: the book is always passed in (xlpkg.libreoffice)
+    xw = None
 
 from . import layout as L
 from .book_source import BookSource
@@ -45,6 +51,11 @@ RESULT_HEADERS = list(L.RESULT_HEADERS)
 TITLE = "绩效管理"
 
 
+def _script(button):
+    """xlwings' ``@xw.script`` (Office.js) where xlwings is installed; the plain function else."""
+    return xw.script(button) if xw is not None else button
+
+
 def _guarded(button):
     """Run a button; an unexpected exception becomes a Chinese alert (result None)."""
     @functools.wraps(button)
@@ -61,7 +72,11 @@ def _guarded(button):
 
 
 def _book(book: Any) -> Any:
-    return book if book is not None else xw.Book.caller()
+    if book is not None:
+        return book
+    if xw is None:
+        raise RuntimeError("没有传入工作簿，且未安装 xlwings")
+    return xw.Book.caller()
 
 
 def _alert(book: Any, message: str, title: str = TITLE) -> None:
@@ -95,7 +110,7 @@ def _write(sheet: Any, top_left: str, rows: list[list[Any]]) -> None:
 
 # --- 规范指标值 ---------------------------------------------------------------------------
 
-@xw.script
+@_script
 @_guarded
 def normalize_targets(book: xw.Book | None = None) -> dict:
     """规范指标值: split free-text 指标值 ("95%以上") into 指标性质 / 指标值 / 度量单位.
@@ -177,7 +192,7 @@ def _label(cells: dict, row: int) -> str:
 
 # --- 校验 --------------------------------------------------------------------------------
 
-@xw.script
+@_script
 @_guarded
 def validate(book: xw.Book | None = None) -> list:
     """校验: check the open project form (unsaved edits included) with the reader and the
@@ -229,7 +244,7 @@ SOURCE_FOLDER = SOURCE_FOLDER_NAME
 SUMMARY_FILE = "部门汇总.xlsx"
 
 
-@xw.script
+@_script
 @_guarded
 def consolidate(book: xw.Book | None = None) -> dict:
     """汇总, in the department summary workbook: read the project workbooks in the folder
@@ -313,7 +328,7 @@ def _finish(book: Any, outcome: dict, title: str, message: str) -> dict:
 FORM_FILE = "项目绩效目标表.xlsx"
 
 
-@xw.script
+@_script
 @_guarded
 def new_form(book: xw.Book | None = None, folder: str | None = None) -> str:
     """新建: write a blank project form (the template) into a new file and open it.

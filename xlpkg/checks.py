@@ -143,9 +143,10 @@ def _check_given_weights(p: Project, rules: Rules) -> list[Issue]:
 def _check_monitoring_choices(ind, at: str, rules: Rules) -> list[Issue]:
     out = []
     causes = rules.monitoring["deviation_causes"]
-    if ind.deviation_cause.strip() and ind.deviation_cause.strip() not in causes:
-        out.append(rules.issue("indicator.cause_unknown", f"{at}.deviation_cause", name=ind.name,
-                               value=ind.deviation_cause, allowed="、".join(causes)))
+    for category in ind.causes:   # v2: one text per category; the categories are the rulebook's
+        if category.strip() not in causes:
+            out.append(rules.issue("indicator.cause_unknown", f"{at}.causes", name=ind.name,
+                                   value=category, allowed="、".join(causes)))
     likelihoods = rules.monitoring["likelihoods"]
     if ind.likelihood.strip() and ind.likelihood.strip() not in likelihoods:
         out.append(rules.issue("indicator.likelihood_unknown", f"{at}.likelihood", name=ind.name,
@@ -230,7 +231,83 @@ def check_self_evaluation(p: Project, rules: Rules,
     return out
 
 
-CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution)
+# --- v2 blocks: monitoring snapshot, 整改, fund rows, multi-year -------------------------------
+
+def check_monitoring(p: Project, rules: Rules) -> list[Issue]:
+    mon, out = p.monitoring, []
+    if mon.month is None and (mon.spent is not None or mon.forecast_year_spent is not None):
+        out.append(rules.issue("monitoring.month_missing", "monitoring.month"))
+    budget = p.effective_budget
+    for value, what, at in ((mon.spent, "1-X月执行数", "monitoring.spent"),
+                            (mon.forecast_year_spent, "全年预计执行数", "monitoring.forecast_year_spent")):
+        if value is not None and budget > 0 and value > budget:
+            out.append(rules.issue("monitoring.spent_over", at, what=what, value=_fmt(value),
+                                   budget=_fmt(budget)))
+    return out
+
+
+def check_rectification(p: Project, rules: Rules) -> list[Issue]:
+    """A red light or a goal that cannot be met asks for a decision on 整改."""
+    from .monitoring import monitoring_snapshot
+
+    rect, out = p.rectification, []
+    if rect.needed is None:
+        hopeless = rules.monitoring["likelihoods"][-1]
+        reasons = []
+        if monitoring_snapshot(p, rules).light == "red":
+            reasons.append(f"监控灯为{rules.light_label('red')}")
+        names = [ind.name for ind in p.indicators if ind.likelihood.strip() == hopeless]
+        if names:
+            reasons.append(f"指标“{'、'.join(names[:3])}”完成目标可能性为{hopeless}")
+        if reasons:
+            out.append(rules.issue("rectification.missing", "rectification.needed",
+                                   reason="；".join(reasons)))
+    elif rect.needed and not rect.advice.strip():
+        out.append(rules.issue("rectification.advice_missing", "rectification.advice"))
+    return out
+
+
+def check_fund_rows(p: Project, rules: Rules) -> list[Issue]:
+    """年度资金总额 against 其中：财政拨款 / 上年结转 / 其他资金 (a blank total is their sum)."""
+    from .model import fund_sum
+
+    ex, out = p.execution, []
+    if not ex.funds:
+        return out
+    initial = fund_sum(ex.funds, "budget")
+    if initial is not None and initial != p.budget:
+        out.append(rules.issue("execution.fund_budget", "execution.funds.fiscal.budget",
+                               sum=_fmt(initial), budget=_fmt(p.budget)))
+    for attr, what in (("year_budget", "全年预算数"), ("year_spent", "全年执行数")):
+        total, rows = getattr(ex, attr), fund_sum(ex.funds, attr)
+        if total is not None and rows is not None and total != rows:
+            out.append(rules.issue("execution.fund_total", f"execution.{attr}", what=what,
+                                   total=_fmt(total), sum=_fmt(rows)))
+    return out
+
+
+def check_multi_year(p: Project, rules: Rules) -> list[Issue]:
+    out, period = [], p.period
+    if period is not None and period.start is not None and period.end is not None:
+        if period.start > period.end:
+            out.append(rules.issue("period.order", "period.start", start=period.start, end=period.end))
+        elif p.year and not period.start <= p.year <= period.end:
+            out.append(rules.issue("period.year", "period.start", year=p.year, start=period.start,
+                                   end=period.end))
+    if p.medium_term_budget is not None and p.budget > p.medium_term_budget:
+        out.append(rules.issue("medium.over_budget", "medium_term_budget", budget=_fmt(p.budget),
+                               medium=_fmt(p.medium_term_budget)))
+    return out
+
+
+CHECKS = (check_identity, check_budget, check_plan, check_indicators, check_execution,
+          check_monitoring, check_rectification, check_fund_rows, check_multi_year)
+# Rules about blocks a v1 workbook does not have: its reader skips them, so a v1 form checks
+# exactly as it did before v2.
+V2_ONLY_RULES = frozenset({
+    "monitoring.month_missing", "monitoring.spent_over", "rectification.missing",
+    "rectification.advice_missing", "execution.fund_total", "execution.fund_budget",
+    "period.order", "period.year", "medium.over_budget"})
 
 # A 实际完成值 far outside any sensible range still scores (a 1e10 % completion is "met"):
 # say so, so that a typing accident does not pass as full marks.

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 from . import layout as L
 from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
-from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, read_json_text
+from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, cause_text, read_json_text
 from .rules import Rules, load_rules
+from .sources import special_file
 from .targets import try_parse_target
 
 if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
@@ -47,11 +48,14 @@ QUARTER_LABELS = ("第一季度", "第二季度", "第三季度", "第四季度"
 
 # --- the tables' columns, exactly as the summary sheets show them ---------------------------
 
+# v2's monitoring snapshot "截至X月" and 整改 (blank for v1 forms, which have neither).
+MONITORING_COLUMNS = ("监控月份", "1-X月执行率", "全年预计执行数（万元）", "监控灯", "是否需要整改")
 _Q_PARTS = ("计划进度", "累计支出（万元）", "实际进度", "偏差（百分点）", "灯色")
 PROJECT_COLUMNS = (
     "部门编码", "部门名称", "项目编码", "项目名称", "资金来源", "年度",
     "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）",
     *(f"{q}{part}" for q in QUARTER_LABELS for part in _Q_PARTS),
+    *MONITORING_COLUMNS,
     "执行率", "成本控制率", "自评得分", "自评等级", "问题数", "汇总说明", "来源文件",
 )
 INDICATOR_COLUMNS = (
@@ -190,9 +194,8 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
             if not _skipped_name(path.name):
                 add(path)
         elif path.exists() or path.is_symlink():
-            issues.append(_skip_issue(rules, "form.unreadable",
-                                      f"“{given}”不是普通文件或文件夹（如管道、设备或失效的链接），未读取",
-                                      str(given)))
+            why = special_file(path) or "不是普通文件或文件夹"
+            issues.append(_skip_issue(rules, "form.unreadable", f"“{given}”{why}", str(given)))
         else:
             issues.append(_skip_issue(rules, "form.unreadable", f"文件或文件夹不存在：{given}",
                                       str(given)))
@@ -223,8 +226,8 @@ def _file_issue(full: Path, name: str, rules: Rules | None) -> Issue | None:
         return _skip_issue(rules, "consolidate.skipped",
                            "隐藏文件，未汇总；如是项目表，请取消隐藏（或去掉文件名开头的“.”）", str(full))
     if not full.is_file():   # a FIFO or device named x.xlsx would block or never end
-        return _skip_issue(rules, "form.unreadable",
-                           "不是普通文件（如管道、设备或失效的链接），未读取", str(full))
+        why = special_file(full) or "不是普通文件（如管道、设备或失效的链接），未读取"
+        return _skip_issue(rules, "form.unreadable", why, str(full))
     return None
 
 
@@ -332,6 +335,14 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
         row[f"{label}实际进度"] = _f(q.progress, -2)
         row[f"{label}偏差（百分点）"] = _f(q.variance)
         row[f"{label}灯色"] = rules.light_label(q.light) if q.light else None
+    snap, rect = m.monitoring, p.rectification
+    row.update({
+        "监控月份": snap.month if snap else None,
+        "1-X月执行率": _f(snap.execution_rate, -2) if snap else None,
+        "全年预计执行数（万元）": _f(p.monitoring.forecast_year_spent),
+        "监控灯": rules.light_label(snap.light) if snap and snap.light else None,
+        "是否需要整改": None if rect.needed is None else ("是" if rect.needed else "否"),
+    })
     notes = []
     if p.execution.year_spent is None:
         notes.append("未填全年执行数，不计入执行数合计和执行率")
@@ -349,7 +360,7 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
             ind.target, nature, value, unit, ind.actual,
             _f(round2(score.weight)) if score.applicable else None,
             _f(score.shown_score) if score.applicable and started else None,
-            ind.deviation_cause, ind.likelihood, ind.analysis))
+            cause_text(ind), ind.likelihood, ind.analysis))
     names = tuple(ind.name.strip() for ind in p.indicators if ind.name.strip())
     slim = _slim(m)
     slim = replace(slim, project=replace(slim.project, dept_code=dept_code))
@@ -363,6 +374,9 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
 
     try:
         result = read_project_file(path, rules=rules)
+    except MemoryError:   # a worker's memory is capped (xlpkg.pool): one absurd file, not the run
+        return FileOutcome(path, [_issue(rules, "form.unreadable",
+                                         "读取该文件所需内存超出上限（文件内容异常庞大），已跳过该文件", file=path)])
     except Exception as exc:   # noqa: BLE001 - one bad file must not cost the other 999
         return FileOutcome(path, [_issue(rules, "form.unreadable",
                                          f"读取文件时出现意外错误（{type(exc).__name__}: {exc}）",

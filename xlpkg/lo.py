@@ -180,7 +180,8 @@ def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: st
     out = Path(out).resolve()
     tmp = out.with_name(f".{out.stem}.tmp.xlsx")
     try:
-        _run([{"op": "type", "path": str(p), "out": str(tmp), "entries": [list(e) for e in entries]}])
+        _run_typing([{"op": "type", "path": str(p), "out": str(tmp),
+                      "entries": [list(e) for e in entries]}])
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -231,9 +232,25 @@ def type_cells(path: str | Path, sheet: str, entries: Sequence[tuple[str, str]],
     return ``values`` {cell: value} and ``names`` {name: 2-D values}. The file is not saved.
     A refused write opens a message box: give each one its own call (REFERENCE.md)."""
     (p,) = _check_inputs([path])
-    (result,) = _run([{"op": "type", "path": str(p), "sheet": sheet,
-                       "entries": [list(e) for e in entries], "names": list(names)}])
+    (result,) = _run_typing([{"op": "type", "path": str(p), "sheet": sheet,
+                              "entries": [list(e) for e in entries], "names": list(names)}])
     return result
+
+
+def _run_typing(jobs: list[dict], attempts: int = 3) -> list:
+    """``_run`` for dispatcher typing, again with a fresh soffice when it died under the edit
+    ("bridge disposed"): LibreOffice 7.4 headless aborts now and then after dispatcher edits
+    (REFERENCE.md), and typing the same entries into the same file is deterministic."""
+    for attempt in range(attempts):
+        try:
+            return _run(jobs)
+        except LibreOfficeError as exc:
+            if "disposed" not in str(exc).lower() or attempt == attempts - 1:
+                raise
+            for job in jobs:   # the dead soffice (ours) left its lock file on the input
+                path = Path(job["path"])
+                path.with_name(f".~lock.{path.name}#").unlink(missing_ok=True)
+    raise AssertionError("unreachable")
 
 
 def documents_to_pdf(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:

@@ -66,10 +66,14 @@ def _url(path):
 class Office:
     """A private headless soffice reachable over a named pipe."""
 
-    def __init__(self, soffice, timeout):
+    def __init__(self, soffice, timeout, profile=None, soffice_args=None, env=None):
         self.soffice = soffice
         self.timeout = timeout
-        self.profile = tempfile.mkdtemp(prefix="xlpkg-lo-profile-")
+        self.keep_profile = profile is not None
+        self.profile = profile or tempfile.mkdtemp(prefix="xlpkg-lo-profile-")
+        self.soffice_args = soffice_args or ["-env:UserInstallation=" + Path(self.profile).as_uri()]
+        self.env = env
+        self.ctx = None
         self.pipe = "xlpkg_%d_%s" % (os.getpid(), uuid.uuid4().hex)
         self.proc = None
         self.desktop = None
@@ -77,14 +81,16 @@ class Office:
     def __enter__(self):
         import uno
         cmd = [
-            self.soffice,
-            "-env:UserInstallation=" + Path(self.profile).as_uri(),
+            self.soffice, *self.soffice_args,
             "--headless", "--invisible", "--nologo", "--norestore", "--nodefault",
             "--nolockcheck", "--nofirststartwizard",
             "--accept=pipe,name=%s;urp;StarOffice.ComponentContext" % self.pipe,
         ]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        env = dict(os.environ, **self.env) if self.env else None
+        # XLPKG_LO_LOG: soffice's own output (Python tracebacks of extensions) for debugging
+        log = open(os.environ["XLPKG_LO_LOG"], "ab") if os.environ.get("XLPKG_LO_LOG") else subprocess.DEVNULL
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
+                                     stderr=log, start_new_session=True, env=env)
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext(
             "com.sun.star.bridge.UnoUrlResolver", local)
@@ -124,7 +130,8 @@ class Office:
                     os.killpg(self.proc.pid, signal.SIGKILL)
                     self.proc.wait(timeout=10)
         finally:
-            shutil.rmtree(self.profile, ignore_errors=True)
+            if not self.keep_profile:
+                shutil.rmtree(self.profile, ignore_errors=True)
 
     def load(self, path):
         from com.sun.star.document.MacroExecMode import NEVER_EXECUTE
@@ -308,6 +315,82 @@ def job_basic(office, job):
         doc.close(True)
 
 
+def _address(ref, sheets, default_sheet):
+    if "!" in ref:
+        name, addr = _split_ref(ref)
+        return sheets.getByName(name), addr
+    return default_sheet, ref
+
+
+def _used_values(sheet):
+    """The values of a sheet's used area from A1, trailing empty rows dropped."""
+    cursor = sheet.createCursor()
+    cursor.gotoEndOfUsedArea(False)
+    end = cursor.getRangeAddress()
+    if end.EndRow == 0 and end.EndColumn == 0 and sheet.getCellByPosition(0, 0).getType().value == "EMPTY":
+        return []
+    rng = sheet.getCellRangeByPosition(0, 0, end.EndColumn, end.EndRow)
+    return [[None if v == "" else v for v in row] for row in rng.getDataArray()]
+
+
+def job_calc(office, job):
+    """One workbook in a running office, as a user works in it: open ``path`` (or a new
+    spreadsheet), set formulas (``formulas``: [[cell, formula]], ``array_formulas``:
+    [[range, formula]]), type into cells through the dispatcher (``typed``: [[cell, text]]),
+    run menu commands (``commands``: URLs dispatched on the document's frame), recalculate,
+    and read back ``cells``, whole ``sheets`` and the ``formulas`` of cells; ``out`` stores it.
+    """
+    path = job.get("path")
+    if path:
+        doc = office.load(path)
+    else:
+        doc = office.desktop.loadComponentFromURL("private:factory/scalc", "_blank", 0,
+                                                  _props(Hidden=True))
+    try:
+        sheets = doc.Sheets
+        first = sheets.getByIndex(0)
+        for ref, formula in job.get("formulas", []):
+            sheet, addr = _address(ref, sheets, first)
+            sheet.getCellRangeByName(addr).setFormula(formula)
+        for ref, formula in job.get("array_formulas", []):
+            sheet, addr = _address(ref, sheets, first)
+            sheet.getCellRangeByName(addr).setArrayFormula(formula)
+        frame = doc.getCurrentController().getFrame()
+        helper = office.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", office.ctx)
+        for ref, text in job.get("typed", []):
+            # The Name Box way: "$'Sheet'.A1" moves to another sheet as a user would
+            # (switching with setActiveSheet on a hidden document crashed soffice 7.4).
+            sheet, addr = _address(ref, sheets, first)
+            point = "$'%s'.%s" % (sheet.getName().replace("'", "''"), addr)
+            helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=point))
+            helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
+        for url in job.get("commands", []):
+            helper.executeDispatch(frame, url, "", 0, ())
+        doc.calculateAll()
+        out = {"values": {}, "errors": {}, "formulas": {}, "sheets": {},
+               "sheet_names": list(sheets.getElementNames())}
+        for ref in job.get("cells", []):
+            sheet, addr = _address(ref, sheets, first)
+            cell = sheet.getCellRangeByName(addr)
+            value, err = _cell_value(cell)
+            out["values"][ref] = value
+            out["formulas"][ref] = cell.getFormula() or None
+            if err is not None:
+                out["errors"][ref] = err
+        for name in job.get("sheets", []):
+            if sheets.hasByName(name):
+                out["sheets"][name] = _used_values(sheets.getByName(name))
+        if job.get("out"):
+            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML",
+                                                    Overwrite=True))
+        return out
+    finally:
+        doc.close(True)
+
+
+
+
 def job_type(office, job):
     """Type into cells as a user does (GoToCell + EnterString through the frame dispatcher:
     sheet protection applies, the cell's format parses the text), recalculate, and report the
@@ -329,6 +412,11 @@ def job_type(office, job):
             typed.append((sheet, cell))
         doc.calculateAll()
         out = {"values": {}, "names": {}}
+        if job.get("out"):
+            # Store at once and return: soffice may die soon after typing (REFERENCE.md), and
+            # the stored file holds every value a caller needs.
+            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+            return out
         for sheet, cell in typed:
             out["values"][cell] = _cell_value(sheet.getCellRangeByName(cell))[0]
         for name in job.get("names", []):
@@ -337,8 +425,6 @@ def job_type(office, job):
             out["names"][name] = [[_cell_value(rng.getCellByPosition(c, r))[0]
                                    for c in range(addr.EndColumn - addr.StartColumn + 1)]
                                   for r in range(addr.EndRow - addr.StartRow + 1)]
-        if job.get("out"):
-            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
         return out
     finally:
         try:
@@ -373,12 +459,15 @@ def job_rows(office, job):
 JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
         "type": job_type, "writer_pdf": job_writer_pdf, "rows": job_rows}
 
+JOBS["calc"] = job_calc
+
 
 def main():
     request = json.load(sys.stdin)
     t0 = time.monotonic()
     try:
-        with Office(request["soffice"], float(request.get("timeout", 120))) as office:
+        with Office(request["soffice"], float(request.get("timeout", 120)), request.get("profile"),
+                    request.get("soffice_args"), request.get("env")) as office:
             t1 = time.monotonic()
             results = [JOBS[job["op"]](office, job) for job in request["jobs"]]
             t2 = time.monotonic()

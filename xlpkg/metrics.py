@@ -347,6 +347,7 @@ class ProjectMetrics:
     execution_rate: Decimal | None
     cost_control_rate: Decimal | None
     evaluation: SelfEvaluation
+    monitoring: object = None            # monitoring.MonitoringSnapshot (the "截至X月" snapshot)
 
 
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
@@ -358,7 +359,14 @@ def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetr
         execution_rate=execution_rate(project.execution.year_spent, budget),
         cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
         evaluation=self_evaluation(project, rules),
+        monitoring=_snapshot(project, rules),
     )
+
+
+def _snapshot(project: Project, rules: Rules):
+    from .monitoring import monitoring_snapshot   # it builds on this module's rates
+
+    return monitoring_snapshot(project, rules)
 
 
 @dataclass

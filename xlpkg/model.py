@@ -15,7 +15,10 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# The monitoring table's cause categories (财预〔2019〕136号); the rulebook repeats them for the form.
+CAUSE_CATEGORIES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+OTHER_CAUSE = "其他"
 QUARTERS = 4
 # Limits a real form never reaches, shared by the JSON loader, the workbook reader and the
 # consolidation: beyond them a value is a typing accident or an attack, never a budget.
@@ -46,7 +49,7 @@ class Indicator:
     # 绩效运行监控
     progress: str = ""               # 执行情况 to date
     forecast: str = ""               # 全年预计完成情况
-    deviation_cause: str = ""        # 偏差原因
+    causes: dict[str, str] = field(default_factory=dict)   # 偏差原因: category → text, filled only
     likelihood: str = ""             # 完成目标可能性
     remark: str = ""                 # 备注
     # 绩效自评
@@ -55,6 +58,60 @@ class Indicator:
     analysis: str = ""               # 偏差原因分析及改进措施
     applicable: bool = True          # False drops it from scoring (rescaled to 100)
     rated_score: Decimal | None = None   # 评分: the evaluator's points for a 定性 tier
+
+
+def causes_from_text(text: str) -> dict[str, str]:
+    """The v1 single 偏差原因 as v2 causes: a category names itself, other text is 其他."""
+    text = (text or "").strip()
+    if not text:
+        return {}
+    return {text: text} if text in CAUSE_CATEGORIES else {OTHER_CAUSE: text}
+
+
+def _cause_summary(ind: Indicator) -> str:
+    """The v1 view of the causes: inverse of causes_from_text, the categories joined otherwise."""
+    items = [(k, v) for k, v in ind.causes.items() if (v or "").strip()]
+    if len(items) == 1:
+        key, value = items[0]
+        if value == key or (key == OTHER_CAUSE and value not in CAUSE_CATEGORIES):
+            return value
+    return "、".join(k for k, _ in items)
+
+
+def cause_text(ind: Indicator) -> str:
+    """All causes in one line for a summary: "经费保障：资金未到位；其他：…"; a v1 value alone."""
+    items = [(k, v.strip()) for k, v in ind.causes.items() if (v or "").strip()]
+    if len(items) == 1 and items[0][0] == OTHER_CAUSE and items[0][1] not in CAUSE_CATEGORIES:
+        return items[0][1]   # what v1 held in its one cell
+    return "；".join(k if v == k else f"{k}：{v}" for k, v in items)
+
+
+def _set_cause(ind: Indicator, text: str) -> None:
+    ind.causes = causes_from_text(text)
+
+
+Indicator.deviation_cause = property(_cause_summary, _set_cause,
+                                     doc="v1's single 偏差原因, read and written through causes")
+
+
+@dataclass
+class FundRow:
+    """One fund-source row of the 自评表's money block (万元)."""
+
+    budget: Decimal | None = None        # 年初预算数
+    year_budget: Decimal | None = None   # 全年预算数
+    year_spent: Decimal | None = None    # 全年执行数
+
+    def is_blank(self) -> bool:
+        return self.budget is None and self.year_budget is None and self.year_spent is None
+
+
+FUND_KEYS = ("fiscal", "carryover", "other")   # 其中：财政拨款, 上年结转, 其他资金
+
+
+def fund_sum(funds: dict, attr: str) -> Decimal | None:
+    values = [getattr(r, attr) for r in funds.values() if getattr(r, attr) is not None]
+    return sum(values, Decimal(0)) if values else None
 
 
 @dataclass
@@ -67,6 +124,40 @@ class Execution:
     illustrative: bool = False           # True for invented example data
     note: str = ""
     deviation_reason: str = ""           # 执行率偏差原因 (required below the rulebook's rate)
+    funds: dict[str, FundRow] = field(default_factory=dict)   # fund-source rows, filled only
+
+    def __post_init__(self):
+        # A total left blank is the sum of its rows (the 自评表 is filed either way).
+        if self.year_budget is None:
+            self.year_budget = fund_sum(self.funds, "year_budget")
+        if self.year_spent is None:
+            self.year_spent = fund_sum(self.funds, "year_spent")
+
+
+@dataclass
+class Monitoring:
+    """The snapshot "截至X月" of 绩效运行监控."""
+
+    month: int | None = None                     # X, 1–12
+    spent: Decimal | None = None                 # 1–X月执行数, 万元
+    forecast_year_spent: Decimal | None = None   # 全年预计执行数, 万元
+
+
+@dataclass
+class Rectification:
+    """整改: whether the project must be corrected, what is asked and what came of it."""
+
+    needed: bool | None = None
+    advice: str = ""
+    result: str = ""
+
+
+@dataclass
+class Period:
+    """项目期 of a multi-year project, in years."""
+
+    start: int | None = None
+    end: int | None = None
 
 
 @dataclass
@@ -84,6 +175,19 @@ class Project:
     goal: str = ""                   # 绩效目标
     indicators: list[Indicator] = field(default_factory=list)
     execution: Execution = field(default_factory=Execution)
+    # v2: multi-year projects, monitoring snapshot, rectification, the 自评表's closing block
+    period: Period | None = None
+    medium_term_budget: Decimal | None = None   # 中期资金总额, 万元
+    medium_term_goal: str = ""                  # 中期绩效目标
+    monitoring: Monitoring = field(default_factory=Monitoring)
+    rectification: Rectification = field(default_factory=Rectification)
+    goal_actual: str = ""                       # 年度总体目标 实际完成情况
+    conclusion: str = ""                        # 评价结论
+    problems: str = ""                          # 存在问题
+    improvements: str = ""                      # 改进措施
+    project_lead: str = ""                      # 项目负责人
+    finance_lead: str = ""                      # 财务负责人
+    fill_date: str = ""                         # 填报日期, ISO date where it is one
 
     @property
     def effective_budget(self) -> Decimal:
@@ -93,7 +197,8 @@ class Project:
 
 # --- JSON ------------------------------------------------------------------
 
-_DECIMAL_FIELDS = {"amount", "weight", "budget", "year_budget", "year_spent", "rated_score"}
+_DECIMAL_FIELDS = {"amount", "weight", "budget", "year_budget", "year_spent", "spent",
+                   "forecast_year_spent", "medium_term_budget", "rated_score"}
 _DECIMAL_LISTS = {"plan", "actual_cumulative"}
 
 
@@ -138,6 +243,10 @@ def _drop_defaults(obj: Any) -> Any:
 
 def project_to_dict(project: Project) -> dict:
     data = _drop_defaults(_encode(asdict(project)))
+    for ind in data["indicators"]:
+        ind["causes"] = {k: v for k, v in ind["causes"].items() if v}
+    data["execution"]["funds"] = {k: v for k, v in data["execution"]["funds"].items()
+                                  if any(x is not None for x in v.values())}
     return {"schema_version": SCHEMA_VERSION, **data}
 
 
@@ -223,9 +332,22 @@ def project_from_dict(data: dict, *, source: str = "") -> Project:
         raise ProjectFormatError(f"{source or '项目JSON'}：{problem}")
     body = dict(data)
     body["uses"] = [_build(FundUse, u) for u in data.get("uses", [])]
-    body["indicators"] = [_build(Indicator, i) for i in data.get("indicators", [])]
-    body["execution"] = _build(Execution, data.get("execution", {}))
+    body["indicators"] = [_indicator(i) for i in data.get("indicators", [])]
+    execution = dict(data.get("execution", {}))
+    execution["funds"] = {k: _build(FundRow, v) for k, v in execution.get("funds", {}).items()}
+    body["execution"] = _build(Execution, execution)
+    body["monitoring"] = _build(Monitoring, data.get("monitoring") or {})
+    body["rectification"] = _build(Rectification, data.get("rectification") or {})
+    body["period"] = _build(Period, data["period"]) if data.get("period") else None
     return _build(Project, body)
+
+
+def _indicator(data: dict) -> Indicator:
+    ind = _build(Indicator, data)
+    ind.causes = {k: v for k, v in (data.get("causes") or {}).items() if v}
+    if not ind.causes and data.get("deviation_cause"):   # a v1 document
+        ind.causes = causes_from_text(data["deviation_cause"])
+    return ind
 
 
 def project_to_json(project: Project) -> str:

@@ -157,6 +157,7 @@ def _round(chunks: list[list[tuple[int, str]]], workers: int, rules: "Rules", ye
 def read_in_workers(files: list[str], rules: "Rules", year: int | None, workers: int,
                     chunks: list[list[str]]) -> Iterator["FileOutcome"]:
     """Every file's outcome, in completion order, whatever happens to the workers."""
+    from . import reader  # noqa: F401 - imported once here, inherited by every forked worker
     index = {path: i for i, path in enumerate(files)}
     pending = [[(index[p], p) for p in chunk] for chunk in chunks]
     while pending:

@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from . import layout as L
-from .checks import check
+from .checks import V2_ONLY_RULES, check
 from .issues import Issue
 from .metrics import ProjectMetrics, project_metrics
 from .cellref import bounds
-from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundUse, Indicator, Project
+from .model import (MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundRow, FundUse, Indicator,
+                    Monitoring, Period, Project, Rectification, causes_from_text)
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
 from .workbook.namedcells import NamedCellSource, clip_names
@@ -116,6 +117,14 @@ class _Form:
         self.target_col: dict[int, str] = {}
         self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
         self.uses_numeric = True   # every fund-use amount a number cell (what SUM() adds up)
+        self.version = 0
+
+    def has(self, name: str) -> bool:
+        return name in self.names
+
+    def optional(self, name: str):
+        """A v2 cell's value; None in a v1 workbook, which has no such name."""
+        return self.scalar(name) if name in self.names else None
 
     def values(self, name: str) -> list[list[Any]]:
         sheet, ref = self.names[name]
@@ -164,13 +173,18 @@ def _identify(form: _Form) -> Issue | None:
         template_id, version = form.scalar("TemplateId"), form.scalar("TemplateVersion")
     except Exception:
         template_id, version = None, None
+    if template_id == "xlpkg.department-form":   # workbook/department_layout.TEMPLATE_ID
+        return rules.issue("form.not_template", detail="该工作簿是部门整体绩效表，不是项目表：请把它放在"
+                           "“--dept-forms”指定的文件夹中，或与“--dept-forms”一起作为输入文件")
     if template_id != L.TEMPLATE_ID:
         return rules.issue("form.not_template", detail=f"该工作簿的模板标识为“{template_id}”，"
                            "不是项目绩效目标表模板")
-    if version != L.TEMPLATE_VERSION:
-        return rules.issue("form.not_template", detail=f"该工作簿使用第{version}版模板，当前程序只能读取第"
-                           f"{L.TEMPLATE_VERSION}版：请用新模板重新填写（可用“xlpkg fill”迁移数据）")
-    missing = [n for n in L.INPUT_NAMES if n not in form.names]
+    if version not in L.READABLE_VERSIONS:
+        readable = "、".join(f"第{v}版" for v in L.READABLE_VERSIONS)
+        return rules.issue("form.not_template", detail=f"该工作簿使用第{version}版模板，当前程序只能读取"
+                           f"{readable}：请用新模板重新填写（可用“xlpkg fill”迁移数据）")
+    form.version = int(version)
+    missing = [n for n in L.INPUT_NAMES_BY_VERSION[form.version] if n not in form.names]
     if missing:
         return rules.issue("form.not_template", detail="工作簿缺少模板定义的名称：" + "、".join(missing[:5])
                            + "（模板可能被修改过），请改用标准模板")
@@ -218,7 +232,9 @@ def _same_target(a, b) -> bool:
 
 def _indicators(form: _Form, year: int) -> list[Indicator]:
     table = form.values("Indicators")
-    inputs = {f: form.column(n) if n in form.names else [] for f, n in L.IND_INPUT_NAMES.items()}
+    inputs = {f: form.column(n) if n in form.names else [] for f, n in L.IND_INPUT_NAMES.items()
+              if f != "causes"}
+    causes = _cause_grid(form)
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}
     out = []
     for r, row in enumerate(table):
@@ -249,11 +265,22 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
             name=_text(row[col["name"]]), target=target,
             description=_text(row[col["description"]]), basis=_text(row[col["basis"]]),
             progress=_text(extra["progress"]), forecast=_text(extra["forecast"]),
-            deviation_cause=_text(extra["deviation_cause"]), likelihood=_text(extra["likelihood"]),
+            causes=causes(r), likelihood=_text(extra["likelihood"]),
             remark=_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
             weight=weight, analysis=_text(extra["analysis"]), applicable=applicable,
             rated_score=rated))
     return out
+
+
+def _cause_grid(form: _Form):
+    """Per table row, the filled causes: v2 has one column per category, v1 one cause cell."""
+    if form.has("IndCauses"):
+        grid = form.values("IndCauses")
+        categories = list(form.rules.monitoring["deviation_causes"])[:L.CAUSE_COUNT]
+        return lambda r: {c: _text(v) for c, v in zip(categories, grid[r] if r < len(grid) else [])
+                          if _text(v)}
+    column = form.column("IndCause")
+    return lambda r: causes_from_text(_text(column[r] if r < len(column) else None))
 
 
 def _uses(form: _Form) -> list[FundUse]:
@@ -311,13 +338,73 @@ def _project(form: _Form) -> Project:
         illustrative=illustrative is True, note=_text(form.scalar("ExecNote")),
         deviation_reason=(_text(form.scalar("ExecDeviationReason"))
                           if "ExecDeviationReason" in form.names else ""))
-    return Project(
+    execution.funds = _funds(form)
+    execution.__post_init__()   # a blank total is the sum of its rows
+    project = Project(
         dept_code=_text(form.scalar("DeptCode")), dept_name=_text(form.scalar("DeptName")),
         code=_text(form.scalar("ProjCode")), name=_text(form.scalar("ProjName")), year=int(year),
         budget=budget if budget is not None else Decimal(0),
         fund_source=_text(form.scalar("FundSource")), uses_text=_text(form.scalar("UsesText")),
         uses=_uses(form), plan=_plan(form), goal=_text(form.scalar("Goal")),
         indicators=_indicators(form, int(year)), execution=execution)
+    if form.version >= 2:
+        _read_v2(form, project)
+    return project
+
+
+def _whole(form: _Form, name: str, what: str, low: int, high: int) -> int | None:
+    value = form.optional(name)
+    number = form.number(name, value, what)
+    if number is None:
+        return None
+    if number != number.to_integral_value() or not low <= number <= high:
+        form.problem(name, f"{what}“{_text(value)}”应为{low}–{high}之间的整数")
+        return None
+    return int(number)
+
+
+def _funds(form: _Form) -> dict[str, FundRow]:
+    if not form.has("FundYearSpent"):
+        return {}
+    cols = {attr: form.column(name) for attr, name in (
+        ("budget", "FundBudget"), ("year_budget", "FundYearBudget"), ("year_spent", "FundYearSpent"))}
+    what = {"budget": "年初预算数", "year_budget": "全年预算数", "year_spent": "全年执行数"}
+    names = {"budget": "FundBudget", "year_budget": "FundYearBudget", "year_spent": "FundYearSpent"}
+    out = {}
+    for i, key in enumerate(L.FUND_KEYS):
+        row = FundRow(**{a: form.number(names[a], col[i] if i < len(col) else None,
+                                        f"{L.FUND_LABELS[key]}{what[a]}", offset=i)
+                         for a, col in cols.items()})
+        if not row.is_blank():
+            out[key] = row
+    return out
+
+
+def _read_v2(form: _Form, p: Project) -> None:
+    """The blocks a v2 workbook adds; a v1 workbook keeps the model's defaults."""
+    start = _whole(form, "PeriodStart", "项目期起始年度", 1990, 2100)
+    end = _whole(form, "PeriodEnd", "项目期结束年度", 1990, 2100)
+    p.period = Period(start, end) if start is not None or end is not None else None
+    p.medium_term_budget = form.number("MediumBudget", form.optional("MediumBudget"), "中期资金总额")
+    for field, name in L.TEXT_FIELDS_V2.items():
+        setattr(p, field, _text(form.optional(name)))
+    p.fill_date = _text(form.optional("FillDate"))
+    p.monitoring = Monitoring(
+        month=_whole(form, "MonMonth", "监控月份", 1, 12),
+        spent=form.number("MonSpent", form.optional("MonSpent"), "1-X月执行数"),
+        forecast_year_spent=form.number("MonForecast", form.optional("MonForecast"), "全年预计执行数"))
+    needed = form.optional("RectNeeded")
+    flag = _text(needed)
+    if needed is True or flag == "是":
+        needed = True
+    elif needed is False or flag == "否":
+        needed = False
+    else:
+        if flag:
+            form.problem("RectNeeded", f"是否需要整改“{flag}”应为“是”或“否”")
+        needed = None
+    p.rectification = Rectification(needed=needed, advice=_text(form.optional("RectAdvice")),
+                                    result=_text(form.optional("RectResult")))
 
 
 def _cached(form: _Form) -> dict[str, Any]:
@@ -364,6 +451,11 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
         expected[f"VarianceQ{q.quarter}"] = [(0, q.variance, Decimal("1e-7"))]
         expected[f"PlanRateQ{q.quarter}"] = [(0, None if q.plan is None else q.plan / 100, tiny)]
         expected[f"LightQ{q.quarter}"] = [(0, form.rules.light_label(q.light) if q.light else None, cent)]
+    snap = m.monitoring
+    if snap is not None and snap.execution_rate is not None:
+        expected["MonRate"] = [(0, snap.execution_rate / 100, tiny)]
+    if snap is not None and snap.light is not None:
+        expected["MonLight"] = [(0, form.rules.light_label(snap.light), cent)]
     expected["IndScore"] = [(form.ind_rows[s.index], s.shown_score, cent)
                             for s in ev.indicators if s.applicable]
     # Every other result the form shows: 分值 as allocated, the execution weight, the scale.
@@ -378,7 +470,7 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
         expected["UsesTotal"] = [(0, total, tiny)]
         expected["UsesBalance"] = [(0, "合计与预算数一致" if total == p.budget
                                     else f"合计与预算数相差{diff:.2f}万元", cent)]
-    labels = {"TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
+    labels = {"MonRate": "1-X月执行率", "MonLight": "监控灯", "TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
               "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分",
               "IndWeight": "指标分值", "ExecWeight": "预算执行率分值", "ScoreScale": "折算系数",
               "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对"}
@@ -412,6 +504,7 @@ def _stale(form: _Form, m: ProjectMetrics, cached: dict[str, Any]) -> list[Issue
 _MIRRORS = {"IndProgress": (L.MON_IND_COLS["level1"], L.MON_IND_COLS["name"]),
             "IndActual": (L.EVAL_IND_COLS["level1"], L.EVAL_IND_COLS["name"])}
 _PER_INDICATOR = (*L.IND_INPUT_NAMES.values(), "IndWeight", "IndScore")
+_MIRROR_COLUMNS = dict(_MIRRORS)   # read with the names, in the same pass over each sheet
 
 
 def _misalignment(form: _Form) -> list[Issue]:
@@ -442,16 +535,20 @@ def _misalignment(form: _Form) -> list[Issue]:
         out.append(f"{other}第{a}–{b}行（{b - a + 1}行，{'、'.join(members)}）与指标表{sheet}第{first}–{last}行"
                    f"（{last - first + 1}行）行数不一致")
         where.append((other, form.names[members[0]][1].split(":")[0]))
-    table = form.values("Indicators")
-    names = [tuple(_text(v) for v in (list(row) + [None] * 3)[:3]) for row in table]
+    table = [list(row[:3]) for row in form.source.range_values(sheet, f"A{first}:C{last}")]
+    names: list[tuple[str, ...]] = []   # the table's texts, only built when a row differs
     for name, (col_a, col_c) in _MIRRORS.items():
         if name not in form.names or len(where) >= 6:
             continue
         other, other_ref = form.names[name]
         _, a, _, b = bounds(other_ref)
         mirror = form.source.range_values(other, f"{col_a}{a}:{col_c}{b}")
-        for r, row in enumerate(mirror[:len(names)]):
-            shown = tuple(_text(v) for v in (list(row) + [None] * 3)[:3])
+        for r, row in enumerate(mirror[:len(table)]):
+            if row == table[r] or not any(v is not None for v in row):
+                continue   # the same values, or no cached claim (a file never recalculated)
+            if not names:
+                names = [tuple(_text(v) for v in t) for t in table]
+            shown = tuple(_text(v) for v in row)
             if not any(shown) or shown == names[r]:
                 continue
             broken = any(v.startswith("#REF") for v in shown)
@@ -491,12 +588,8 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
         return ReadResult(None, [refused.located(file=file)])
     try:
         misaligned = _misalignment(form)
-    except Exception as exc:   # noqa: BLE001 - a damaged name or cell must not crash the read
-        misaligned = [rules.issue("form.misaligned", detail=f"无法核对指标表各行是否对应：{exc}")
-                      .located(file=file)]
-    if misaligned:
-        return ReadResult(None, misaligned)
-    try:
+        if misaligned:
+            return ReadResult(None, misaligned)
         project = _project(form)
         cached = _cached(form)
     except Exception as exc:
@@ -505,7 +598,10 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
     issues = list(form.issues) + _widened(form)
     m = project_metrics(project, rules)
     for issue in check(project, rules, evaluation=m.evaluation):
-        sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col)
+        if form.version < 2 and issue.rule in V2_ONLY_RULES:
+            continue
+        sheet, cell = L.locate(issue.location, form.ind_rows, form.use_rows, form.target_col,
+                               names=form.names)
         issues.append(issue.located(file=file, sheet=sheet, cell=cell))
     issues.extend(_stale(form, m, cached))
     issues.extend(_sheet_blanks(form, project, m))
@@ -549,7 +645,7 @@ def read_project_file(path: str | Path, *, rules: Rules | None = None,
         return ReadResult(None, [rules.issue("form.unreadable", detail=problem).located(file=str(path))])
     try:
         if engine == "named":
-            source = NamedCellSource(path, extents=L.NAMES).load()
+            source = NamedCellSource(path, extents=L.NAMES, beside=_MIRROR_COLUMNS).load()
         else:
             source = CalamineSource(path) if engine == "calamine" else OpenpyxlSource(path)
     except SourceError as exc:

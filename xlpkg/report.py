@@ -40,7 +40,16 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                             "mode": s.mode, "ratio": _num(s.ratio, 4)}
                            for s in ev.indicators],
         },
+        "monitoring": _monitoring(m.monitoring),
     }
+
+
+def _monitoring(snap) -> dict | None:
+    if snap is None:
+        return None
+    return {"month": snap.month, "execution_rate_percent": _num(snap.execution_rate, 2),
+            "time_progress_percent": _num(snap.time_progress, 2),
+            "forecast_rate_percent": _num(snap.forecast_rate, 2), "light": snap.light}
 
 
 def issues_to_list(issues: list[Issue]) -> list[dict]:
@@ -65,6 +74,11 @@ def format_metrics(m: ProjectMetrics, light_label=lambda light: light or "—") 
     for q in m.quarters:
         lines.append(f"  Q{q.quarter}    {shown(_num(q.plan, 2)):>8}  {shown(_num(q.actual, 2)):>12}  "
                      f"{shown(_num(q.progress, 2)):>6}  {shown(_num(q.variance, 2)):>10}  {light_label(q.light)}")
+    snap = m.monitoring
+    if snap is not None and snap.month is not None:
+        lines.append(f"  截至{snap.month}月：执行率 {shown(_num(snap.execution_rate, 2), '%')}  时间进度 "
+                     f"{shown(_num(snap.time_progress, 2), '%')}  全年预计执行率 "
+                     f"{shown(_num(snap.forecast_rate, 2), '%')}  {light_label(snap.light)}")
     lines.append(f"  自评：{GROUP_LABELS['execution']} {ev.execution_score}分")
     for group, part in ev.groups.items():
         if part["weight"]:

@@ -1,7 +1,7 @@
 """The rulebook: loading and validating rules.json, and the lookups every checker needs.
 
-There is one rules.json, at the repository root. An installed package finds it under
-``<prefix>/share/xlpkg/``; ``--rules FILE`` lets a province use its own.
+There is one rules.json, at the repository root. An installed package carries a copy inside
+the package (``xlpkg/data/``, see ``xlpkg.package_data``); ``--rules FILE`` lets a province use its own.
 """
 from __future__ import annotations
 
@@ -39,15 +39,13 @@ class RulesError(ValueError):
 
 
 def default_rules_path() -> Path:
-    """Where the shipped rules.json is: the source tree first, then the installed data files."""
-    candidates = [
-        Path(__file__).resolve().parent.parent / "rules.json",
-        Path(sys.prefix) / "share" / "xlpkg" / "rules.json",
-    ]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise RulesError("找不到默认规则文件 rules.json：请重新安装 xlpkg，或用 --rules 指定规则文件")
+    """Where the shipped rules.json is: the repository's in a checkout, else the package's own
+    copy (``xlpkg/data/rules.json``, found through importlib.resources)."""
+    from .package_data import DataFileMissing, rules_json
+    try:
+        return rules_json()
+    except DataFileMissing:
+        raise RulesError("找不到默认规则文件 rules.json：请重新安装 xlpkg，或用 --rules 指定规则文件") from None
 
 
 @lru_cache(maxsize=None)
@@ -90,6 +88,12 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "execution.behind_plan": ("gap", "plan", "progress", "quarter"),
     "execution.year_budget": ("value",), "execution.year_spent_negative": ("value",),
     "execution.reason_missing": ("limit", "rate"),
+    # the v2 blocks (issue 10)
+    "monitoring.month_missing": (), "monitoring.spent_over": ("budget", "value", "what"),
+    "rectification.missing": ("reason",), "rectification.advice_missing": (),
+    "execution.fund_total": ("sum", "total", "what"), "execution.fund_budget": ("budget", "sum"),
+    "period.order": ("end", "start"), "period.year": ("end", "start", "year"),
+    "medium.over_budget": ("budget", "medium"),
     **{rule: ("detail",) for rule in (
         "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",

@@ -62,13 +62,13 @@ def _column_style(name: str) -> _Col:
         return _Col("link" if name == "来源文件" else "text", 36)
     if "（万元）" in name:
         return _Col("money", 13)
-    if name.endswith("进度") or name in ("执行率", "成本控制率"):
+    if name.endswith("进度") or name.endswith("执行率") or name == "成本控制率":
         return _Col("percent", 11)
     if "百分点" in name:
         return _Col("points", 11)
     if name in ("自评得分", "加权平均得分", "分值", "得分"):
         return _Col("score", 9)
-    if name.endswith("（个）") or name in ("项目数", "问题数", "序号", "年度"):
+    if name.endswith("（个）") or name in ("项目数", "问题数", "序号", "年度", "监控月份"):
         return _Col("int", 8)
     wide = {"项目名称": 30, "部门名称": 24, "说明": 60, "偏差原因分析及改进措施": 30,
             "三级指标": 22, "原指标值（文字）": 14, "实际完成值": 12, "内容": 100,

@@ -112,12 +112,70 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
     put("ExecNote", ex.note or None)
     put("ExecDeviationReason", ex.deviation_reason or None)
     put("Illustrative", bool(ex.illustrative))
+    _fill_v2(put, project)
+    causes = list(rules.monitoring["deviation_causes"])[:L.CAUSE_COUNT]
     for i, ind in enumerate(project.indicators):
-        _fill_indicator(put, decl, i, ind, project.year)
+        unknown = [k for k in ind.causes if k not in causes]
+        if unknown:
+            raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
+                                f"（{'、'.join(causes)}）")
+        _fill_indicator(put, decl, i, ind, project.year, causes)
     return save_workbook(wb, path)
 
 
-def _fill_indicator(put, decl, i: int, ind, year: int):
+def _money(value: Decimal | None):
+    return None if value is None else _number(value)
+
+
+def _fill_v2(put, project: Project):
+    """The v2 blocks: multi-year, monitoring snapshot, 整改, fund rows, goal and closing."""
+    if project.period is not None:
+        put("PeriodStart", project.period.start)
+        put("PeriodEnd", project.period.end)
+    put("MediumBudget", _money(project.medium_term_budget))
+    for field, name in L.TEXT_FIELDS_V2.items():
+        put(name, getattr(project, field) or None)
+    mon = project.monitoring
+    put("MonMonth", mon.month)
+    put("MonSpent", _money(mon.spent))
+    put("MonForecast", _money(mon.forecast_year_spent))
+    rect = project.rectification
+    put("RectNeeded", None if rect.needed is None else ("是" if rect.needed else "否"))
+    put("RectAdvice", rect.advice or None)
+    put("RectResult", rect.result or None)
+    for key, row in project.execution.funds.items():
+        offset = L.FUND_KEYS.index(key)
+        put("FundBudget", _money(row.budget), offset)
+        put("FundYearBudget", _money(row.year_budget), offset)
+        put("FundYearSpent", _money(row.year_spent), offset)
+    put("FillDate", *_date_cell(project.fill_date))
+    _fit_rows(put, project)
+
+
+def _fit_rows(put, project: Project):
+    """Grow the rows of long v2 texts so that they print whole."""
+    def grow(name: str, text: str, width: float, minimum: float):
+        cell = put(name, getattr(project, text) or None) if text else None
+        if cell is not None and cell.value:
+            ws = cell.parent
+            ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value), width))
+    eval_width = sum(L.EVAL_WIDTHS[1:])
+    grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:]), 30)
+    grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]), 45)
+    for field in L.EVAL_CLOSE_TEXTS:
+        grow(L.TEXT_FIELDS_V2[field], field, eval_width, 40)
+
+
+def _date_cell(text: str) -> tuple[object, int, int, str | None]:
+    """A 填报日期 as a date cell when it is an ISO date (reads back as the same text)."""
+    try:
+        day = _dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return (text or None), 0, 0, None
+    return _dt.datetime(day.year, day.month, day.day), 0, 0, "yyyy-mm-dd"
+
+
+def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
     target, _ = try_parse_target(ind.target, year=year)
     cols = {f: n for n, f in enumerate(L.IND_FIELDS)}
     for field in ("level1", "level2", "name", "description", "basis"):
@@ -129,8 +187,10 @@ def _fill_indicator(put, decl, i: int, ind, year: int):
         put("Indicators", value, i, cols["value"],
             fmt="yyyy-mm-dd" if target.kind == "date" else None)
         put("Indicators", unit or None, i, cols["unit"])
-    for field in ("progress", "forecast", "deviation_cause", "likelihood", "remark", "analysis"):
+    for field in ("progress", "forecast", "likelihood", "remark", "analysis"):
         put(L.IND_INPUT_NAMES[field], getattr(ind, field) or None, i)
+    for category, text in ind.causes.items():
+        put("IndCauses", text or None, i, causes.index(category))
     value, fmt = actual_cell(ind.actual, target)
     put("IndActual", value, i, fmt=fmt)
     put("IndApplicable", None if ind.applicable else "否", i)
@@ -140,10 +200,12 @@ def _fill_indicator(put, decl, i: int, ind, year: int):
         _row_height(ind.description, L.DECL_WIDTHS[3]), _row_height(ind.basis, L.DECL_WIDTHS[7]),
         _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]))
     wb = decl.parent
+    cause_width = L.MON_WIDTHS[L.col_index(L.MON_CAUSE_FIRST) - 1]
     wb[L.MON].row_dimensions[L.MON_IND_FIRST + i].height = max(
-        _row_height(getattr(ind, f), w) for f, w in (
+        [_row_height(getattr(ind, f), w) for f, w in (
             ("name", L.MON_WIDTHS[2]), ("level2", L.MON_WIDTHS[1]), ("progress", L.MON_WIDTHS[4]),
-            ("forecast", L.MON_WIDTHS[5]), ("remark", L.MON_WIDTHS[8])))
+            ("forecast", L.MON_WIDTHS[5]), ("remark", L.MON_WIDTHS[-1]))]
+        + [_row_height(text, cause_width) for text in ind.causes.values()])
     wb[L.EVAL].row_dimensions[L.EVAL_IND_FIRST + i].height = max(
         _row_height(getattr(ind, f), w) for f, w in (
             ("name", L.EVAL_WIDTHS[2]), ("level2", L.EVAL_WIDTHS[1]),

@@ -9,7 +9,7 @@ import sys
 from ..rules import RulesError
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
-COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents")
+COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit")
 
 
 def build_parser() -> argparse.ArgumentParser:

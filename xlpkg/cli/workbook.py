@@ -43,6 +43,15 @@ def register(sub) -> None:
     v.set_defaults(handler=run_validate)
 
 
+    u = sub.add_parser("upgrade", help="把旧版模板填写的工作簿迁移到当前版本模板（写出 NAME.v2.xlsx）")
+    u.add_argument("files", nargs="+", metavar="FILE.xlsx")
+    u.add_argument("-o", "--output", metavar="OUT",
+                   help="输出文件（一个输入时）或输出文件夹（多个输入时）；默认写在原文件旁")
+    u.add_argument("--password", help="新工作簿的工作表保护密码（默认无密码）")
+    add_rules_option(u)
+    u.set_defaults(handler=run_upgrade)
+
+
 def _engine_option(parser) -> None:
     parser.add_argument("--engine", choices=["named", "calamine", "openpyxl"], default="named",
                         help="读取引擎（默认 named：只读模板名称所指的单元格，最快；calamine/openpyxl 读取全部单元格）")
@@ -129,4 +138,24 @@ def run_validate(args) -> int:
         print()
     else:
         print(f"共 {len(args.files)} 个文件，{sum(not r['ok'] for r in report)} 个有错误")
+    return 1 if failed else 0
+
+
+def run_upgrade(args) -> int:
+    from pathlib import Path
+
+    from ..upgrade import upgrade_workbook, upgraded_path
+
+    rules = load_rules(args.rules)
+    out = Path(args.output) if args.output else None
+    to_folder = out is not None and (len(args.files) > 1 or out.is_dir())
+    failed = False
+    for path in args.files:
+        target = None
+        if out is not None:
+            target = out / upgraded_path(path).name if to_folder else out
+        result = upgrade_workbook(path, target, rules=rules, password=args.password)
+        failed |= not result.ok
+        print(("已升级：" if result.ok else "[错误] ") + result.message,
+              file=sys.stdout if result.ok else sys.stderr)
     return 1 if failed else 0

@@ -21,6 +21,7 @@ from ..consolidate import load_dept_info
 from ..issues import ERROR, Issue, has_errors
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, SourceError
+from .checks import check_department
 from .model import Department, DeptProject, SubGoal, department_from_dict
 from .reader import is_department_workbook, read_department_file
 from .writer import DeptCapacityError, write_department
@@ -228,6 +229,7 @@ def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
                 message=f"已有的部门整体绩效表为{mine[0].year}年度，本次汇总为{dept.year}年度：{keep}；"
                         "不同年度请使用不同的文件夹"))
             continue
+        result.issues.extend(i.located(file=str(target)) for i in check_department(dept, rules))
         tasks.append((dept, str(target), rules))
     if tasks:
         try:

@@ -20,11 +20,12 @@ import hashlib
 import posixpath
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from xml.parsers import expat
 
-from ..cellref import bounds, col_letter
+from ..cellref import bounds, col_index, col_letter
 from ..sources import SourceError, parse_name_target
 
 __all__ = ["NamedCellSource", "clip_names", "sheet_extent", "MAX_CELLS"]
@@ -41,8 +42,21 @@ _REL_NS = ("relationships",)    # transitional and strict OOXML both end r:id's 
 # byte: their parses are kept per content digest, so each costs one hash after the first form.
 _CACHE_SIZE = 64
 _parsed_books: dict[bytes, tuple[bool, dict[str, str], dict[str, tuple[str, str]]]] = {}
-_parsed_styles: dict[bytes, frozenset[int]] = {}
-_plans: dict[tuple[bytes, int], dict[str, tuple[list, frozenset, int]]] = {}
+_parsed_styles: dict[tuple[int, int], frozenset[str]] = {}   # the s="…" values that mean a date
+_plans: dict[tuple, dict[str, tuple[list, frozenset, int]]] = {}
+_fingerprints: dict[int, tuple[Any, Any]] = {}
+
+
+def _fingerprint(extents: Mapping[str, Any] | None) -> Any:
+    """What the extents say, as a key; kept per object (with the object, so its id cannot be
+    reused while cached) since the reader passes the same ``layout.NAMES`` every time."""
+    if extents is None:
+        return None
+    found = _fingerprints.get(id(extents))
+    if found is None or found[0] is not extents:
+        items = tuple(sorted((k, v.ref if hasattr(v, "ref") else tuple(v)) for k, v in extents.items()))
+        found = _remember(_fingerprints, id(extents), (extents, items))
+    return found[1]
 
 
 def _remember(cache: dict, key, value):
@@ -163,15 +177,20 @@ class NamedCellSource:
     ``extents``: the template's names (name → ``layout.Name`` or (sheet, ref)). Only those
     names are read in the first pass, each clipped to its extent; another range is read on
     demand with one more pass over its sheet. Without ``extents`` every defined name is read.
+    ``beside``: {name: (first column, last column)}: also read those columns across the
+    name's rows in the first pass (cells a check needs next to a name, e.g. the formulas
+    that mirror the indicator table), instead of one more pass over the sheet later.
     """
 
-    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None):
+    def __init__(self, path: str | Path, extents: Mapping[str, Any] | None = None,
+                 beside: Mapping[str, tuple[str, str]] | None = None):
         self.path = Path(path)
         self.extents = extents
+        self.beside = beside
         self._cells: dict[str, dict[tuple[int, int], Any]] = {}
         self._covered: dict[str, list[tuple[int, int, int, int]]] = {}
-        self._strings: list[str] | None = None
-        self._date_styles: frozenset[int] | None = None
+        self._strings: Any = None   # list[str] or _PlainStrings
+        self._date_styles: frozenset[str] | None = None
         self._zip: zipfile.ZipFile | None = None
         self._loaded = False
         try:
@@ -186,7 +205,7 @@ class NamedCellSource:
         except (expat.ExpatError, UnicodeError) as exc:
             self.close()
             raise SourceError(f"工作簿结构文件 xl/workbook.xml 已损坏（{exc}）") from None
-        except (OSError, EOFError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
+        except (OSError, EOFError, zlib.error, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
             self.close()
             raise SourceError(f"文件已损坏，无法解压（{exc}）") from None
 
@@ -289,7 +308,7 @@ class NamedCellSource:
 
     def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
         """Per sheet: the wanted rectangles, their cells and the last wanted row."""
-        key = (self._digest, id(self.extents))
+        key = (self._digest, _fingerprint(self.extents), tuple(sorted((self.beside or {}).items())))
         plan = _plans.get(key)
         if plan is not None:
             return plan
@@ -303,9 +322,14 @@ class NamedCellSource:
             rect = bounds(ref)
             if (rect[3] - rect[1] + 1) * (rect[2] - rect[0] + 1) <= MAX_CELLS:
                 wanted.setdefault(sheet, []).append(rect)
+        for name, (first_col, last_col) in (self.beside or {}).items():
+            if name in names and names[name][0] in self._sheet_parts:
+                _, r0, _, r1 = bounds(names[name][1])
+                if (r1 - r0 + 1) * 16 <= MAX_CELLS:
+                    wanted.setdefault(names[name][0], []).append(
+                        (col_index(first_col), r0, col_index(last_col), r1))
         plan = {sheet: _rects_plan(rects) for sheet, rects in wanted.items()}
-        # The extents object must live as long as its id is a key: keep it with the plan.
-        return _remember(_plans, key, plan) if self.extents is not None else plan
+        return _remember(_plans, key, plan)
 
 
     def _load_wanted(self) -> None:
@@ -323,17 +347,38 @@ class NamedCellSource:
             except expat.ExpatError as exc:
                 raise SourceError(f"工作表“{sheet}”的XML已损坏（{expat.ErrorString(exc.code)}，"
                                   f"第{exc.lineno}行），请在 Excel/WPS 中打开并另存后再提交") from None
-            except zipfile.BadZipFile as exc:
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
                 raise SourceError(f"工作表“{sheet}”的数据已损坏，无法解压（{exc}）") from None
             self._covered.setdefault(sheet, []).extend(rects)
         # Values last: the shared strings are then read only as far as the last one needed.
-        needed = [int(t) for _, _, kind, _, parts in raw if kind == "s" and (t := "".join(parts)).isdigit()]
+        needed = [int(text) for _, _, kind, _, text in raw if kind == "s" and text.isdigit()]
         if needed and (self._strings is None or max(needed) >= len(self._strings)):
             self._strings = self._read_strings(max(needed))   # a later range may need more
-        for sheet, pos, kind, style, parts in raw:
-            self._cells.setdefault(sheet, {})[pos] = self._value(sheet, pos, kind, style, "".join(parts))
+        value = self._value
+        for sheet, pos, kind, style, text in raw:
+            cells = self._cells.get(sheet)
+            if cells is None:
+                cells = self._cells[sheet] = {}
+            cells[pos] = value(sheet, pos, kind, style, text)
 
     def _read_sheet(self, sheet: str, want: frozenset, last_row: int, raw: list) -> None:
+        part = self._sheet_parts[sheet]
+        try:
+            data, complete, plain = _checked_sheet(self._open_zip(), part, last_row)
+        except KeyError:
+            raise SourceError(f"文件不是完整的 Excel 工作簿：缺少工作表“{sheet}”的内容（{part}）") from None
+        found = _scan_cells(data, want, sheet) if plain else None
+        if found is not None:
+            raw.extend(found)
+            return
+        if not plain and not complete:   # the cut may have been a "<row" inside a comment
+            data, complete, _ = _checked_sheet(self._open_zip(), part, None)
+        self._parse_cells(sheet, data, complete, want, last_row, raw)
+
+    def _parse_cells(self, sheet: str, data: bytes, complete: bool, want: frozenset,
+                     last_row: int, raw: list) -> None:
+        """The general path: every element through expat handlers (prefixes, cells without
+        addresses, rich inline text, comments … anything the standard allows)."""
         # Most of a sheet is cells nobody asked for (labels, formulas): only start tags are
         # handled, and text is collected only inside a wanted cell's <v> or <is><t>, whose end
         # tag is the only one handled.
@@ -406,16 +451,12 @@ class NamedCellSource:
             else:
                 p.CharacterDataHandler = None
 
-        start = fast
-        p.StartElementHandler = start
-        part = self._sheet_parts[sheet]
+        p.StartElementHandler = fast
+        first = len(raw)
         try:
-            with self._open_zip().open(part) as fh:
-                while chunk := fh.read(_CHUNK):
-                    p.Parse(chunk, False)
-                p.Parse(b"", True)
-        except KeyError:
-            raise SourceError(f"文件不是完整的 Excel 工作簿：缺少工作表“{sheet}”的内容（{part}）") from None
+            p.Parse(data, complete)
+        finally:   # the texts were collected in pieces; _Stop ends the parse early
+            raw[first:] = [(a, b, c, d, "".join(parts)) for a, b, c, d, parts in raw[first:]]
 
     def _value(self, sheet: str, pos: tuple[int, int], kind: str | None, style: str | None,
                text: str) -> Any:
@@ -426,7 +467,7 @@ class NamedCellSource:
                 number = float(text)
             except ValueError:
                 return text   # not a number although typed as one: the reader says so
-            if style and style != "0" and int(style) in self._dates():
+            if style and style != "0" and style in self._dates():
                 return _from_serial(number, self._date1904)
             if number.is_integer() and abs(number) < 2 ** 53:
                 return int(number)
@@ -460,23 +501,115 @@ class NamedCellSource:
         part = self._part_of("sharedStrings")
         return _read_shared_strings(self._open_zip(), part, last) if part else []
 
-    def _dates(self) -> frozenset[int]:
+    def _dates(self) -> frozenset[str]:
         if self._date_styles is None:
             part = self._part_of("styles")
             if part is None:
                 self._date_styles = frozenset()
             else:
-                xml = self._open_zip().read(part)
-                key = hashlib.blake2b(xml, digest_size=16).digest()
+                # Keyed by the zip's own CRC and size of the part: no need to inflate it to know
+                # it is the template's styles again. (A forged collision only changes how that
+                # file's own numbers are shown: dates or not.)
+                info = self._open_zip().getinfo(part)
+                key = (info.CRC, info.file_size)
                 found = _parsed_styles.get(key)
                 if found is None:
-                    found = _remember(_parsed_styles, key, _read_date_styles(xml, part))
+                    xml = self._open_zip().read(part)
+                    found = _remember(_parsed_styles, key,
+                                      frozenset(map(str, _read_date_styles(xml, part))))
                 self._date_styles = found
         return self._date_styles
 
     def _part_of(self, kind: str) -> str | None:
         part = self._shared_parts.get(kind)
         return part if part in self._open_zip().NameToInfo else None
+
+
+# --- the plain-sheet path ------------------------------------------------------------------
+#
+# Excel, WPS and LibreOffice write sheets with the default namespace, an r="A1" address on
+# every cell, no comments, no CDATA and no processing instructions. Such a sheet is first
+# checked by expat with no element handlers (well-formed, no DTD: C speed), and then, since
+# in well-formed XML without comments or CDATA every "<" starts markup and no attribute value
+# holds a "<", each '<c r="…"' in the bytes is a real cell tag: the wanted cells are found by
+# one regular-expression pass instead of a Python call per element. Anything else about the
+# sheet, or a wanted cell with rich inline text, sends it down the general path.
+
+_ROW_NUMBER_RE = re.compile(rb'<row r="([0-9]+)"')
+_ANY_CELL_RE = re.compile(rb"<c[\s/>]")
+# A cell as Excel, WPS, LibreOffice and openpyxl write it: address, style, type, an optional
+# formula, then the value or a one-run inline string. Groups: r, s, t, v, inline text.
+_PLAIN_CELL_RE = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
+    rb'(?:/>|>(?:<f(?: [^>]*)?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<v ?/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+_ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_BYTES_POS: dict[bytes, tuple[int, int] | None] = {}
+
+
+def _xml_text(raw: bytes) -> str:
+    """Character data as an XML parser reports it: line ends normalised, references resolved."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY_RE.sub(lambda m: _ENTITIES.get(m[1]) or chr(
+            int(m[1][2:], 16) if m[1][1] in "xX" else int(m[1][1:])), text)
+    return text
+
+
+def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tuple[bytes, bool, bool]:
+    """(the sheet's bytes up to the first row past ``last_row``, whether that is the whole
+    part, whether the plain path may read it); every byte returned was checked by expat."""
+    flags = {"plain": True, "root": False}
+
+    def not_plain(*_args):
+        flags["plain"] = False
+
+    def root(tag, _attrs):
+        flags["plain"] = flags["plain"] and ":" not in tag
+        p.StartElementHandler = None
+
+    def declaration(_version, encoding, _standalone):
+        if encoding and encoding.lower().replace("-", "") != "utf8":
+            not_plain()
+
+    p = _parser(StartElementHandler=root, CommentHandler=not_plain, StartCdataSectionHandler=not_plain,
+                ProcessingInstructionHandler=not_plain, XmlDeclHandler=declaration)
+    buf = bytearray()
+    with zf.open(part) as fh:
+        while chunk := fh.read(_CHUNK):
+            start = max(0, len(buf) - 24)
+            buf += chunk
+            for m in (_ROW_NUMBER_RE.finditer(buf, start) if last_row is not None else ()):
+                if int(m[1]) > last_row:
+                    p.Parse(chunk, False)
+                    return bytes(buf[:m.start()]), False, flags["plain"]
+            p.Parse(chunk, False)
+        p.Parse(b"", True)
+    return bytes(buf), True, flags["plain"]
+
+
+def _scan_cells(data: bytes, want: frozenset, sheet: str) -> list | None:
+    """The wanted cells of a plain sheet as (sheet, pos, t, s, text); None if any cell is
+    not of the usual shape (attributes other than r, s, t in that order, rich inline text,
+    a value with attributes …): the general path then reads the sheet."""
+    cells = _PLAIN_CELL_RE.findall(data)
+    if len(cells) != len(_ANY_CELL_RE.findall(data)):
+        return None
+    out = []
+    get = _BYTES_POS.get
+    for ref, style, kind, value, inline in cells:
+        pos = get(ref)
+        if pos is None:
+            pos = _cell_pos(ref.decode("ascii"))
+            if len(_BYTES_POS) < 100_000:
+                _BYTES_POS[ref] = pos
+        if pos in want:
+            text = value or inline
+            out.append((sheet, pos, kind.decode() if kind else None, style.decode() if style else None,
+                        _xml_text(text) if text else ""))
+    return out
 
 
 def _rects_plan(rects: list[tuple[int, int, int, int]]) -> tuple[list, frozenset, int]:
@@ -503,8 +636,51 @@ def _relationships(folder: str, xml: bytes) -> tuple[dict[str, str], dict[str, s
     return out, by_type
 
 
+_SI_RE = re.compile(rb"<si>(.*?)</si>|<si/>", re.S)
+_ANY_SI_RE = re.compile(rb"<si[\s/>]")
+_T_TEXT_RE = re.compile(rb"<t(?: [^<>]*)?>([^<]*)</t>")
+_PHONETIC_RE = re.compile(rb"<rPh\b.*?</rPh>|<rPh\b[^<>]*/>", re.S)
+
+
 def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None) -> list[str]:
-    """The shared strings, up to index ``last`` when given (the rest is never looked at)."""
+    """The shared strings, up to index ``last`` when given (the rest is never looked at).
+
+    Checked by expat first; a plain table (no comments, CDATA, prefixes) is then cut into
+    <si> items by regular expressions, which is exact in well-formed XML of that kind.
+    """
+    try:
+        data, _, plain = _checked_sheet(zf, part, None)
+    except expat.ExpatError as exc:
+        raise SourceError(f"共享字符串表 {part} 已损坏（{expat.ErrorString(exc.code)}，第{exc.lineno}行），"
+                          "请在 Excel/WPS 中打开并另存后再提交") from None
+    if plain:
+        items = _SI_RE.findall(data)
+        if len(items) == len(_ANY_SI_RE.findall(data)):
+            return _PlainStrings(items)
+    return _parse_shared_strings(data, last, part)
+
+
+class _PlainStrings:
+    """Shared strings decoded only when a wanted cell points at them (most never are)."""
+
+    def __init__(self, items: list[bytes]):
+        self._items = items
+        self._done: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int) -> str:
+        text = self._done.get(index)
+        if text is None:
+            item = self._items[index]
+            if b"<rPh" in item:
+                item = _PHONETIC_RE.sub(b"", item)
+            text = self._done[index] = _xml_text(b"".join(_T_TEXT_RE.findall(item)))
+        return text
+
+
+def _parse_shared_strings(data: bytes, last: int | None, part: str) -> list[str]:
     out: list[list[str]] = []
     stop = -1 if last is None else last + 1
     st: list[Any] = [None, 0]   # text parts of the current <si>, inside a phonetic run
@@ -535,15 +711,14 @@ def _read_shared_strings(zf: zipfile.ZipFile, part: str, last: int | None = None
     p.StartElementHandler = start
     p.buffer_text = False
     try:
-        with zf.open(part) as fh:
-            while chunk := fh.read(_CHUNK):
-                p.Parse(chunk, False)
-            p.Parse(b"", True)
+        p.Parse(data, True)
     except _Stop:
         pass
     except expat.ExpatError as exc:
         raise SourceError(f"共享字符串表 {part} 已损坏（{expat.ErrorString(exc.code)}，第{exc.lineno}行），"
                           "请在 Excel/WPS 中打开并另存后再提交") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SourceError(f"共享字符串表 {part} 已损坏，无法解压（{exc}）") from None
     return ["".join(parts) for parts in out]
 
 

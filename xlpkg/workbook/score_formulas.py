@@ -18,9 +18,9 @@ __all__ = ["indicator_score_row", "totals", "level_rows", "WHY_SHORT", "WHY_LONG
 # Why a score cell stays blank (the `why` step's code): shown short in the cell, long in the note.
 WHY_SHORT = ("?适用", "?指标值", "?实际值", "?评分")
 WHY_LONG = ("是否适用应填“是”或“否”",
-            "指标值公式无法识别：请按“指标性质/指标值/度量单位”拆分填写（如 ≥、95、%），或点“规范指标值”",
-            "实际完成值公式无法识别：请填与指标值同单位的数值（如96%、22次）、日期或“达成年度指标/部分达成/未达成”",
-            "评分不在所选等级的分值区间内（达成80%–100%、部分达成60%–80%、未达成0–60%）")
+            "指标值公式无法识别，请按指标性质/指标值/度量单位拆分填写",
+            "实际完成值公式无法识别，请改为与指标值同单位的数值、日期或达成/部分达成/未达成",
+            "评分超出所选等级的分值区间（达成80%–100%、部分达成60%–80%、未达成60%以下）")
 
 
 def _col(key: str) -> str:
@@ -194,7 +194,7 @@ def totals(ws, budget_row: int):
     gaps = f"{X}${C['avail']}${lf}:${C['avail']}${ll}"
     exec_raw = f"{X}{L.EVAL_HELPER_COL['grp']}{budget_row}"
     points = f"(SUM({weights})+SUM({gaps}))"
-    started = f'OR(ISNUMBER(YearSpent),SUMPRODUCT(--(TRIM({actuals}&"")<>""))>0)'
+    started = f'OR(ISNUMBER(EffSpent),SUMPRODUCT(--(TRIM({actuals}&"")<>""))>0)'
     t, g, s = L.EVAL_TOTAL_ROW, L.EVAL_GRADE_ROW, L.EVAL_SCALE_ROW
     label(ws, f"A{t}", "总分（预算执行率与各项指标得分之和，满分100分）", merge=f"A{t}:H{t}")
     body = f"({exec_raw}+SUM({raw}))"
@@ -212,7 +212,7 @@ def totals(ws, budget_row: int):
                   f'"（"&INDEX({c["name"]}{first}:{c["name"]}{last},{first_row})&"）")&"："&'
                   f'INDEX(WhyLong,INDEX({why},{first_row}))&'
                   f'IF(SUM({pending})>1,"；共"&SUM({pending})&"行无法由公式计算","")&'
-                  f'"。总分暂空（xlpkg 或加载项仍可计算）")')
+                  f'"；总分暂空")')
     gap_parts = []
     for n in range(3):
         r = lf + n
@@ -220,4 +220,6 @@ def totals(ws, budget_row: int):
         gap_parts.append(f'IF({gap}<>0,INDEX(GroupLabels,{n + 1})&"分值合计"&ROUND({total},2)&"，应为"&{w}&'
                          f'"（相差"&ROUND({gap},2)&"）；","")')
     ws[f"J{t}"] = f'={blank_note}&IF({blank_note}="","",CHAR(10))&' + "&".join(gap_parts)
-    box(ws, f"J{t}:J{s}", align=WRAP)
+    box(ws, f"J{t}:K{s}", align=WRAP)
+    for row in (t, g, s):
+        ws.row_dimensions[row].height = 30

@@ -104,3 +104,19 @@ def sheet_title(ws, text: str, last_col: str):
     ws["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 32
+
+
+def legible_print(ws, widths, *, landscape: bool, title_rows: str | None = None) -> None:
+    """One page wide, as many pages tall as the rows need.
+
+    Fit-to-width shrinks a wide sheet: the builders keep their columns narrow enough that the
+    smallest text still prints at 7 pt or more (tests/test_v2_print.py measures the PDF).
+    ``title_rows`` repeats rows on every page; the project workbook leaves it off because
+    LibreOffice 7.4 headless crashes now and then when typing moves between sheets that have
+    print titles."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if title_rows:
+        ws.print_title_rows = title_rows

@@ -1,0 +1,1 @@
+"""Getting xlpkg onto desks: Windows/Linux wheels for offline installs and extensions."""

@@ -1,0 +1,77 @@
+"""The Calc add-in functions: what LibreOffice sends → ``xlpkg.frontends.functions`` → a cell.
+
+Runs inside LibreOffice's Python (called by ``oxt/xlpkg_component.py``) and imports no uno:
+Calc hands an add-in plain Python values, and takes a tuple of tuples back.
+
+What Calc sends for an ``any`` argument: a float or a str for a single cell or a constant
+(an EMPTY single cell arrives as 0.0: Calc's rule, the add-in cannot tell it from a zero),
+a tuple of row tuples for a range (empty cells are ``""``), ``None`` for an omitted optional
+argument. Every function is declared to return ``sequence<sequence<any>>``: a scalar result
+is one cell, which a normal formula shows; a range result fills an array formula
+(Ctrl+Shift+Enter), as in Excel 2010.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Any
+
+from ..frontends import functions as F
+
+__all__ = ["call", "to_cells", "warm_up", "FUNCTIONS_BY_SHEET_NAME"]
+
+FUNCTIONS_BY_SHEET_NAME = {f.sheet_name: f for f in F.FUNCTIONS}
+_EPOCH = _dt.datetime(1899, 12, 30)
+
+
+def _cell_out(value: Any) -> Any:
+    """One result cell as Calc takes it: float or str; a blank is an empty text (an empty
+    element of an array result would show as 0)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0   # Calc's TRUE/FALSE are 1/0
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    if isinstance(value, _dt.datetime):
+        return (value - _EPOCH).total_seconds() / 86400
+    if isinstance(value, _dt.date):
+        return float((value - _EPOCH.date()).days)
+    return str(value)
+
+
+def to_cells(result: Any) -> tuple[tuple[Any, ...], ...]:
+    """A function's result (scalar, one row, or rows) as Calc's 2-D sequence."""
+    if not isinstance(result, (list, tuple)):
+        return ((_cell_out(result),),)
+    if not result:
+        return (("",),)
+    if not isinstance(result[0], (list, tuple)):
+        return (tuple(_cell_out(v) for v in result),)
+    return tuple(tuple(_cell_out(v) for v in row) for row in result)
+
+
+def _arg_in(value: Any) -> Any:
+    """Calc's tuples become the lists the functions expect; "" stays (a blank cell)."""
+    if isinstance(value, tuple):
+        return [list(row) if isinstance(row, tuple) else row for row in value]
+    return value
+
+
+def call(sheet_name: str, *args: Any) -> tuple[tuple[Any, ...], ...]:
+    """Run the function an accountant typed as ``sheet_name`` on Calc's arguments."""
+    function = FUNCTIONS_BY_SHEET_NAME[sheet_name]
+    try:
+        result = function.impl(*(_arg_in(a) for a in args))
+    except Exception as exc:   # the functions never raise; this is the last line of defence
+        result = F.ERROR_PREFIX + f"内部错误（{type(exc).__name__}: {exc}）"
+    return to_cells(result)
+
+
+def warm_up() -> None:
+    """Load what the first call of each function would load (the rulebook, the parsers)."""
+    for function in F.FUNCTIONS:
+        function.impl(*([None] * len(function.args)))
+    F.indicator_score("95%以上", "96%", 10.0)
