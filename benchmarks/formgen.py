@@ -24,11 +24,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlpkg import layout as L
+from xlpkg.cellref import bounds, col_letter
 from xlpkg.model import Project, load_project_json
 from xlpkg.workbook.namedcells import sheet_parts
 
 ROOT = Path(__file__).resolve().parent.parent
-MONEY_NAMES = ("Budget", "YearBudget", "YearSpent", "UsesTotal", "UsesBalance",
+MONEY_NAMES = ("Budget", "YearBudget", "YearSpent", "UsesTotal", "UsesBalance", "MediumBudget",
+               "MonSpent", "MonForecast", "FundBudget", "FundYearBudget", "FundYearSpent",
                *(f"ActualQ{q}" for q in range(1, 5)))
 
 
@@ -45,8 +47,10 @@ def _money_cells() -> dict[str, set[str]]:
     """Cells holding amounts in 万元, per sheet: scaled together so every check still holds."""
     cells: dict[str, set[str]] = {}
     for name in MONEY_NAMES:
-        sheet, col, row = L.first_cell(name)
-        cells.setdefault(sheet, set()).add(f"{col}{row}")
+        spec = L.NAMES[name]
+        c1, r1, c2, r2 = bounds(spec.ref)
+        cells.setdefault(spec.sheet, set()).update(
+            f"{col_letter(c)}{r}" for c in range(c1, c2 + 1) for r in range(r1, r2 + 1))
     cells[L.DECL].update(f"{L.USE_COLS['amount']}{r}" for r in range(L.USES_FIRST, L.USES_LAST + 1))
     cells[L.EVAL].add(f"{L.EVAL_BUDGET_COLS['budget']}{L.EVAL_BUDGET_ROW}")   # shows Budget
     return cells

@@ -203,13 +203,13 @@ def test_a_far_cell_never_allocates_the_sheet(filled_copy, engine):
 def test_widened_name_is_clipped_to_the_template_and_reported(filled_copy, example_projects):
     path = _rewrite(filled_copy("105002B22DX0009"), "xl/workbook.xml", lambda xml: re.sub(
         r"(<definedName name=\"Indicators\"[^>]*>)[^<]*<",
-        lambda m: m[1] + f"'{L.DECL}'!$A$22:$XFD$1048576<", xml))
-    assert NamedCellSource(path).defined_names()["Indicators"] == (L.DECL, "A22:XFD1048576")
+        lambda m: m[1] + f"'{L.DECL}'!$A${L.IND_FIRST}:$XFD$1048576<", xml))
+    assert NamedCellSource(path).defined_names()["Indicators"] == (L.DECL, f"A{L.IND_FIRST}:XFD1048576")
     for engine in ENGINES:
         result = read_project_file(path, engine=engine)
         assert result.project == example_projects["105002B22DX0009"], engine
         widened = [i for i in result.issues if i.rule == "form.name_extent"]
-        assert len(widened) == 1 and "A22:XFD1048576" in widened[0].message, engine
+        assert len(widened) == 1 and f"A{L.IND_FIRST}:XFD1048576" in widened[0].message, engine
         assert widened[0].cell == L.NAMES["Indicators"].ref
 
 
