@@ -239,6 +239,11 @@ def dept_evaluation(source, path: str, rules: Rules, year: int | None) -> Upper:
     grade = grade.strip() if isinstance(grade, str) and grade.strip() in grades else None
     if score is not None and grade is None:
         grade = rules.grade(score)
+    # Named in 问题清单 too, so every file is accounted for where people look for files.
+    shown = f"自评得分{score}（{grade}）" if score is not None else "自评得分暂缺"
+    issues.append(_issue(rules, "consolidate.department_form",
+                         f"这是部门整体绩效表（部门{code}），不是项目表：{shown}列入“部门排名”；"
+                         "如需按项目表重新生成部门表，请把它放在“--dept-forms”指定的文件夹中", **where))
     evaluation = {"部门编码": code, "部门名称": str(name).strip() if name else "",
                   "年度": fiscal, "部门自评得分": float(score) if score is not None else None,
                   "部门自评等级": grade if score is not None else None,
