@@ -12,7 +12,6 @@ import re
 import docx
 from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 
 from tests.helpers import ROOT
 
@@ -92,7 +91,8 @@ def _vmerge_level1(table, rows: list[list[str]]) -> None:
 def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, split=False,
                     extra_tables=False, broken_row=False, header_repeat=True,
                     orphan_vmerge=False, content_controls=False, captions=False,
-                    per_shape=False, keep_bookmarks=False, short_rows=False) -> None:
+                    per_shape=False, keep_bookmarks=False, short_rows=False,
+                    inline_labels=False, one_table=False) -> None:
     """The seed as a .docx. ``merges``: 一级 and the plan label merged down (else left blank);
     ``fullwidth``: labels with full-width punctuation and spaces; ``line_breaks``: cells with
     w:br instead of paragraphs; ``split``: each form split into two tables after its 5th
@@ -104,10 +104,21 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
     "（续表）" above a continued table; ``per_shape``: a new table wherever the number of
     cells in a row changes (as a naive converter writes); ``keep_bookmarks``: the text
     export's "[bookmark: …]" markers left in the paragraphs; ``short_rows``: indicator rows
-    whose blank 一级 cell is left out (the row has five cells in a six-column grid)."""
+    whose blank 一级 cell is left out (the row has five cells in a six-column grid);
+    ``inline_labels``: "项目编码：…", "项目名称：…", "绩效目标：…" as label and value in one cell;
+    ``one_table``: a department's forms run together in one table."""
     document = docx.Document()
     first_table = True
-    for kind, content in seed_blocks(keep_bookmarks=keep_bookmarks):
+    blocks = seed_blocks(keep_bookmarks=keep_bookmarks)
+    if one_table:
+        joined: list = []
+        for kind, content in blocks:
+            if kind == "table" and joined and joined[-1][0] == "table":
+                joined[-1] = ("table", joined[-1][1] + content)
+            else:
+                joined.append((kind, content))
+        blocks = joined
+    for kind, content in blocks:
         if kind == "p":
             paragraph = document.add_paragraph(content)
             if content_controls and DEPT_LINE.match(content):
@@ -116,6 +127,9 @@ def build_seed_docx(path, *, merges=False, fullwidth=False, line_breaks=False, s
         rows = [list(r) for r in content]
         if fullwidth:
             rows = [[FULLWIDTH_LABELS.get(c, c) for c in r] for r in rows]
+        if inline_labels:
+            rows = [[f"{r[i]}：{r[i + 1]}" for i in range(0, len(r), 2)]
+                    if r and r[0] in ("项目编码", "项目名称", "绩效目标") else r for r in rows]
         if broken_row and first_table:
             rows.append(["", "社会效益指标", "", "群众来信来访回复", "100%", ""])
         if extra_tables and first_table:

@@ -56,6 +56,8 @@ VARIANTS = {
     "table_per_shape": {"per_shape": True},
     "bookmark_markers": {"keep_bookmarks": True, "merges": True},
     "short_rows": {"short_rows": True},
+    "inline_labels": {"inline_labels": True},
+    "forms_in_one_table": {"one_table": True, "merges": True},
     "everything": {"merges": True, "fullwidth": True, "line_breaks": True, "split": True,
                    "extra_tables": True},
 }
@@ -85,9 +87,13 @@ def test_each_variant_imports_to_the_examples(tmp_path, variant):
 def test_fund_uses_are_read_from_numbered_lines(tmp_path):
     doc = tmp_path / "seed.docx"
     build_seed_docx(doc)
-    project = {p.code: p for p in import_document(doc).projects}["105002B16DX0003"]
-    example = load_project_json(ROOT / "examples" / "105002B16DX0003.json")
-    assert [(u.item, u.amount) for u in project.uses] == [(u.item, u.amount) for u in example.uses]
+    projects = {p.code: p for p in import_document(doc).projects}
+    for code in ("105002B16DX0003", "105002B21DX0008"):      # a breakdown; one "主要用于…"
+        example = load_project_json(ROOT / "examples" / f"{code}.json")
+        assert [(u.item, u.amount) for u in projects[code].uses] == [(u.item, u.amount) for u in example.uses]
+    # the other examples' items are the transcriber's summaries; the document says:
+    assert [(u.item, u.amount) for u in projects["105004B22DX0001"].uses] == [
+        ("廉政中心同步录音录像系统升级改造", 1177)]
 
 
 def test_an_unreadable_row_is_an_issue_and_the_rest_is_imported(tmp_path):
@@ -252,3 +258,40 @@ def test_imported_text_that_looks_like_a_formula_stays_text_in_the_workbook(tmp_
     typed = {c.value: c.data_type for ws in wb for row in ws.iter_rows() for c in row
              if c.value in ("=1+1", '=HYPERLINK("http://x","y")')}
     assert typed == {"=1+1": "s", '=HYPERLINK("http://x","y")': "s"}
+
+
+def test_a_project_printed_twice_is_imported_once_and_reported(tmp_path):
+    project = load_project_json(ROOT / "examples" / "105004B22DX0001.json")
+    doc = tmp_path / "twice.docx"
+    publish_document([project, load_project_json(ROOT / "examples" / "105004B22DX0001.json")], doc)
+    result = import_document(doc)
+    assert [p.code for p in result.projects] == [project.code]
+    (issue,) = result.issues
+    assert issue.rule == "import.duplicate_code" and issue.location == "表格2"
+
+
+def test_the_chinese_face_is_one_setting(tmp_path):
+    doc = tmp_path / "f.docx"
+    assert main(["publish", str(ROOT / "examples" / "105004B22DX0001.json"), "-o", str(doc),
+                 "--font", "仿宋_GB2312"]) == 0
+    with zipfile.ZipFile(doc) as zf:
+        styles = zf.read("word/styles.xml").decode("utf-8")
+        body = zf.read("word/document.xml").decode("utf-8")
+    assert 'w:eastAsia="仿宋_GB2312"' in styles and 'w:eastAsia="zh-CN"' in styles
+    assert "w:eastAsia=" not in body          # runs inherit the face from the styles
+
+
+def test_a_sub_goals_indicator_list_may_run_on_into_the_next_paragraph(tmp_path):
+    import docx
+    document = docx.Document()
+    for line in ["部门总体绩效目标及保障措施", "二、分项绩效目标", "（一）深化党风廉政建设",
+                 "绩效目标：维护党纪国法，", "坚决惩处腐败分子", "绩效指标：组织开展监督检查次数",
+                 "项目资金执行情况　留置案件办结时间", "三、工作保障措施", "完善制度建设。",
+                 "105002 中国共产党唐山市纪律检查委员会"]:
+        document.add_paragraph(line)
+    doc = tmp_path / "d.docx"
+    document.save(str(doc))
+    (info,) = import_document(doc, year=2022).departments
+    assert info["sub_goals"] == [{"title": "深化党风廉政建设", "goal": "维护党纪国法，坚决惩处腐败分子",
+                                  "indicators": ["组织开展监督检查次数", "项目资金执行情况", "留置案件办结时间"]}]
+    assert info["guarantees"] == ["完善制度建设。"]

@@ -197,11 +197,13 @@ def test_a_province_rewords_the_template_without_code(tmp_path, capsys):
 def test_the_shipped_template_is_the_builders_output(tmp_path):
     """The committed template and its builder agree (regenerate with
     `python -m xlpkg.documents.report_templates` after changing the builder)."""
-    from xlpkg.documents.report_templates import PROJECT_TEMPLATE, build_project_template
-    fresh = build_project_template(tmp_path / "t.docx")
-    with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(PROJECT_TEMPLATE) as b:
-        assert a.read("word/document.xml") == b.read("word/document.xml")
-        assert a.read("word/styles.xml") == b.read("word/styles.xml")
+    from xlpkg.documents import report_templates as T
+    for build, shipped in ((T.build_project_template, T.PROJECT_TEMPLATE),
+                           (T.build_department_template, T.DEPARTMENT_TEMPLATE)):
+        fresh = build(tmp_path / shipped.name)
+        with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(shipped) as b:
+            assert a.read("word/document.xml") == b.read("word/document.xml"), shipped.name
+            assert a.read("word/styles.xml") == b.read("word/styles.xml"), shipped.name
 
 
 def test_closing_block_fields_of_the_form_fill_the_report(tmp_path):
@@ -225,3 +227,12 @@ def test_closing_block_fields_of_the_form_fill_the_report(tmp_path):
                      "其中财政拨款：年初预算数740.00万元，全年预算数740.00万元，全年执行数712.00万元。"):
         assert expected in text, expected
     assert "待填写" not in text
+
+
+def test_each_department_starts_a_page_and_its_line_stays_with_its_form(rendered):
+    with pymupdf.open(rendered["base"] / "pdf" / "绩效目标公开.pdf") as pdf:
+        pages = [re.sub(r"\s", "", page.get_text()) for page in pdf]
+    (second,) = [i for i, text in enumerate(pages) if "105004唐山市廉政中心" in text]
+    assert pages[second].startswith("105004唐山市廉政中心项目编码105004B22DX0001")
+    (first,) = [i for i, text in enumerate(pages) if "105002中国共产党唐山市纪律检查委员会" in text]
+    assert "105002中国共产党唐山市纪律检查委员会项目编码105002B16DX0003" in pages[first]

@@ -56,7 +56,7 @@ def _hostile_projects():
 def test_sheets_and_headers_are_the_tables_columns(written):
     c, path = written
     wb = load_workbook(path)
-    assert wb.sheetnames == list(summary.SHEETS)
+    assert wb.sheetnames == list(summary.sheet_order(bureau=True))   # two departments
     assert wb["_xlpkg"].sheet_state == "veryHidden"
     assert wb["_xlpkg"]["B1"].value == summary.TEMPLATE_ID
     for sheet, attr in TABLES.items():
@@ -97,12 +97,15 @@ def test_charts_read_the_department_table(written):
     _, path = written
     with zipfile.ZipFile(path) as zf:
         charts = [zf.read(n).decode() for n in zf.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 2
+    assert len(charts) == 5   # 图表's two, and 部门对比图's three (two departments)
     line = next(x for x in charts if "<c:lineChart>" in x)
     assert "部门小计" in line
     # series names are cells of 图表 (form text never enters a chart formula: issue 8 #17)
-    assert "<c:tx><c:strRef><c:f>图表!$A$" in line
-    legend = [r[0] for r in load_workbook(path)["图表"].iter_rows(min_row=44, max_col=1, values_only=True)]
+    # ... in the helper column right of the print area, so nothing is printed over a chart
+    assert "<c:tx><c:strRef><c:f>图表!$U$" in line
+    legend = [r[0] for r in load_workbook(path)["图表"].iter_rows(
+        min_row=summary.LEGEND_ROW + 2, min_col=summary.HELPER_COL + 1, max_col=summary.HELPER_COL + 1,
+        values_only=True)]
     assert any("105002" in (x or "") for x in legend) and "全部门合计（实际）" in legend
     assert any("<c:barChart>" in x and "部门小计" in x for x in charts)
 

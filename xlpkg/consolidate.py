@@ -27,6 +27,7 @@ from . import layout as L
 from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import ProjectMetrics, department_totals, project_metrics, round2
 from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, cause_text, read_json_text
+from .multilevel import compare_shown, project_record, read_upper
 from .rules import Rules, load_rules
 from .sources import special_file
 from .targets import try_parse_target
@@ -37,6 +38,7 @@ if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
 __all__ = ["Consolidation", "DeptInfoError", "consolidate", "discover", "load_dept_info",
            "build", "read_one", "outcome_from_project", "FileOutcome", "WORKBOOK_SUFFIXES",
            "PROJECT_COLUMNS", "DEPARTMENT_COLUMNS", "INDICATOR_COLUMNS", "DEPT_GOAL_COLUMNS",
+           "DEPT_EVAL_COLUMNS",
            "ISSUE_COLUMNS", "TOTAL_LABEL", "QUARTER_LABELS", "cn_number", "normalize_code",
            "FOREIGN_SPREADSHEET_SUFFIXES"]
 
@@ -64,6 +66,9 @@ INDICATOR_COLUMNS = (
     "偏差原因", "完成目标可能性", "偏差原因分析及改进措施",
 )
 DEPT_GOAL_COLUMNS = ("内容", "层级", "部门编码", "项目编码")
+# The department self-evaluations found among the inputs (部门整体绩效表, or carried by summaries).
+DEPT_EVAL_COLUMNS = ("部门编码", "部门名称", "年度", "部门自评得分", "部门自评等级", "部门执行率",
+                     "来源文件")
 ISSUE_COLUMNS = ("文件", "工作表", "单元格", "规则", "严重程度", "说明")
 
 
@@ -93,6 +98,10 @@ class Consolidation:
     files_with_errors: list[str] = field(default_factory=list)  # those with an error issue
     rules_source: str = ""
     rules: Rules | None = field(default=None, repr=False)   # the summary's grades and lights
+    # What the summary's hidden data sheet keeps so a later run can recompute every project:
+    # (项目编码, 年度, 来源文件, encoded record) per counted project.
+    records: list[tuple] = field(default_factory=list, repr=False)
+    dept_evaluations: "pd.DataFrame | None" = None   # DEPT_EVAL_COLUMNS, one row per department
     project_goals: dict[str, str] = field(default_factory=dict, repr=False)  # code → 绩效目标
     year: int | None = None                  # the year summed (given, or the forms' common one)
     notes: list[str] = field(default_factory=list)   # the counting rules, as the summary states them
@@ -244,6 +253,13 @@ class FileOutcome:
     indicator_rows: list[tuple] = field(default_factory=list)
     goal: str = ""
     indicator_names: tuple[str, ...] = ()
+    record: str = ""                        # the project's inputs, for the summary's data sheet
+    # A summary or department workbook among the inputs (xlpkg.multilevel): what it carries.
+    kind: str = "project"                   # project / summary / department
+    via: str = ""                           # the summary a carried project came from
+    children: list["FileOutcome"] = field(default_factory=list)
+    repeated: bool = False                  # a carried project already counted elsewhere
+    dept_evals: list[dict] = field(default_factory=list)
 
 
 def _f(value: Decimal | None, scale: int = 0) -> float | None:
@@ -364,8 +380,25 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
     names = tuple(ind.name.strip() for ind in p.indicators if ind.name.strip())
     slim = _slim(m)
     slim = replace(slim, project=replace(slim.project, dept_code=dept_code))
-    return FileOutcome(path=path, issues=list(issues), metrics=slim, project_row=row,
-                       indicator_rows=indicator_rows, goal=p.goal.strip(), indicator_names=names)
+    issues = list(issues)
+    return FileOutcome(path=path, issues=issues, metrics=slim, project_row=row,
+                       indicator_rows=indicator_rows, goal=p.goal.strip(), indicator_names=names,
+                       record=project_record(p, issues))
+
+
+def _upper_outcome(path: str, found, rules: Rules) -> FileOutcome:
+    """A summary's carried projects (rebuilt and recomputed) or a department's evaluation."""
+    upper, header, shown = found
+    children = []
+    for project, source_file, issues, metrics in upper.projects:
+        child = outcome_from_project(project, source_file or path, rules, issues, metrics)
+        mismatch = compare_shown(header, shown, project, child.project_row, rules, path)
+        if mismatch:
+            child.issues.append(mismatch)
+        child.via = path
+        children.append(child)
+    return FileOutcome(path, list(upper.issues), kind=upper.kind, children=children,
+                       dept_evals=list(upper.dept_evals))
 
 
 def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
@@ -384,6 +417,15 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
     issues = [i.located(file=path) for i in result.issues]
     project = result.project
     if project is None:
+        if any(i.rule == "form.not_template" for i in issues):
+            # Not a project form: maybe xlpkg's own summary or a department workbook.
+            try:
+                found = read_upper(path, rules, year)
+                if found is not None:
+                    return _upper_outcome(path, found, rules)
+            except Exception as exc:   # noqa: BLE001 - same reason as above
+                issues.append(_issue(rules, "form.unreadable",
+                                     f"读取汇总表时出现意外错误（{type(exc).__name__}: {exc}）", file=path))
         return FileOutcome(path, issues)
     if year is not None and project.year != year:
         # Only this note: the problems of a form that is not summarised are not this run's.
@@ -581,28 +623,42 @@ def _has_error(o: FileOutcome) -> bool:
     return any(i.severity == ERROR for i in o.issues)
 
 
-def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
-    """One file per (project code, year), codes compared normalised (``normalize_code``).
+def _project_key(row: Mapping[str, Any]) -> tuple[str, Any]:
+    """The identity of a project across files and levels: (normalised code, year); the code
+    was normalised (``normalize_code``) when the row was shaped."""
+    return (row["项目编码"], row["年度"])
 
-    Files are sorted; of the files of one project the first without errors is kept (an
-    erroneous copy must not push out a clean one), the others are reported and dropped.
+
+def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
+    """One outcome per project (``_project_key``), whether it came as a form or inside a
+    summary (``_with_carried`` lists forms first, then each summary's projects).
+
+    Of the copies of one project the first without errors is kept (an erroneous copy must
+    not push out a clean one), forms before summaries' copies. A repeated form is reported
+    and dropped; a repeated carried project is dropped silently and counted in its summary's
+    note (a summary beside its own forms would otherwise flood 问题清单).
     """
-    keyed: dict[tuple[str, int], list[FileOutcome]] = {}
-    for o in outcomes:
+    keyed: dict[tuple[str, int], list[tuple[int, FileOutcome]]] = {}
+    for n, o in enumerate(outcomes):
         if o.project_row is not None and o.project_row["项目编码"]:
-            keyed.setdefault((o.project_row["项目编码"], o.project_row["年度"]), []).append(o)
-    keep = {id(min(group, key=lambda o: (_has_error(o), o.path))): None
+            keyed.setdefault(_project_key(o.project_row), []).append((n, o))
+    keep = {id(min(group, key=lambda x: (_has_error(x[1]), bool(x[1].via), x[0]))[1]): None
             for group in keyed.values()}
-    kept_path = {key: next(o.path for o in group if id(o) in keep) for key, group in keyed.items()}
+    kept_path = {key: next(o.path if not o.via else f"{o.via}（{o.path}）"
+                           for _, o in group if id(o) in keep) for key, group in keyed.items()}
     out = []
     for o in outcomes:
         if o.project_row is None or not o.project_row["项目编码"] or id(o) in keep:
             out.append(o)
             continue
-        code, year = o.project_row["项目编码"], o.project_row["年度"]
+        key = _project_key(o.project_row)
+        if o.via:
+            o.repeated = True
+            continue
+        code, year = key
         o.issues.append(_issue(
             rules, "consolidate.duplicate",
-            f"项目编码“{code}”（{year}年）与文件“{kept_path[(code, year)]}”重复：已按该文件计入汇总，"
+            f"项目编码“{code}”（{year}年）与文件“{kept_path[key]}”重复：已按该文件计入汇总，"
             "本文件未重复计入", file=o.path, sheet=L.DECL, cell=L.NAMES["ProjCode"].ref))
         out.append(FileOutcome(o.path, o.issues))
     return out
@@ -624,8 +680,45 @@ def _summary_year(outcomes: list[FileOutcome], rules: Rules, year: int | None) -
                 rules, "consolidate.mixed_years",
                 f"项目年度为{other}年，与本次汇总的{chosen}年（多数项目表的年度）不同：不同年度的金额不能相加，"
                 f"本文件未计入汇总；如需汇总{other}年，请用 --year {other} 单独汇总",
-                file=o.path, sheet=L.DECL, cell=L.NAMES["FiscalYear"].ref))
+                file=o.via or o.path, sheet=L.DECL if not o.via else "项目汇总",
+                cell=L.NAMES["FiscalYear"].ref if not o.via else ""))
     return chosen
+
+
+def _with_carried(outcomes: list[FileOutcome]) -> list[FileOutcome]:
+    """Forms (sorted by path), then the projects summaries carry, summary by summary: the
+    order ``_duplicates`` keeps the first of, so a project counts from the most direct source."""
+    files = sorted(outcomes, key=lambda o: o.path)
+    return files + [child for o in files if o.kind == "summary" for child in o.children]
+
+
+def _summary_notes(outcomes: list[FileOutcome], rules: Rules) -> None:
+    """One note per summary read: how many of its projects counted, how many were repeats."""
+    for summary in (o for o in outcomes if o.kind == "summary"):
+        total = len(summary.children)
+        repeated = sum(1 for child in summary.children if child.repeated)
+        if total or not summary.issues:   # every file is accounted for
+            summary.issues.append(_issue(
+                rules, "consolidate.summary_input",
+                f"这是 xlpkg 生成的汇总表，含{total}个项目：{total - repeated}个按其中保存的原始数据重算后计入"
+                + (f"，{repeated}个已由项目表或先读取的汇总表计入，未重复计入" if repeated else ""),
+                file=summary.path))
+        summary.children = []   # counted or dropped: the summary itself is no project
+
+
+def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules) -> list[tuple]:
+    """One self-evaluation per (department, year): department workbooks before summaries'."""
+    ordered = ([e for o in outcomes if o.kind == "department" for e in o.dept_evals]
+               + [e for o in outcomes if o.kind == "summary" for e in o.dept_evals])
+    seen: dict[tuple, str] = {}
+    rows = []
+    for e in ordered:
+        key = (str(e.get("部门编码", "")).strip(), e.get("年度"))
+        if key in seen:
+            continue
+        seen[key] = e.get("来源文件", "")
+        rows.append(tuple(e.get(c) for c in DEPT_EVAL_COLUMNS))
+    return rows
 
 
 def _quarter_progress(members: list[ProjectMetrics]) -> tuple[list, list]:
@@ -703,7 +796,9 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
     import pandas as pd
 
     info = _dept_info_map(dept_info)
-    outcomes = _duplicates(sorted(outcomes, key=lambda o: o.path), rules)
+    dept_eval_rows = _dept_evaluations(sorted(outcomes, key=lambda o: o.path), rules)
+    outcomes = _duplicates(_with_carried(outcomes), rules)
+    _summary_notes(outcomes, rules)
     year = _summary_year(outcomes, rules, year)
     issues = list(extra_issues) + [i for o in outcomes for i in o.issues]
     per_file: dict[str, int] = {}
@@ -714,7 +809,8 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
                   key=lambda o: (o.project_row["部门编码"], o.project_row["项目编码"], o.path))
     project_rows = []
     for o in good:
-        row = dict(o.project_row, 问题数=per_file.get(o.path, 0))
+        # A carried project's issues all name its summary: count its own, not the summary's.
+        row = dict(o.project_row, 问题数=len(o.issues) if o.via else per_file.get(o.path, 0))
         project_rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
     metrics = [o.metrics for o in good]
     goal_rows: list[tuple] = []
@@ -736,10 +832,16 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
                                 columns=list(INDICATOR_COLUMNS)),
         dept_goals=pd.DataFrame(goal_rows, columns=list(DEPT_GOAL_COLUMNS)),
         issues=pd.DataFrame([_issue_row(i) for i in issues], columns=list(ISSUE_COLUMNS)),
-        files_read=[o.path for o in outcomes],
+        files_read=[o.path for o in outcomes if not o.via],
         files_with_errors=with_errors,
         rules_source=rules.source,
         rules=rules,
+        # Every project this run holds, erroneous ones too: the next level re-checks them and
+        # lists their problems again rather than losing them.
+        records=[(o.project_row["项目编码"], o.project_row["年度"], o.path, o.record)
+                 for o in sorted((o for o in outcomes if o.project_row is not None),
+                                 key=lambda o: (o.project_row["部门编码"], o.project_row["项目编码"]))],
+        dept_evaluations=pd.DataFrame(dept_eval_rows, columns=list(DEPT_EVAL_COLUMNS)),
         project_goals={o.project_row["项目编码"]: o.goal for o in good},
         year=year,
         notes=_notes(good, excluded, year),

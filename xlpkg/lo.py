@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
-           "render_pdf", "type_cells", "documents_to_pdf", "last_timings"]
+           "render_pdf", "type_cells", "documents_to_pdf", "last_timings", "Profile",
+           "install_extension", "calc_session"]
 
 WORKER = Path(__file__).with_name("lo_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -64,6 +65,8 @@ def _clean_env() -> dict[str, str]:
     point it at xlpkg's interpreter's libraries."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "VIRTUAL_ENV")}
+    if env.get("XLPKG_LO_LOG"):
+        env["XLPKG_LO_LOG"] = str(Path(env["XLPKG_LO_LOG"]).resolve())
     env.setdefault("HOME", tempfile.gettempdir())
     return env
 
@@ -91,8 +94,9 @@ def _missing_message() -> str:
             f"（soffice: {_soffice() or '缺失'}；UNO Python: {_uno_python()}）")
 
 
-def _run(jobs: list[dict]) -> list:
-    """Run jobs in one soffice session; return the per-job results."""
+def _run(jobs: list[dict], profile: "Profile | None" = None, env: dict | None = None) -> list:
+    """Run jobs in one soffice session; return the per-job results. Without ``profile`` the
+    session gets a fresh throw-away profile."""
     if not available():
         raise LibreOfficeError(_missing_message())
     timeout = float(os.environ.get("XLPKG_LO_TIMEOUT", "300"))
@@ -100,6 +104,10 @@ def _run(jobs: list[dict]) -> list:
         reply_path = Path(tmp) / "reply.json"
         request = {"soffice": _soffice(), "timeout": min(timeout, 120.0),
                    "reply": str(reply_path), "jobs": jobs}
+        if profile is not None:
+            request.update(profile=str(profile.path), soffice_args=profile.soffice_args)
+        if env:
+            request["env"] = env
         started = time.perf_counter()
         try:
             proc = subprocess.run(
@@ -273,3 +281,58 @@ def documents_to_pdf(paths: Sequence[str | Path], outdir: str | Path) -> list[Pa
         for job in jobs:
             Path(job["out"]).unlink(missing_ok=True)
     return outs
+
+
+# ----------------------------------------------------------------------------- extensions
+
+class Profile:
+    """A LibreOffice user profile kept across sessions (e.g. with an extension installed).
+
+    ``soffice_args`` are the ``-env:`` arguments every soffice on this profile needs."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path).resolve()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.soffice_args = ["-env:UserInstallation=" + self.path.as_uri()]
+
+
+def _unopkg() -> str | None:
+    soffice = _soffice()
+    if soffice:
+        candidate = Path(soffice).resolve().with_name("unopkg")
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("unopkg")
+
+
+def install_extension(oxt: str | Path, profile: Profile) -> str:
+    """``unopkg add`` the extension into ``profile``; returns unopkg's output.
+
+    unopkg refuses per-user installs as root ("Cannot run unopkg as root without --shared"),
+    as in a container: there it installs ``--shared`` into a folder inside the profile
+    (``UNO_SHARED_PACKAGES_CACHE``), which the profile's soffice sessions are then pointed at,
+    so nothing outside the profile changes."""
+    unopkg = _unopkg()
+    if not unopkg or not available():
+        raise LibreOfficeError(_missing_message())
+    args = [unopkg, "add", "-s", *profile.soffice_args]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        shared = profile.path / "shared"
+        shared.mkdir(exist_ok=True)
+        env_arg = "-env:UNO_SHARED_PACKAGES_CACHE=" + shared.as_uri()
+        if env_arg not in profile.soffice_args:
+            profile.soffice_args.append(env_arg)
+        args = [unopkg, "add", "-s", "--shared", *profile.soffice_args]
+    proc = subprocess.run([*args, str(Path(oxt).resolve())], capture_output=True, text=True,
+                          env=_clean_env(), timeout=float(os.environ.get("XLPKG_LO_TIMEOUT", "300")))
+    if proc.returncode != 0:
+        raise LibreOfficeError(f"unopkg add 失败（{proc.returncode}）：{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return proc.stdout + proc.stderr
+
+
+def calc_session(jobs: list[dict], profile: Profile, env: dict | None = None) -> list:
+    """Run ``calc`` jobs (see ``lo_worker.job_calc``) in one soffice on ``profile``;
+    ``env`` is added to soffice's environment."""
+    for job in jobs:
+        job.setdefault("op", "calc")
+    return _run(jobs, profile=profile, env=env)

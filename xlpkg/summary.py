@@ -18,25 +18,43 @@ from pathlib import Path
 from typing import Any
 
 from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build)
+from .bureau import MAX_CHART_DEPARTMENTS as BUREAU_CHART_DEPARTMENTS
+from .bureau import (ATTENTION, BUREAU_CHARTS, BUREAU_SHEETS, GRADES,
+                     RANKING, BureauTables, bureau_tables, wants_bureau)
+from .multilevel import DATA_NAME, DATA_SHEET, SUMMARY_TEMPLATE_ID, TABLE_NAME, encode_record
+from .multilevel import chunks as record_chunks
 from .rules import Rules, load_rules
+from .printing import HEADER as PRINT_HEADER
+from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
 
-__all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS",
+__all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
+           "sheet_order",
            "TEMPLATE_ID", "TEMPLATE_VERSION", "is_xlpkg_summary", "overwrite_problem", "file_url"]
 
-TEMPLATE_ID = "xlpkg.department-summary"
+TEMPLATE_ID = SUMMARY_TEMPLATE_ID   # "xlpkg.department-summary"; multilevel recognises it
 TEMPLATE_VERSION = 1
 PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META = (
     "项目汇总", "部门小计", "指标明细", "部门整体绩效目标", "问题清单", "汇总说明", "图表", "_xlpkg")
-SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META)
+SHEETS = (PROJECTS, DEPARTMENTS, INDICATORS, GOALS, ISSUES, NOTES, CHARTS, META, DATA_SHEET)
 NOTES_COLUMN = "汇总口径"
+
+
+def sheet_order(*, bureau: bool) -> tuple[str, ...]:
+    """The sheets a summary has, in order: the bureau's tables first when it has them."""
+    if not bureau:
+        return SHEETS
+    charts = SHEETS.index(CHARTS)
+    return (*BUREAU_SHEETS[:3], *SHEETS[:charts + 1], BUREAU_SHEETS[3], *SHEETS[charts + 1:])
+
+
 SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
 SOURCE_FOLDER_NAME = "SourceFolder"
 
 EXCEL_MAX_TEXT = 32767          # characters in one cell
 EXCEL_MAX_URL = 2079
 XLSXWRITER_MAX_LINKS = 65530    # per worksheet
-LEGEND_ROW = 42                 # 图表: the series names, below both charts
+LEGEND_ROW = 3                  # 图表: the series names, in the helper column right of the charts
 MAX_CHART_DEPARTMENTS = 8       # more lines than this is a tangle; the 合计 line always shows
 # A fixed date keeps the committed template identical to a fresh build.
 TEMPLATE_CREATED = _dt.datetime(2022, 1, 1)
@@ -66,14 +84,21 @@ def _column_style(name: str) -> _Col:
         return _Col("percent", 11)
     if "百分点" in name:
         return _Col("points", 11)
-    if name in ("自评得分", "加权平均得分", "分值", "得分"):
+    if name in ("自评得分", "加权平均得分", "分值", "得分", "部门自评得分"):
         return _Col("score", 9)
+    if name.endswith("排名"):
+        return _Col("int", 6)
+    if name.endswith("占比"):
+        return _Col("percent", 8)
     if name.endswith("（个）") or name in ("项目数", "问题数", "序号", "年度", "监控月份"):
         return _Col("int", 8)
     wide = {"项目名称": 30, "部门名称": 24, "说明": 60, "偏差原因分析及改进措施": 30,
             "三级指标": 22, "原指标值（文字）": 14, "实际完成值": 12, "内容": 100,
             "项目编码": 17, "单元格": 10, "规则": 24, "工作表": 14, "汇总说明": 30}
     return _Col("text", wide.get(name, 12))
+
+
+GOAL_FONT_PT = {"部门": 12, "标题": 11, "分项": 10.5, "正文": 10.5}
 
 
 class _Formats:
@@ -83,7 +108,7 @@ class _Formats:
         make = lambda **kw: wb.add_format({**base, **kw})
         self.header = make(bold=True, bg_color="#DDEBF7", text_wrap=True, align="center")
         self.text = make(text_wrap=True)
-        self.link = make(font_color="#0563C1", underline=1)
+        self.link = make(font_color="#0563C1", underline=1, text_wrap=True)
         self.money = make(num_format="#,##0.00")
         self.percent = make(num_format="0.00%")
         self.points = make(num_format="0.00")
@@ -94,10 +119,8 @@ class _Formats:
             ("score", {"num_format": "0.00"}), ("int", {"num_format": "0"}),
             ("points", {"num_format": "0.00"}))}
         plain = {"font_name": "等线", "valign": "top", "text_wrap": True}
-        self.goal = {"部门": wb.add_format({**plain, "bold": True, "font_size": 12}),
-                     "标题": wb.add_format({**plain, "bold": True, "font_size": 11}),
-                     "分项": wb.add_format({**plain, "bold": True, "font_size": 10.5}),
-                     "正文": wb.add_format({**plain, "font_size": 10.5})}
+        self.goal = {level: wb.add_format({**plain, "bold": level != "正文", "font_size": size})
+                     for level, size in GOAL_FONT_PT.items()}
         self.key = wb.add_format({"font_name": "等线", "font_size": 9, "font_color": "#808080",
                                   "valign": "top"})
 
@@ -128,13 +151,56 @@ def _encodable(text: str) -> str:
 
 # --- sheets ----------------------------------------------------------------------------
 
-def _print_setup(ws, *, landscape: bool = True) -> None:
-    """A4, one page wide, the header row on every page: the summary is handed upward on paper."""
-    ws.set_paper(9)
-    if landscape:
-        ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+# How each table prints (xlpkg.printing): which columns repeat on every page, which stay
+# together, and narrower widths where a table should fit one page across.
+def _print_specs(columns: list[str]) -> PrintSpec:
+    def at(name: str) -> int:
+        return columns.index(name)
+
+    quarters = tuple((at(f"{q}计划进度"), at(f"{q}灯色")) for q in QUARTER_LABELS
+                     if f"{q}计划进度" in columns and f"{q}灯色" in columns)
+    return PrintSpec(titles=(at("项目编码"), at("项目名称")), groups=quarters, scale=TABLE_SCALE)
+
+
+# Narrower than on screen where a header may wrap: 项目汇总 prints three pages across.
+PRINT_WIDTHS = {
+    "部门编码": 8, "部门名称": 14, "项目编码": 15, "项目名称": 16, "资金来源": 8, "年度": 5,
+    "执行率": 8, "成本控制率": 8, "自评得分": 6, "自评等级": 5, "问题数": 5, "来源文件": 26,
+    "项目数": 5, "加权平均得分": 7,
+}
+
+
+def _print_width(name: str, default: float) -> float:
+    if name in PRINT_WIDTHS:
+        return PRINT_WIDTHS[name]
+    if name.endswith("进度") or "百分点" in name:
+        return 8
+    if "（万元）" in name:
+        return 10 if name.startswith("第") else 11
+    if name.endswith("灯色") or name.endswith("（个）"):
+        return 6
+    return default
+INDICATOR_WIDTHS = {   # 17 columns on one landscape page at 72 % (10 pt prints at 7.2 pt)
+    "部门编码": 7, "项目编码": 15, "项目名称": 12, "序号": 4, "一级指标": 8, "二级指标": 8,
+    "三级指标": 14, "原指标值（文字）": 9, "指标性质": 5, "指标值": 7, "度量单位": 5,
+    "实际完成值": 8, "分值": 5.5, "得分": 5.5, "偏差原因": 7, "完成目标可能性": 6,
+    "偏差原因分析及改进措施": 12,
+}
+TABLE_SCALE = 72       # tables are all 10 pt: the smallest scale that prints them at 7.2 pt
+ISSUE_WIDTHS = {"文件": 30, "工作表": 12, "单元格": 8, "规则": 20, "严重程度": 7, "说明": 58}
+TABLE_FONT_PT = 10
+
+
+def _department_spec(columns: list[str], rules: Rules) -> PrintSpec:
+    grades = [f"{band['grade']}（个）" for band in rules.scoring["grades"]]
+    lights = [f"{band['label']}（个）" for band in rules.monitoring["lights"]]
+    groups = []
+    for block in (grades, lights, [f"{q}计划进度" for q in QUARTER_LABELS],
+                  [f"{q}实际进度" for q in QUARTER_LABELS]):
+        present = [columns.index(c) for c in block if c in columns]
+        if present:
+            groups.append((min(present), max(present)))
+    return PrintSpec(titles=(0, 1), groups=tuple(groups), scale=TABLE_SCALE)
 
 
 def _protect(ws) -> None:
@@ -201,26 +267,42 @@ class _LinkMaker:
 
 
 def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int = 0,
-           total_first_col: str | None = None, protect: bool = True):
-    """A header row and the frame's rows, styled by column; protected, frozen, filterable."""
+           total_first_col: str | None = None, protect: bool = True,
+           spec: PrintSpec | None = None, widths: dict[str, float] | None = None):
+    """A header row and the frame's rows, styled by column; protected, frozen, filterable,
+    and printable: rows as tall as their wrapped text, titles repeated on every page."""
     ws = wb.add_worksheet(name)
     columns = list(df.columns)
     styles = [_column_style(c) for c in columns]
-    ws.set_row(0, 30)
-    for c, (title, style) in enumerate(zip(columns, styles)):
-        ws.set_column(c, c, style.width)
+    width_of = [(widths or {}).get(c, _print_width(c, s.width)) for c, s in zip(columns, styles)]
+    ws.set_row(0, max(30, row_height([(t, w, TABLE_FONT_PT) for t, w in zip(columns, width_of)])
+                      or 0))
+    for c, title in enumerate(columns):
+        ws.set_column(c, c, width_of[c])
         ws.write_string(0, c, _text(title), fmt.header)
     data = [df[c].tolist() for c in columns]   # plain Python values, no numpy scalars
+    wrapped = [c for c, s in enumerate(styles) if s.kind in ("text", "link")]
     for r, row in enumerate(zip(*data), start=1):
         is_total = total_first_col is not None and row[0] == total_first_col
+        height = row_height([(_shown(row[c], styles[c].kind, links), width_of[c], TABLE_FONT_PT)
+                             for c in wrapped])
+        if height:
+            ws.set_row(r, height)
         for c, value in enumerate(row):
             _cell(ws, fmt, r, c, value, styles[c].kind, links, is_total)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
-    _print_setup(ws)
+    apply_print(ws, width_of, spec or PrintSpec(scale=TABLE_SCALE), last_row=len(df))
     if protect:
         _protect(ws)
     return ws
+
+
+def _shown(value, kind: str, links: _LinkMaker) -> str:
+    """The text a cell shows (for its row height)."""
+    if _blank(value) or isinstance(value, (int, float)) and kind != "text":
+        return ""
+    return _text(links.shown(value)) if kind == "link" else _text(value)
 
 
 def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker,
@@ -256,13 +338,19 @@ def notes_frame(consolidation: Consolidation):
 def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     """The document-like 部门整体绩效目标: one printed line per row in column A."""
     ws = wb.add_worksheet(GOALS)
-    ws.set_column(0, 0, 100)
-    ws.set_column(1, 3, 12)
+    widths = [62, 5, 8, 15]   # one portrait page across at 80 % (9 pt keys print at 7.2 pt)
+    for c, width in enumerate(widths):
+        ws.set_column(c, c, width)
     ws.set_row(0, 20)
     for c, title in enumerate(DEPT_GOAL_COLUMNS):
         ws.write_string(0, c, _text(title), fmt.header)
     for r, (text, level, dept, project) in enumerate(
             zip(*(df[c].tolist() for c in DEPT_GOAL_COLUMNS)), start=1):
+        size = GOAL_FONT_PT.get(level, GOAL_FONT_PT["正文"])
+        height = row_height([(_text(text), widths[0], size), (_text(project or ""), widths[3], 9)],
+                            minimum=size * 1.5)
+        if height:
+            ws.set_row(r, height)
         ws.write_string(r, 0, _text(text), fmt.goal.get(level, fmt.goal["正文"]))
         ws.write_string(r, 1, _text(level), fmt.key)
         ws.write_string(r, 2, _text(dept), fmt.key)
@@ -270,7 +358,7 @@ def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
             ws.write_string(r, 3, _text(project), fmt.key)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(DEPT_GOAL_COLUMNS) - 1)
-    _print_setup(ws, landscape=False)
+    apply_print(ws, widths, PrintSpec(landscape=False), last_row=len(df))
     if protect:
         _protect(ws)
 
@@ -283,14 +371,15 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     ws = wb.add_worksheet(CHARTS)
     columns = list(departments.columns)
     grades = [band["grade"] for band in rules.scoring["grades"]]
-    # Category labels: the chart needs them in cells, and "第一季度计划进度" is too long.
-    ws.write_string(0, 0, "季度", fmt.header)
+    # Category labels: the chart needs them in cells, and "第一季度计划进度" is too long. They
+    # sit right of the print area, so no table is ever printed over a chart.
+    h = HELPER_COL
+    ws.write_string(0, h, "季度", fmt.header)
     for i, label in enumerate(QUARTER_LABELS, start=1):
-        ws.write_string(0, i, label, fmt.text)
-    ws.write_string(1, 0, "自评等级", fmt.header)
+        ws.write_string(0, h + i, label, fmt.text)
+    ws.write_string(1, h, "自评等级", fmt.header)
     for i, grade in enumerate(grades, start=1):
-        ws.write_string(1, i, _text(grade), fmt.text)
-    ws.set_column(0, 0, 10)
+        ws.write_string(1, h + i, _text(grade), fmt.text)
 
     codes = departments["部门编码"].tolist()
     names = departments["部门名称"].tolist()
@@ -304,18 +393,18 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     line = wb.add_chart({"type": "line"})
     # Series names come from department names (form text): they are written into cells here
     # and the series point at those cells, so no form text ever becomes part of a chart formula.
-    ws.write_string(LEGEND_ROW, 0, "图例", fmt.header)
+    ws.write_string(LEGEND_ROW, h, "图例", fmt.header)
     legend_row = LEGEND_ROW + 1
     for n, row in enumerate(shown):
         label = "全部门合计" if row == total_row else f"{codes[row - 1]} {names[row - 1]}"
         color = palette[-1] if row == total_row else palette[n % (len(palette) - 1)]
         for col, suffix, dash in ((actual_col, "实际", "solid"), (plan_col, "计划", "dash")):
-            ws.write_string(legend_row, 0, _text(f"{label}（{suffix}）"), fmt.text)
-            name_cell = [CHARTS, legend_row, 0]
+            ws.write_string(legend_row, h, _text(f"{label}（{suffix}）"), fmt.text)
+            name_cell = [CHARTS, legend_row, h]
             legend_row += 1
             line.add_series({
                 "name": name_cell,
-                "categories": [CHARTS, 0, 1, 0, 4],
+                "categories": [CHARTS, 0, h + 1, 0, h + 4],
                 "values": [DEPARTMENTS, row, col, row, col + 3],
                 "line": {"color": color, "dash_type": dash, "width": 2},
                 "marker": {"type": "circle" if suffix == "实际" else "none",
@@ -324,31 +413,50 @@ def _charts_sheet(wb, fmt: _Formats, departments, rules: Rules) -> None:
     line.set_title({"name": "各部门累计支出进度：计划与实际", "name_font": {"size": 12}})
     line.set_y_axis({"num_format": "0%", "min": 0, "max": 1, "major_gridlines": {"visible": True}})
     line.set_legend({"position": "bottom"})
-    line.set_size({"width": 760, "height": 380})
-    ws.insert_chart(3, 0, line)
-
     first_grade = columns.index(f"{grades[0]}（个）")
+
     bars = wb.add_chart({"type": "column"})
-    bars.add_series({"name": "项目数", "categories": [CHARTS, 1, 1, 1, len(grades)],
+    bars.add_series({"name": "项目数", "categories": [CHARTS, 1, h + 1, 1, h + len(grades)],
                      "values": [DEPARTMENTS, total_row, first_grade, total_row,
                                 first_grade + len(grades) - 1],
                      "data_labels": {"value": True}, "fill": {"color": "#4472C4"}})
     bars.set_title({"name": "项目自评等级分布", "name_font": {"size": 12}})
     bars.set_y_axis({"num_format": "0", "min": 0})
     bars.set_legend({"none": True})
-    bars.set_size({"width": 480, "height": 320})
-    ws.insert_chart(23, 0, bars)
-    _print_setup(ws)
+    chart_pages(ws, [(line, 1000, 560), (bars, 760, 460)])
     _protect(ws)
 
 
-def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
-    """Very hidden: tells a reader (and the 汇总 button) what this workbook is."""
+HELPER_COL = 20          # charts' label cells: column U, outside the printed area
+CHART_PAGE_ROWS = 39     # default 20 px rows: one landscape A4 page at 80 % holds 40
+
+
+def chart_pages(ws, charts: list[tuple[Any, int, int]]) -> None:
+    """One chart per printed page, each whole: anchored at the top of its page with a manual
+    break before the next; the print area stops left of the helper cells."""
+    for n, (chart, width, height) in enumerate(charts):
+        chart.set_size({"width": width, "height": height})
+        ws.insert_chart(n * CHART_PAGE_ROWS, 0, chart, {"x_offset": 4, "y_offset": 4,
+                                                        "object_position": 3})
+    ws.set_h_pagebreaks([n * CHART_PAGE_ROWS for n in range(1, len(charts))])
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.set_print_scale(SCALE)
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+    ws.set_header(PRINT_HEADER)
+    ws.print_area(0, 0, len(charts) * CHART_PAGE_ROWS - 1, HELPER_COL - 1)
+
+
+def _meta_sheet(wb, rules: Rules, consolidation: Consolidation, level: str) -> None:
+    """Very hidden: tells a reader (and the 汇总 button) what this workbook is. The defined
+    names TemplateId/TemplateVersion are how ``xlpkg consolidate`` recognises its own summary
+    among the inputs (the same names a project form and a department workbook carry)."""
     ws = wb.add_worksheet(META)
     for r, (key, value) in enumerate((("template_id", TEMPLATE_ID),
                                       ("template_version", TEMPLATE_VERSION),
                                       ("rules_version", rules.data.get("version", "")),
-                                      ("rules_source", consolidation.rules_source))):
+                                      ("rules_source", consolidation.rules_source),
+                                      ("summary_level", level))):
         ws.write_string(r, 0, key)
         if isinstance(value, int):
             ws.write_number(r, 1, value)
@@ -356,6 +464,45 @@ def _meta_sheet(wb, rules: Rules, consolidation: Consolidation) -> None:
             ws.write_string(r, 1, _text(value))
     ws.very_hidden()
     _protect(ws)
+    wb.define_name("TemplateId", f"='{META}'!$B$1")
+    wb.define_name("TemplateVersion", f"='{META}'!$B$2")
+
+
+def _data_sheet(wb, consolidation: Consolidation) -> None:
+    """Very hidden: every counted project's inputs (and each department's self-evaluation), so
+    a bureau that consolidates this summary recomputes the projects instead of trusting rows."""
+    ws = wb.add_worksheet(DATA_SHEET)
+    for c, title in enumerate(("类型", "编码", "年度", "来源文件", "数据")):
+        ws.write_string(0, c, title)
+    r, width = 1, 5
+    for code, year, source, record in consolidation.records:
+        parts = record_chunks(record)
+        ws.write_string(r, 0, "project")
+        ws.write_string(r, 1, _text(code))
+        ws.write_number(r, 2, year) if isinstance(year, int) else ws.write_string(r, 2, _text(year))
+        ws.write_string(r, 3, _text(source))
+        for i, part in enumerate(parts):
+            ws.write_string(r, 4 + i, part)
+        width, r = max(width, 4 + len(parts)), r + 1
+    evals = consolidation.dept_evaluations
+    if evals is not None:
+        for row in evals.to_dict("records"):
+            clean = {k: (None if _blank(v) else (v.item() if hasattr(v, "item") else v))
+                     for k, v in row.items()}
+            ws.write_string(r, 0, "department")
+            ws.write_string(r, 1, _text(clean["部门编码"]))
+            ws.write_string(r, 3, _text(clean["来源文件"] or ""))
+            ws.write_string(r, 4, encode_record({"evaluation": clean}))
+            r += 1
+    ws.very_hidden()
+    _protect(ws)
+    wb.define_name(DATA_NAME, f"='{DATA_SHEET}'!$A$1:${_col(width - 1)}${r}")
+
+
+def _col(index: int) -> str:
+    from xlsxwriter.utility import xl_col_to_name
+
+    return xl_col_to_name(index)
 
 
 def _settings_sheet(wb, fmt: _Formats) -> None:
@@ -384,8 +531,69 @@ def _settings_sheet(wb, fmt: _Formats) -> None:
     wb.define_name(SOURCE_FOLDER_NAME, f"='{SETTINGS}'!$B$3")
 
 
+def _bureau_tables(wb, fmt: _Formats, t: BureauTables, links: _LinkMaker) -> None:
+    """The finance bureau's sheets, first in the workbook: that is what the bureau reads."""
+    ranking = t.ranking.assign(部门整体绩效表=[links.shown(p) if isinstance(p, str) else p
+                                          for p in t.ranking["部门整体绩效表"].tolist()])
+    _table(wb, fmt, RANKING, ranking, links, freeze_cols=3, protect=True,
+           widths={"部门名称": 16, "部门整体绩效表": 18}, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
+    _table(wb, fmt, ATTENTION, t.attention, links, freeze_cols=4, protect=True,
+           widths={"关注原因": 18, "来源文件": 24, "最近灯色": 9},
+           spec=PrintSpec(titles=(2, 3), scale=TABLE_SCALE))
+    _table(wb, fmt, GRADES, t.grades, links, freeze_cols=2, protect=True,
+           widths={"部门名称": 18}, spec=PrintSpec(titles=(0, 1), scale=TABLE_SCALE))
+
+
+def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
+    """Native bar charts over the bureau tables' cells: score, execution rate, grade shares.
+
+    With more departments than a page can show legibly, the lowest-scored ones are charted
+    (they are the ones to look at); the title says so."""
+    ws = wb.add_worksheet(BUREAU_CHARTS)
+    columns = list(t.ranking.columns)
+    scored = [i + 1 for i, v in enumerate(t.ranking["加权平均得分"].tolist()) if not _blank(v)]
+    rows = scored[-BUREAU_CHART_DEPARTMENTS:] or [1]
+    first, last = rows[0], rows[-1]
+    note = (f"（得分最低的{len(rows)}个部门）" if len(scored) > len(rows) else "")
+    name_col = columns.index("部门名称")
+    charts = []
+    for column, title, number_format, color in (
+            ("加权平均得分", "各部门项目加权平均得分", "0", "#4472C4"),
+            ("执行率", "各部门预算执行率", "0%", "#70AD47")):
+        col = columns.index(column)
+        chart = wb.add_chart({"type": "bar"})
+        chart.add_series({"name": column, "categories": [RANKING, first, name_col, last, name_col],
+                          "values": [RANKING, first, col, last, col],
+                          "fill": {"color": color}, "data_labels": {"value": True,
+                                                                     "num_format": number_format}})
+        chart.set_title({"name": title + note, "name_font": {"size": 12}})
+        chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
+        chart.set_x_axis({"num_format": number_format, "min": 0,
+                          "max": 100 if column == "加权平均得分" else None})
+        chart.set_legend({"none": True})
+        charts.append((chart, 1000, 740))
+    grades = [band["grade"] for band in rules.scoring["grades"]]
+    gcols = list(t.grades.columns)
+    stacked = wb.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    palette = ["#70AD47", "#4472C4", "#FFC000", "#C00000", "#7F7F7F", "#264478"]
+    for n, grade in enumerate(grades):
+        col = gcols.index(f"{grade}（个）")
+        stacked.add_series({"name": [GRADES, 0, col],
+                            "categories": [GRADES, first, 1, last, 1],
+                            "values": [GRADES, first, col, last, col],
+                            "fill": {"color": palette[n % len(palette)]}})
+    stacked.set_title({"name": "各部门项目自评等级分布" + note, "name_font": {"size": 12}})
+    stacked.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
+    stacked.set_x_axis({"num_format": "0%"})
+    stacked.set_legend({"position": "bottom"})
+    charts.append((stacked, 1000, 740))
+    chart_pages(ws, charts)
+    _protect(ws)
+
+
 def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
-                created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False) -> None:
+                created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False,
+                bureau: bool = False) -> None:
     """``workbench``: the summary template the 汇总 button works in — a settings sheet first,
     and the tables it rewrites left unprotected (Excel refuses writes to protected sheets)."""
     import xlsxwriter
@@ -405,16 +613,27 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     locked = not workbench
     if workbench:
         _settings_sheet(wb, fmt)
-    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked)
+    tables = bureau_tables(c, rules) if bureau else None
+    if tables is not None:
+        _bureau_tables(wb, fmt, tables, links)
+    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked,
+           spec=_print_specs(list(c.projects.columns)))
     _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
-           total_first_col=TOTAL_LABEL, protect=locked)
-    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3, protect=locked)
+           total_first_col=TOTAL_LABEL, protect=locked,
+           spec=_department_spec(list(c.departments.columns), rules))
+    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3, protect=locked,
+           widths=INDICATOR_WIDTHS, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
     _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
-           links, protect=locked)
-    _table(wb, fmt, NOTES, notes_frame(c), links, protect=locked)
+           links, protect=locked, widths=ISSUE_WIDTHS)
+    _table(wb, fmt, NOTES, notes_frame(c), links, protect=locked, widths={NOTES_COLUMN: 130})
     _charts_sheet(wb, fmt, c.departments, rules)
-    _meta_sheet(wb, rules, c)
+    if tables is not None:
+        _bureau_charts(wb, fmt, tables, rules)
+    _meta_sheet(wb, rules, c, "workbench" if workbench else ("bureau" if bureau else "department"))
+    _data_sheet(wb, c)
+    wb.define_name(TABLE_NAME, f"='{PROJECTS}'!$A$1:${_col(len(c.projects.columns) - 1)}$"
+                               f"{len(c.projects) + 1}")
     wb.worksheets()[0].activate()
     try:
         wb.close()
@@ -505,11 +724,15 @@ def overwrite_problem(out: str | os.PathLike, inputs=()) -> str | None:
 
 
 def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
+                  bureau: bool | None = None,
                   _created: _dt.datetime | None = None, _workbench: bool = False) -> Path:
     """Write the summary workbook atomically: a temporary file next to ``out_path``, then a
     rename. On failure the old file is untouched and ``SummaryWriteError`` says why. An
     output that is one of the inputs, or an existing file xlpkg did not write as a summary,
-    is refused (``SummaryWriteError``) before anything is written."""
+    is refused (``SummaryWriteError``) before anything is written.
+
+    ``bureau``: add the finance bureau's sheets (部门排名, 重点关注项目, 等级分布, 部门对比图);
+    None = when the summary spans more than one department or a department workbook was read."""
     if isinstance(out_path, bytes):
         out_path = os.fsdecode(out_path)
     out = Path(out_path)
@@ -527,7 +750,8 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out) as tmp:
             _write_book(consolidation, tmp, rules, created=_created, links=links,
-                        workbench=_workbench)
+                        workbench=_workbench,
+                        bureau=wants_bureau(consolidation) if bureau is None else bureau)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc
         message = f"无法写入汇总文件“{out}”：{_why(cause, out)}。原有文件（如有）未被改动。"

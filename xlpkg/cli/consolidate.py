@@ -22,7 +22,8 @@ MAX_LISTED_FILES = 50   # a terminal scrolled past 1,000 files helps nobody; the
 
 def register(sub) -> None:
     p = sub.add_parser("consolidate", help="将文件夹中的项目表汇总为部门汇总表（.xlsx）")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="项目工作簿或文件夹（含子文件夹）")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="项目工作簿、xlpkg 生成的部门汇总表、部门整体绩效表，或含这些文件的文件夹（含子文件夹）")
     p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="FILE",
                    help=f"汇总表文件名（默认：{DEFAULT_OUTPUT}）")
     p.add_argument("--jobs", type=int, default=None, metavar="N",
@@ -30,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--year", type=int, default=None, metavar="YYYY", help="只汇总该年度的项目")
     p.add_argument("--dept-info", action="append", default=[], metavar="FILE.json",
                    help="部门整体绩效目标文件（可重复指定，每个部门一个）")
+    p.add_argument("--bureau", action="store_true",
+                   help="写入财政局汇总页（部门排名、重点关注项目、等级分布、部门对比图）；"
+                        "汇总涉及两个及以上部门时自动写入")
     p.add_argument("--dept-forms", metavar="DIR",
                    help="同时为每个部门生成部门整体绩效表 DIR/<部门编码>.xlsx（保留已有表中部门自填的内容）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
@@ -77,6 +81,7 @@ def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Pa
             result.update(year=c.year, notes=c.notes,
                           files_read=c.files_read, files_with_errors=c.files_with_errors,
                           projects=_records(c.projects), departments=_records(c.departments),
+                          dept_evaluations=_records(c.dept_evaluations),
                           issues=_records(c.issues))
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -115,7 +120,7 @@ def run_consolidate(args) -> int:
         why = "没有找到任何可用的项目表" if c.files_read else "指定位置没有找到 Excel 工作簿"
         return _finish(args, FAILED, f"未汇总：{why}，未写入 {output}", c, None)
     try:
-        write_summary(c, output)
+        write_summary(c, output, bureau=True if args.bureau else None)
     except SummaryWriteError as exc:
         return _finish(args, FAILED, f"未汇总：{exc}", c, None)
     if args.dept_forms and not _write_dept_forms(args, c, dept_inputs, rules):

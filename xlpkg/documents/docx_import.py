@@ -74,6 +74,23 @@ def _label(text: str) -> str | None:
     return None
 
 
+INLINE_LABELS = (L_CODE, L_NAME, L_GOAL, L_FUND, L_DEPT)
+
+
+def _inline(text: str) -> tuple[str | None, str]:
+    """"项目编码：105002B16DX0003" in one cell: (label, value); else (None, "")."""
+    m = re.match(r"^([^:：\n]{2,20})[:：]\s*(\S.*)$", text, re.S)
+    if m:
+        label = _label(m.group(1))
+        if label in INLINE_LABELS:
+            return label, strip(m.group(2))
+    return None, ""
+
+
+def _label_of(text: str) -> str | None:
+    return _label(text) or _inline(text)[0]
+
+
 class DocxImportError(ValueError):
     """The file cannot be opened as a Word document (Chinese message)."""
 
@@ -115,6 +132,7 @@ class _DeptSection:
         self.started = False
         self.dept_code = ""
         self.dept_name = ""
+        self.last = "title"        # the sub-goal field a run-on paragraph continues
 
     def heading(self, text: str) -> str | None:
         k = key(NUMBERED_RE.sub("", nfkc(text)))
@@ -165,14 +183,18 @@ class _DeptSection:
                         self.sub_goals[-1]["goal"] = value
                     else:
                         self.sub_goals[-1]["indicators"] = split_names(value)
+                    self.last = name
                     return
             if m:
                 title = strip(re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", line))
                 self.sub_goals.append({"title": title, "goal": "", "indicators": []})
-            elif self.sub_goals and not self.sub_goals[-1]["indicators"]:
-                # a goal that runs on into a second paragraph
-                target = "goal" if self.sub_goals[-1]["goal"] else "title"
-                self.sub_goals[-1][target] += line
+                self.last = "title"
+            elif self.sub_goals:
+                # a title, goal or list of names that runs on into the next paragraph
+                if self.last == "indicators":
+                    self.sub_goals[-1]["indicators"] += split_names(line)
+                else:
+                    self.sub_goals[-1][self.last] += line
 
     @property
     def has_content(self) -> bool:
@@ -220,16 +242,12 @@ def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> 
         cells = [c for c in distinct(row) if c.text]
         if not cells:
             continue
-        if any(_label(c.text) in (L_USES, L_PLAN, L_GOAL) or key(c.text) in INDICATOR_COLUMNS
+        if any(_label_of(c.text) in (L_USES, L_PLAN, L_GOAL) or key(c.text) in INDICATOR_COLUMNS
                for c in cells):
             return True
         if key(cells[0].text) in level_names:
             return True
     return False
-
-
-def _has_code_label(rows: list[list[GridCell]]) -> bool:
-    return any(_label(c.text) == L_CODE for row in rows for c in distinct(row))
 
 
 def import_document(path: str | Path, *, year: int | None = None,
@@ -277,27 +295,40 @@ def import_document(path: str | Path, *, year: int | None = None,
         rows = grid(block)
         for row in rows:
             all_text.extend(c.text for c in distinct(row) if c.text)
-        if _has_code_label(rows):
+        # every 项目编码 row starts a form: one table may hold several forms, and the rows
+        # before the first one may continue the form open from the previous table
+        starts = [i for i, r in enumerate(rows) if any(_label_of(c.text) == L_CODE for c in distinct(r))]
+        head = rows[:starts[0]] if starts else rows
+        if head and form is not None and _looks_like_form_part(head, level_names):
+            form.rows.extend(_Row(table_no, i + 1, r) for i, r in enumerate(head))
+        elif any(c.text for row in head for c in row):
+            result.issues.append(Issue(
+                "import.not_a_form", WARNING,
+                f"第{table_no}个表格" + (f"前{len(head)}行" if starts else "") +
+                "不是项目支出绩效目标表（没有“项目编码”），已跳过",
+                location=f"表格{table_no}", file=name))
+        for n, start in enumerate(starts):
+            end = starts[n + 1] if n + 1 < len(starts) else len(rows)
             form = _Form(dept_code, dept_name, table_no)
             forms.append(form)
-        elif form is not None and _looks_like_form_part(rows, level_names):
-            pass   # a table continued after a page break: its rows belong to the open form
-        else:
-            if any(c.text for row in rows for c in row):
-                result.issues.append(Issue(
-                    "import.not_a_form", WARNING,
-                    f"第{table_no}个表格不是项目支出绩效目标表（没有“项目编码”），已跳过",
-                    location=f"表格{table_no}", file=name))
-            continue
-        form.rows.extend(_Row(table_no, i + 1, r) for i, r in enumerate(rows))
+            form.rows.extend(_Row(table_no, i + 1, rows[i]) for i in range(start, end))
     if section.has_content:
         sections.append(section)
 
     result.year = year or _guess_year(doc, all_text, result.issues, name)
+    seen: dict[str, int] = {}
     for f in forms:
         project = _read_form(f, result.year, result.issues, name)
-        if project is not None:
-            result.projects.append(project)
+        if project is None:
+            continue
+        if project.code in seen:
+            result.issues.append(Issue(
+                "import.duplicate_code", ERROR,
+                f"项目编码{project.code}在表格{seen[project.code]}和表格{f.first_table}中重复出现，只导入前者",
+                location=f"表格{f.first_table}", file=name))
+            continue
+        seen[project.code] = f.first_table
+        result.projects.append(project)
     for s in sections:
         info = _department(s, result, name)
         if info is not None:
@@ -361,7 +392,7 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
                       , row)
             expect_plan = None
             continue
-        labels = [_label(t) for t in texts]
+        labels = [_label_of(t) for t in texts]
         if columns is None or any(labels):
             if any(labels):
                 _read_labels(cells, labels, found)
@@ -434,7 +465,8 @@ def _read_form(form: _Form, year: int | None, issues: list[Issue], name: str) ->
     project = Project(dept_code=form.dept_code, dept_name=form.dept_name, code=code,
                       name=found.get(L_NAME, ""), year=year, budget=budget,
                       fund_source=found.get(L_FUND) or _fund_source(uses_text), uses_text=uses_text,
-                      uses=_uses(uses_text), plan=plan, goal=found.get(L_GOAL, ""),
+                      uses=_uses(uses_text) or _single_use(uses_text, budget), plan=plan,
+                      goal=found.get(L_GOAL, ""),
                       indicators=indicators)
     medium = MEDIUM_RE.search(nfkc(uses_text))
     if medium and hasattr(project, "medium_term_budget"):   # the v2 model's 中期资金总额
@@ -446,6 +478,10 @@ def _read_labels(cells: list[GridCell], labels: list[str | None], found: dict[st
     """Label cells give the value of the next cells up to the next label."""
     for i, (cell, label) in enumerate(zip(cells, labels)):
         if not label or label in (L_PLAN, L_OTHER):
+            continue
+        inline_label, inline_value = _inline(cell.text)
+        if inline_label == label and not _label(cell.text):
+            found.setdefault(label, inline_value)
             continue
         values = []
         for other, other_label in zip(cells[i + 1:], labels[i + 1:]):
@@ -524,6 +560,12 @@ def _fund_source(uses_text: str) -> str:
         re.search(r"其中\s*([^，,。．.；;\s\d]{2,8}?)\s*\d", text) or \
         re.search(r"资金来源\s*[:：为]?\s*([^，,。．.；;\s\d]{2,8})", text)
     return m.group(1) if m else ""
+
+
+def _single_use(uses_text: str, budget: Decimal) -> list[FundUse]:
+    """"……主要用于廉政宣教中心建设。" with no breakdown: one use carrying the whole budget."""
+    m = re.search(r"(?:主要|全部|专项)?用于([^。．.；;，,\n]{2,40})(?:[。．.；;\n]|$)", uses_text)
+    return [FundUse(item=strip(m.group(1)), amount=budget)] if m else []
 
 
 USE_LINE_RE = re.compile(r"^\s*\d+\s*[.．、]\s*([^：:]{1,40})[：:](.*)$")

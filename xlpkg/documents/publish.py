@@ -9,7 +9,6 @@ become a field code or markup.
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,7 +99,7 @@ def add_department_section(document, info: dict) -> None:
     for i, sub in enumerate(info.get("sub_goals", []), 1):
         _paragraph(document, f"（{cn_number(i)}）{sub['title']}", bold=True)
         _paragraph(document, f"绩效目标：{sub.get('goal', '')}")
-        _paragraph(document, "绩效指标：" + "  ".join(sub.get("indicators", [])))
+        _paragraph(document, "绩效指标：" + "　".join(sub.get("indicators", [])))   # ideographic space
     if info.get("guarantees"):
         _heading(document, "三、工作保障措施", 3)
         for line in info["guarantees"]:

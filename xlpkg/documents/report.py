@@ -97,6 +97,7 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         **{name: clean_text(getattr(project, name, "") or "")
            for name in ("project_lead", "finance_lead", "fill_date")},
         "metrics": data,
+        "illustrative": bool(project.execution.illustrative),
         **_v2_context(project),
     }
     return ctx

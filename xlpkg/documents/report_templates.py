@@ -143,6 +143,8 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
             "{{ exec_score }}分{% for g in groups %}，{{ g.label }}得{{ g.score }}分（分值{{ g.weight }}分）"
             "{% endfor %}。")
     _p(doc, "{% if conclusion %}{{ conclusion }}{% endif %}")
+    _p(doc, "{% if illustrative %}注：本报告中的执行数和实际完成值为演示用的示例数据，不是真实执行情况。{% endif %}",
+       size=10.5)
     _p(doc, "（本报告由 xlpkg 根据项目绩效表生成，为草稿，请核对后定稿。）", size=10.5)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
