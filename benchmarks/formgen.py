@@ -24,13 +24,12 @@ from decimal import Decimal
 from pathlib import Path
 
 from xlpkg import layout as L
-from xlpkg.cellref import bounds, col_letter
 from xlpkg.model import Project, load_project_json
 from xlpkg.workbook.namedcells import sheet_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 MONEY_NAMES = ("Budget", "YearBudget", "YearSpent", "UsesTotal", "UsesBalance", "MediumBudget",
-               "MonSpent", "MonForecast", "FundBudget", "FundYearBudget", "FundYearSpent",
+               "MonSpent", "FundBudget", "FundYearBudget", "FundYearSpent",
                *(f"ActualQ{q}" for q in range(1, 5)))
 
 
@@ -44,15 +43,25 @@ class GeneratedForm:
 
 
 def _money_cells() -> dict[str, set[str]]:
-    """Cells holding amounts in 万元, per sheet: scaled together so every check still holds."""
+    """Cells holding amounts in 万元, per sheet: scaled together so every check still holds.
+    Whatever amount names the template declares (``layout.NAMES``), every cell of each."""
+    from xlpkg.cellref import bounds, col_letter
+
     cells: dict[str, set[str]] = {}
+
+    def add(sheet: str, ref: str) -> None:
+        c0, r0, c1, r1 = bounds(ref)
+        cells.setdefault(sheet, set()).update(
+            f"{col_letter(c)}{r}" for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
+
     for name in MONEY_NAMES:
-        spec = L.NAMES[name]
-        c1, r1, c2, r2 = bounds(spec.ref)
-        cells.setdefault(spec.sheet, set()).update(
-            f"{col_letter(c)}{r}" for c in range(c1, c2 + 1) for r in range(r1, r2 + 1))
-    cells[L.DECL].update(f"{L.USE_COLS['amount']}{r}" for r in range(L.USES_FIRST, L.USES_LAST + 1))
-    cells[L.EVAL].add(f"{L.EVAL_BUDGET_COLS['budget']}{L.EVAL_BUDGET_ROW}")   # shows Budget
+        if name in L.NAMES:
+            add(L.NAMES[name].sheet, L.NAMES[name].ref)
+    uses = L.NAMES["FundUses"]
+    _, r0, c1, r1 = bounds(uses.ref)
+    add(uses.sheet, f"{col_letter(c1)}{r0}:{col_letter(c1)}{r1}")   # the amount column
+    if hasattr(L, "EVAL_BUDGET_COLS"):   # the 绩效自评 cell that shows Budget
+        add(L.EVAL, f"{L.EVAL_BUDGET_COLS['budget']}{L.EVAL_BUDGET_ROW}")
     return cells
 
 

@@ -200,23 +200,26 @@ def test_a_far_cell_never_allocates_the_sheet(filled_copy, engine):
         assert run.stdout.startswith("PROJECT")
 
 
+_IND_TOP = L.first_cell("Indicators")[2]
+
+
 def test_widened_name_is_clipped_to_the_template_and_reported(filled_copy, example_projects):
     path = _rewrite(filled_copy("105002B22DX0009"), "xl/workbook.xml", lambda xml: re.sub(
         r"(<definedName name=\"Indicators\"[^>]*>)[^<]*<",
-        lambda m: m[1] + f"'{L.DECL}'!$A${L.IND_FIRST}:$XFD$1048576<", xml))
-    assert NamedCellSource(path).defined_names()["Indicators"] == (L.DECL, f"A{L.IND_FIRST}:XFD1048576")
+        lambda m: m[1] + f"'{L.DECL}'!$A${_IND_TOP}:$XFD$1048576<", xml))
+    assert NamedCellSource(path).defined_names()["Indicators"] == (L.DECL, f"A{_IND_TOP}:XFD1048576")
     for engine in ENGINES:
         result = read_project_file(path, engine=engine)
         assert result.project == example_projects["105002B22DX0009"], engine
         widened = [i for i in result.issues if i.rule == "form.name_extent"]
-        assert len(widened) == 1 and f"A{L.IND_FIRST}:XFD1048576" in widened[0].message, engine
+        assert len(widened) == 1 and f"A{_IND_TOP}:XFD1048576" in widened[0].message, engine
         assert widened[0].cell == L.NAMES["Indicators"].ref
 
 
 def test_clip_names_keeps_the_top_left_cell():
     clipped, widened = clip_names({"Indicators": ("S", "A23:XFD1048576"), "Budget": ("S", "C4:D9"),
                                    "Other": ("S", "A1:XFD1")}, L.NAMES)
-    assert clipped["Indicators"] == ("S", "A23:I52")
+    assert clipped["Indicators"] == ("S", f"A23:I{23 + L.INDICATOR_ROWS - 1}")
     assert clipped["Budget"] == ("S", "C4")
     assert clipped["Other"] == ("S", "A1:XFD1")   # not the template's: left alone
     assert set(widened) == {"Indicators", "Budget"}
