@@ -462,7 +462,7 @@ def test_cli_template_department(tmp_path, capsys):
 # --- print ---------------------------------------------------------------------------------------
 
 def test_printed_department_workbook_is_legible(libreoffice, seed_dept_dir, tmp_path):
-    pymupdf = pytest.importorskip("pymupdf")
+    import pymupdf  # noqa: E402 - a test dependency (setup.cfg)
     pdf = libreoffice.render_pdf(seed_dept_dir / "105002.xlsx", tmp_path)
     doc = pymupdf.open(pdf)
     sizes, text = [], ""
@@ -512,7 +512,7 @@ def test_typing_into_inputs_recomputes_and_locked_cells_refuse(libreoffice, seed
 
 
 def test_a_large_department_prints_legibly_with_headers_repeated(libreoffice, tmp_path):
-    pymupdf = pytest.importorskip("pymupdf")
+    import pymupdf  # noqa: E402 - a test dependency (setup.cfg)
     dept = _edge_department()
     dept.projects = [DeptProject(f"109001B23AA{i:04d}", f"第{i}个项目的名称比较长需要换行显示的情况", D(100 + i),
                                  None, D(90), D(80 + i % 20)) for i in range(120)]

@@ -1,11 +1,9 @@
 """The dependency-free PNG chart: a valid image whose bars have the heights of the values."""
 from __future__ import annotations
 
-import pytest
+import pymupdf
 
 from xlpkg.documents.chart import ACTUAL_COLOR, PLAN_COLOR, progress_chart_png
-
-pymupdf = pytest.importorskip("pymupdf")
 
 
 def _columns(png: bytes, color) -> dict[int, int]:

@@ -16,9 +16,10 @@ from xlpkg.documents.docx_import import import_document
 from xlpkg.documents.report import render_project_report, report_context
 from xlpkg.writer import fill_workbook
 from tests.docx_seed import build_seed_docx
+from tests.conftest import require_libreoffice
 from tests.helpers import ROOT, all_examples, example
 
-pymupdf = pytest.importorskip("pymupdf")
+import pymupdf  # noqa: E402
 DEPT_FILE = ROOT / "examples" / "departments" / "105002.json"
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
@@ -27,8 +28,7 @@ CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 def rendered(tmp_path_factory):
     """Workbooks of the seed's projects, their reports, the published document and a
     hand-written seed rendering, all converted to PDF in one LibreOffice session."""
-    if not lo.available():
-        pytest.skip("LibreOffice is not installed")
+    require_libreoffice()   # fails instead of skipping when make test requires LibreOffice
     base = tmp_path_factory.mktemp("documents")
     books = []
     for project in all_examples():

@@ -271,7 +271,11 @@ def test_the_fast_project_dict_equals_the_model_json(example_projects):
     from xlpkg.model import project_to_dict
     from xlpkg.multilevel import project_dict
 
-    for p in example_projects.values():
+    from tests.test_v2 import all_fields
+
+    every_field = all_fields()   # v2's nested dataclasses too (execution.funds, causes)
+    assert every_field.execution.funds
+    for p in [*example_projects.values(), every_field]:
         assert project_dict(p) == project_to_dict(p)
 
 

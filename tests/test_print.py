@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-pymupdf = pytest.importorskip("pymupdf")
+import pymupdf  # noqa: E402
 
 from tests.helpers import ROOT, all_examples, example
 from xlpkg.consolidate import QUARTER_LABELS, build, outcome_from_project

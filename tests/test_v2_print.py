@@ -9,7 +9,7 @@ import pytest
 from tests.test_v2 import all_fields
 from xlpkg.writer import fill_workbook
 
-pymupdf = pytest.importorskip("pymupdf")
+import pymupdf  # noqa: E402
 
 A4_LANDSCAPE = (841.9, 595.3)
 TITLES = {"项目支出绩效目标申报表": "绩效目标申报表", "项目支出绩效运行监控表": "绩效运行监控",

@@ -138,6 +138,23 @@ def _check_inputs(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def _store(jobs: list[dict], outs: list[Path], run=None) -> list:
+    """Run ``jobs`` (each writing its ``out``, a temporary name beside the real one), then
+    rename each to its output: a reader never sees half a file, a failure leaves none."""
+    try:
+        results = (run or _run)(jobs)
+        for job, out in zip(jobs, outs):
+            os.replace(job["out"], out)
+    finally:
+        for job in jobs:
+            Path(job["out"]).unlink(missing_ok=True)
+    return results
+
+
+def _temporary(out: Path) -> str:
+    return str(out.with_name(f".{out.stem}.tmp{out.suffix}"))
+
+
 def recalculate(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:
     """Load each workbook, ``calculateAll()``, store it as .xlsx into ``outdir`` (same file
     names, suffix .xlsx). One soffice serves all files. Returns the written paths."""
@@ -152,15 +169,7 @@ def recalculate(paths: Sequence[str | Path], outdir: str | Path) -> list[Path]:
     if any(o == i for o, i in zip(outs, inputs)):
         raise ValueError("outdir must differ from the inputs' folder (inputs would be overwritten)")
     # store to a temporary name, then rename: no half-written outputs
-    jobs = [{"op": "recalc", "path": str(i), "out": str(o.with_name(f".{o.stem}.tmp.xlsx"))}
-            for i, o in zip(inputs, outs)]
-    try:
-        _run(jobs)
-        for job, o in zip(jobs, outs):
-            os.replace(job["out"], o)
-    finally:
-        for job in jobs:
-            Path(job["out"]).unlink(missing_ok=True)
+    _store([{"op": "recalc", "path": str(i), "out": _temporary(o)} for i, o in zip(inputs, outs)], outs)
     return outs
 
 
@@ -186,13 +195,8 @@ def type_into(path: str | Path, entries: Sequence[tuple[str, str, str]], out: st
     would, then recalculate and store the result as ``out`` (.xlsx)."""
     (p,) = _check_inputs([path])
     out = Path(out).resolve()
-    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
-    try:
-        _run_typing([{"op": "type", "path": str(p), "out": str(tmp),
-                      "entries": [list(e) for e in entries]}])
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _store([{"op": "type", "path": str(p), "out": _temporary(out),
+             "entries": [list(e) for e in entries]}], [out], run=_run_typing)
     return out
 
 
@@ -201,13 +205,8 @@ def edit_rows(path: str | Path, out: str | Path, sheet: str, row: int, count: in
     as a person does after unprotecting the sheet; recalculate and store ``out`` (.xlsx)."""
     (p,) = _check_inputs([path])
     out = Path(out).resolve()
-    tmp = out.with_name(f".{out.stem}.tmp.xlsx")
-    try:
-        _run([{"op": "rows", "path": str(p), "out": str(tmp), "sheet": sheet, "row": int(row),
-               "count": int(count)}])
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _store([{"op": "rows", "path": str(p), "out": _temporary(out), "sheet": sheet,
+             "row": int(row), "count": int(count)}], [out])
     return out
 
 
@@ -224,12 +223,7 @@ def render_pdf(path: str | Path, outdir: str | Path) -> Path:
     outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     out = outdir / (p.stem + ".pdf")
-    tmp = out.with_name(f".{out.stem}.tmp.pdf")
-    try:
-        _run([{"op": "pdf", "path": str(p), "out": str(tmp)}])
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _store([{"op": "pdf", "path": str(p), "out": _temporary(out)}], [out])
     return out
 
 
@@ -271,15 +265,8 @@ def documents_to_pdf(paths: Sequence[str | Path], outdir: str | Path) -> list[Pa
     outs = [outdir / (p.stem + ".pdf") for p in inputs]
     if len(set(outs)) != len(outs):
         raise ValueError("two inputs would be written to the same output name")
-    jobs = [{"op": "writer_pdf", "path": str(i), "out": str(o.with_name(f".{o.stem}.tmp.pdf"))}
-            for i, o in zip(inputs, outs)]
-    try:
-        _run(jobs)
-        for job, o in zip(jobs, outs):
-            os.replace(job["out"], o)
-    finally:
-        for job in jobs:
-            Path(job["out"]).unlink(missing_ok=True)
+    _store([{"op": "writer_pdf", "path": str(i), "out": _temporary(o)} for i, o in zip(inputs, outs)],
+           outs)
     return outs
 
 

@@ -79,6 +79,8 @@ def _plain(obj: Any) -> Any:
         return {k: _plain(v) for k, v in vars(obj).items()}
     if isinstance(obj, list):
         return [_plain(v) for v in obj]
+    if isinstance(obj, dict):   # e.g. execution.funds: {"fiscal": FundRow, ...}
+        return {k: _plain(v) for k, v in obj.items()}
     return obj
 
 

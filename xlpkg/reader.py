@@ -49,7 +49,8 @@ def _decimal(value) -> Decimal:
     return parse_number(value)
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
+    """A cell value as the text a person reads in it (numbers as typed, booleans 是/否)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -70,7 +71,7 @@ def actual_text(value, target) -> str:
     if value is None:
         return ""
     if isinstance(value, _dt.datetime) or not isinstance(value, (int, float)) or isinstance(value, bool):
-        return _text(value)
+        return cell_text(value)
     number = _decimal(value)
     if target is None or target.kind == "date":
         return format_number(number)
@@ -194,32 +195,32 @@ def _identify(form: _Form) -> Issue | None:
 def _target(form: _Form, row: list[Any], index: int, year: int) -> str:
     """The model target of one indicator row, reconciling the two forms of the 指标值."""
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}
-    original = _text(row[col["original"]])
+    original = cell_text(row[col["original"]])
     nature, value, unit = row[col["nature"]], row[col["value"]], row[col["unit"]]
     if isinstance(value, _dt.datetime):
         value = value.date().isoformat()
-    structured = any(_text(v) for v in (nature, value, unit))
+    structured = any(cell_text(v) for v in (nature, value, unit))
     if original:
         form.target_col[index] = "original"
         if structured:
             try:
-                split = from_official(_text(nature), value, _text(unit), year=year)
+                split = from_official(cell_text(nature), value, cell_text(unit), year=year)
                 whole = parse_target(original, year=year)
             except TargetError:
                 return original   # checks report an unparseable original text
             if not _same_target(split, whole):
                 form.problem("Indicators", f"指标值“{original}”与拆分填写的指标性质/指标值/度量单位"
-                             f"（{_text(nature)} {_text(value)} {_text(unit)}）不一致",
+                             f"（{cell_text(nature)} {cell_text(value)} {cell_text(unit)}）不一致",
                              offset=form.ind_rows[index], col=col["value"])
         return original
     if not structured:
         return ""
     form.target_col[index] = "value"
     try:
-        return from_official(_text(nature), value, _text(unit), year=year).display()
+        return from_official(cell_text(nature), value, cell_text(unit), year=year).display()
     except TargetError as exc:
         form.problem("Indicators", str(exc), offset=form.ind_rows[index], col=col["nature"])
-        return _text(value) + _text(unit)
+        return cell_text(value) + cell_text(unit)
 
 
 def _same_target(a, b) -> bool:
@@ -239,7 +240,7 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
     out = []
     for r, row in enumerate(table):
         row = list(row) + [None] * (len(L.IND_FIELDS) - len(row))
-        if not any(_text(v) for v in row):
+        if not any(cell_text(v) for v in row):
             continue   # a blank row of the template, even if other sheets have text in it
         index = len(out)
         form.ind_rows.append(r)
@@ -258,16 +259,16 @@ def _indicators(form: _Form, year: int) -> list[Indicator]:
         applicable = applicable_value(extra["applicable"])
         if applicable is None:
             applicable = True   # scored as applicable, and said so: checks name the cell
-            form.problem("IndApplicable", f"是否适用“{_text(extra['applicable'])}”应为“是”或“否”"
+            form.problem("IndApplicable", f"是否适用“{cell_text(extra['applicable'])}”应为“是”或“否”"
                          "（按适用计分）", offset=r)
         out.append(Indicator(
-            level1=_text(row[col["level1"]]), level2=_text(row[col["level2"]]),
-            name=_text(row[col["name"]]), target=target,
-            description=_text(row[col["description"]]), basis=_text(row[col["basis"]]),
-            progress=_text(extra["progress"]), forecast=_text(extra["forecast"]),
-            causes=causes(r), likelihood=_text(extra["likelihood"]),
-            remark=_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
-            weight=weight, analysis=_text(extra["analysis"]), applicable=applicable,
+            level1=cell_text(row[col["level1"]]), level2=cell_text(row[col["level2"]]),
+            name=cell_text(row[col["name"]]), target=target,
+            description=cell_text(row[col["description"]]), basis=cell_text(row[col["basis"]]),
+            progress=cell_text(extra["progress"]), forecast=cell_text(extra["forecast"]),
+            causes=causes(r), likelihood=cell_text(extra["likelihood"]),
+            remark=cell_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
+            weight=weight, analysis=cell_text(extra["analysis"]), applicable=applicable,
             rated_score=rated))
     return out
 
@@ -277,10 +278,10 @@ def _cause_grid(form: _Form):
     if form.has("IndCauses"):
         grid = form.values("IndCauses")
         categories = list(form.rules.monitoring["deviation_causes"])[:L.CAUSE_COUNT]
-        return lambda r: {c: _text(v) for c, v in zip(categories, grid[r] if r < len(grid) else [])
-                          if _text(v)}
+        return lambda r: {c: cell_text(v) for c, v in zip(categories, grid[r] if r < len(grid) else [])
+                          if cell_text(v)}
     column = form.column("IndCause")
-    return lambda r: causes_from_text(_text(column[r] if r < len(column) else None))
+    return lambda r: causes_from_text(cell_text(column[r] if r < len(column) else None))
 
 
 def _uses(form: _Form) -> list[FundUse]:
@@ -289,15 +290,15 @@ def _uses(form: _Form) -> list[FundUse]:
     for r, row in enumerate(form.values("FundUses")):
         item, amount = row[0], row[-1]
         note = notes[r] if r < len(notes) else None
-        if not any(_text(v) for v in (item, amount, note)):
+        if not any(cell_text(v) for v in (item, amount, note)):
             continue
         value = form.number("FundUses", amount, "资金用途金额", offset=r, col=len(row) - 1)
-        if value is None and not _text(amount):
-            form.problem("FundUses", f"资金用途“{_text(item)}”未填写金额", offset=r, col=len(row) - 1)
+        if value is None and not cell_text(amount):
+            form.problem("FundUses", f"资金用途“{cell_text(item)}”未填写金额", offset=r, col=len(row) - 1)
         form.use_rows.append(r)
         form.uses_numeric &= isinstance(amount, (int, float)) and not isinstance(amount, bool)
-        out.append(FundUse(item=_text(item), amount=value if value is not None else Decimal(0),
-                           note=_text(note)))
+        out.append(FundUse(item=cell_text(item), amount=value if value is not None else Decimal(0),
+                           note=cell_text(note)))
     return out
 
 
@@ -335,17 +336,17 @@ def _project(form: _Form) -> Project:
         actual_cumulative=actuals,
         year_budget=form.number("YearBudget", form.scalar("YearBudget"), "全年预算数"),
         year_spent=form.number("YearSpent", form.scalar("YearSpent"), "全年执行数"),
-        illustrative=illustrative is True, note=_text(form.scalar("ExecNote")),
-        deviation_reason=(_text(form.scalar("ExecDeviationReason"))
+        illustrative=illustrative is True, note=cell_text(form.scalar("ExecNote")),
+        deviation_reason=(cell_text(form.scalar("ExecDeviationReason"))
                           if "ExecDeviationReason" in form.names else ""))
     execution.funds = _funds(form)
     execution.__post_init__()   # a blank total is the sum of its rows
     project = Project(
-        dept_code=_text(form.scalar("DeptCode")), dept_name=_text(form.scalar("DeptName")),
-        code=_text(form.scalar("ProjCode")), name=_text(form.scalar("ProjName")), year=int(year),
+        dept_code=cell_text(form.scalar("DeptCode")), dept_name=cell_text(form.scalar("DeptName")),
+        code=cell_text(form.scalar("ProjCode")), name=cell_text(form.scalar("ProjName")), year=int(year),
         budget=budget if budget is not None else Decimal(0),
-        fund_source=_text(form.scalar("FundSource")), uses_text=_text(form.scalar("UsesText")),
-        uses=_uses(form), plan=_plan(form), goal=_text(form.scalar("Goal")),
+        fund_source=cell_text(form.scalar("FundSource")), uses_text=cell_text(form.scalar("UsesText")),
+        uses=_uses(form), plan=_plan(form), goal=cell_text(form.scalar("Goal")),
         indicators=_indicators(form, int(year)), execution=execution)
     if form.version >= 2:
         _read_v2(form, project)
@@ -358,7 +359,7 @@ def _whole(form: _Form, name: str, what: str, low: int, high: int) -> int | None
     if number is None:
         return None
     if number != number.to_integral_value() or not low <= number <= high:
-        form.problem(name, f"{what}“{_text(value)}”应为{low}–{high}之间的整数")
+        form.problem(name, f"{what}“{cell_text(value)}”应为{low}–{high}之间的整数")
         return None
     return int(number)
 
@@ -386,15 +387,15 @@ def _read_v2(form: _Form, p: Project) -> None:
     end = _whole(form, "PeriodEnd", "项目期结束年度", 1990, 2100)
     p.period = Period(start, end) if start is not None or end is not None else None
     p.medium_term_budget = form.number("MediumBudget", form.optional("MediumBudget"), "中期资金总额")
-    for field, name in L.TEXT_FIELDS_V2.items():
-        setattr(p, field, _text(form.optional(name)))
-    p.fill_date = _text(form.optional("FillDate"))
+    for attr, name in L.TEXT_FIELDS_V2.items():
+        setattr(p, attr, cell_text(form.optional(name)))
+    p.fill_date = cell_text(form.optional("FillDate"))
     p.monitoring = Monitoring(
         month=_whole(form, "MonMonth", "监控月份", 1, 12),
         spent=form.number("MonSpent", form.optional("MonSpent"), "1-X月执行数"),
         forecast_year_spent=form.number("MonForecast", form.optional("MonForecast"), "全年预计执行数"))
     needed = form.optional("RectNeeded")
-    flag = _text(needed)
+    flag = cell_text(needed)
     if needed is True or flag == "是":
         needed = True
     elif needed is False or flag == "否":
@@ -403,8 +404,8 @@ def _read_v2(form: _Form, p: Project) -> None:
         if flag:
             form.problem("RectNeeded", f"是否需要整改“{flag}”应为“是”或“否”")
         needed = None
-    p.rectification = Rectification(needed=needed, advice=_text(form.optional("RectAdvice")),
-                                    result=_text(form.optional("RectResult")))
+    p.rectification = Rectification(needed=needed, advice=cell_text(form.optional("RectAdvice")),
+                                    result=cell_text(form.optional("RectResult")))
 
 
 def _cached(form: _Form) -> dict[str, Any]:
@@ -547,8 +548,8 @@ def _misalignment(form: _Form) -> list[Issue]:
             if row == table[r] or not any(v is not None for v in row):
                 continue   # the same values, or no cached claim (a file never recalculated)
             if not names:
-                names = [tuple(_text(v) for v in t) for t in table]
-            shown = tuple(_text(v) for v in row)
+                names = [tuple(cell_text(v) for v in t) for t in table]
+            shown = tuple(cell_text(v) for v in row)
             if not any(shown) or shown == names[r]:
                 continue
             broken = any(v.startswith("#REF") for v in shown)

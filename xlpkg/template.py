@@ -11,7 +11,6 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.workbook.protection import WorkbookProtection
 
 from . import layout as L
 from .rules import Rules, load_rules
@@ -20,7 +19,7 @@ from .workbook.declaration import build_declaration
 from .workbook.meta import NATURES, build_meta
 from .workbook.monitoring import build_monitoring
 from .workbook.self_evaluation import build_self_evaluation
-from .workbook.style import FONT_NAME, define_name, page_setup
+from .workbook.style import FONT_NAME, define_name, page_setup, protect
 
 __all__ = ["NATURES", "build_workbook", "save_workbook", "write_template"]
 
@@ -48,13 +47,7 @@ def build_workbook(rules: Rules | None = None, password: str | None = None) -> W
     for name, spec in L.NAMES.items():
         if name not in wb.defined_names:
             define_name(wb, name, spec.sheet, spec.ref)
-    for ws in (wb[name] for name in L.PROTECTED_SHEETS):
-        ws.protection.sheet = True
-        if password:
-            ws.protection.password = password
-    wb.security = WorkbookProtection(lockStructure=True)
-    if password:
-        wb.security.workbookPassword = password
+    protect(wb, (wb[name] for name in L.PROTECTED_SHEETS), password)
     wb.active = 0
     return wb
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..issues import ERROR, Issue
 from ..sources import CalamineSource, CellSource, SourceError, is_blank
-from ..targets import format_number
+from ..reader import cell_text as _text
 from ..workbook import department_layout as L
 from .model import Department, DeptIndicator, DeptProject, SubGoal
 
@@ -25,20 +25,6 @@ __all__ = ["DeptReadResult", "is_department_workbook", "read_department", "read_
 class DeptReadResult:
     department: Department | None
     issues: list[Issue] = field(default_factory=list)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat() if value.time() == _dt.time() else value.isoformat(" ")
-    if isinstance(value, float):
-        return format_number(Decimal(format(value, ".15g")))
-    if isinstance(value, int):
-        return str(value)
-    return str(value).replace("\r\n", "\n").strip()
 
 
 class _Reader:

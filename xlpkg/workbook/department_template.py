@@ -13,13 +13,12 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.worksheet.merge import MergedCellRange
-from openpyxl.workbook.protection import WorkbookProtection
 
 from ..department.metrics import COMMON_LABELS, department_rules
 from ..rules import Rules, load_rules
 from ..safeio import atomic_write
 from . import department_layout as L
-from .style import (CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name,
+from .style import (protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name,
                     formula, input_cell, label, page_setup, sheet_title, style_cell, validate)
 
 __all__ = ["build_department_workbook", "write_department_template", "NATURES"]
@@ -526,13 +525,7 @@ def build_department_workbook(rules: Rules | None = None, password: str | None =
     for name, spec in L.NAMES.items():
         if name not in wb.defined_names:
             define_name(wb, name, spec.sheet, spec.ref)
-    for ws in wb.worksheets:
-        ws.protection.sheet = True
-        if password:
-            ws.protection.password = password
-    wb.security = WorkbookProtection(lockStructure=True)
-    if password:
-        wb.security.workbookPassword = password
+    protect(wb, wb.worksheets, password)
     wb.active = 0
     return wb
 

@@ -120,3 +120,17 @@ def legible_print(ws, widths, *, landscape: bool, title_rows: str | None = None)
     ws.page_setup.fitToHeight = 0
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def protect(wb, sheets, password: str | None = None) -> None:
+    """Lock ``sheets`` and the workbook's structure (only unlocked input cells stay editable);
+    the password, if any, is the legacy hash: accident prevention, not security."""
+    from openpyxl.workbook.protection import WorkbookProtection
+
+    for ws in sheets:
+        ws.protection.sheet = True
+        if password:
+            ws.protection.password = password
+    wb.security = WorkbookProtection(lockStructure=True)
+    if password:
+        wb.security.workbookPassword = password
