@@ -16,21 +16,19 @@ stores strings as text).
 """
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from ..cellref import bounds, col_letter
+from .calc import cell_out
 
 __all__ = ["LOBook", "ALERT_LOG_ENV"]
 
 #: a file that receives every alert as a JSON line (for IT staff's logs and for tests)
 ALERT_LOG_ENV = "XLPKG_ALERT_LOG"
-_EPOCH = _dt.datetime(1899, 12, 30)
 # com.sun.star.sheet.CellFlags: VALUE | DATETIME | STRING | ANNOTATION | FORMULA (formats stay)
 _CONTENTS = 1 | 2 | 4 | 8 | 16
 
@@ -50,21 +48,12 @@ def _cell_in(value: Any) -> Any:
 
 
 def _cell_out(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "'"):
-            return value[1:]
-        return value
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, (int, float, Decimal)):
-        return float(value)
-    if isinstance(value, _dt.datetime):
-        return (value - _EPOCH).total_seconds() / 86400
-    if isinstance(value, _dt.date):
-        return float((value - _EPOCH.date()).days)
-    return str(value)
+    """A button's value as Calc stores it: the Calc functions' conversion, except that a
+    leading apostrophe which only protects "=…" text from becoming a formula is dropped
+    (setString stores text as text already)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in ("=", "+", "-", "@", "'"):
+        return value[1:]
+    return cell_out(value)
 
 
 class _Name:

@@ -24,7 +24,7 @@ FUNCTIONS_BY_SHEET_NAME = {f.sheet_name: f for f in F.FUNCTIONS}
 _EPOCH = _dt.datetime(1899, 12, 30)
 
 
-def _cell_out(value: Any) -> Any:
+def cell_out(value: Any) -> Any:
     """One result cell as Calc takes it: float or str; a blank is an empty text (an empty
     element of an array result would show as 0)."""
     if value is None:
@@ -45,12 +45,12 @@ def _cell_out(value: Any) -> Any:
 def to_cells(result: Any) -> tuple[tuple[Any, ...], ...]:
     """A function's result (scalar, one row, or rows) as Calc's 2-D sequence."""
     if not isinstance(result, (list, tuple)):
-        return ((_cell_out(result),),)
+        return ((cell_out(result),),)
     if not result:
         return (("",),)
     if not isinstance(result[0], (list, tuple)):
-        return (tuple(_cell_out(v) for v in result),)
-    return tuple(tuple(_cell_out(v) for v in row) for row in result)
+        return (tuple(cell_out(v) for v in result),)
+    return tuple(tuple(cell_out(v) for v in row) for row in result)
 
 
 def _arg_in(value: Any) -> Any:
