@@ -410,3 +410,64 @@ def test_fifo_socket_and_device_are_skipped_with_an_issue(folder_of_forms, tmp_p
         assert "命名管道" in issue.message
     finally:
         sock.close()
+
+
+# --- the plain path's byte checks (no XML parser over a sheet Excel/WPS/LibreOffice wrote) ---
+
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda xml: xml.replace("<sheetData>", "<sheetData><?pi data?>", 1), id="processing-instruction"),
+    pytest.param(lambda xml: xml.replace("<sheetData>", "<sheetData><![CDATA[ <c r=\"B3\"><v>9</v></c> ]]>", 1),
+                 id="cdata"),
+    pytest.param(lambda xml: xml.replace(' r="', '  r="', 3), id="unusual-spacing"),
+])
+def test_unusual_but_valid_sheets_take_the_general_path(filled_copy, example_projects, edit):
+    path = filled_copy("105002B22DX0009")
+    _rewrite(path, _decl_part(path), edit)
+    assert read_project_file(path).project == example_projects["105002B22DX0009"]
+
+
+def test_a_utf16_sheet_is_read_by_the_xml_parser(filled_copy, example_projects):
+    path = filled_copy("105002B22DX0009")
+    part = _decl_part(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = parts[part].decode("utf-8")
+    xml = re.sub(r'encoding="[^"]*"', 'encoding="UTF-16"', xml, count=1) if xml.startswith("<?xml") \
+        else '<?xml version="1.0" encoding="UTF-16"?>' + xml
+    parts[part] = xml.encode("utf-16")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    assert read_project_file(path).project == example_projects["105002B22DX0009"]
+
+
+@pytest.mark.parametrize("edit", [
+    pytest.param(lambda xml: re.sub(r"(<c r=\"[A-Z]+[0-9]+\"[^>]*>(?:<f>[^<]*</f>)?<v>[^<]*</v>)</c>", r"\1", xml,
+                                    count=1), id="unclosed-cell"),
+    pytest.param(lambda xml: re.sub(r"(<c r=\"B3\"[^>]*><is><t>)", r"\1&bogus;", xml, count=1),
+                 id="unknown-entity"),
+])
+def test_malformed_sheets_are_reported_not_guessed(filled_copy, edit):
+    path = filled_copy("105002B22DX0009")
+    _rewrite(path, _decl_part(path), edit)
+    result = read_project_file(path)
+    issue = next(i for i in result.issues if i.rule == "form.unreadable")
+    assert result.project is None and "损坏" in issue.message and L.DECL in issue.message
+
+
+def test_invalid_utf8_in_a_plain_sheet_is_reported(filled_copy):
+    path = filled_copy("105002B22DX0009")
+    part = _decl_part(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    parts[part] = parts[part].replace(b"</sheetData>", b'<row r="900"><c r="A900" t="inlineStr"><is><t>\xff\xfe</t>'
+                                      b"</is></c></row></sheetData>", 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    from xlpkg.workbook.namedcells import NamedCellSource as Source
+    with pytest.raises(Exception) as err:
+        Source(path).range_values(L.DECL, "A900")
+    assert "损坏" in str(err.value)

@@ -16,6 +16,7 @@ None for empty; formula cells give their cached result.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import posixpath
 import re
@@ -43,6 +44,7 @@ _REL_NS = ("relationships",)    # transitional and strict OOXML both end r:id's 
 _CACHE_SIZE = 64
 _parsed_books: dict[bytes, tuple[bool, dict[str, str], dict[str, tuple[str, str]]]] = {}
 _parsed_styles: dict[tuple[int, int], frozenset[str]] = {}   # the s="…" values that mean a date
+_date_bytes: dict[frozenset[str], frozenset[bytes]] = {}     # the same, as the XML spells them
 _plans: dict[tuple, dict[str, tuple[list, frozenset, int]]] = {}
 _fingerprints: dict[int, tuple[Any, Any]] = {}
 
@@ -193,6 +195,8 @@ class NamedCellSource:
         self._date_styles: frozenset[str] | None = None
         self._zip: zipfile.ZipFile | None = None
         self._loaded = False
+        self._plan_memo: dict[str, dict] = {}   # per sheet: rect → inside the plan
+        self._plan_rects: dict[str, list] = {}
         try:
             self._zip = zipfile.ZipFile(self.path)
             self._read_workbook()
@@ -218,18 +222,32 @@ class NamedCellSource:
         return list(self._sheet_parts)
 
     def range_values(self, sheet: str, ref: str) -> list[list[Any]]:
-        c0, r0, c1, r1 = bounds(ref)
+        c0, r0, c1, r1 = rect = _bounds(ref)
         if (r1 - r0 + 1) * (c1 - c0 + 1) > MAX_CELLS:
             raise SourceError(f"工作表“{sheet}”的区域 {ref} 过大（超过{MAX_CELLS}个单元格），已拒绝读取")
         if sheet not in self._sheet_parts:
             raise KeyError(f"工作簿中没有工作表“{sheet}”")
         if not self._loaded:
             self._load_wanted()
-        if not any(a <= c0 and b <= r0 and c >= c1 and d >= r1
-                   for a, b, c, d in self._covered.get(sheet, ())):
-            self._read_sheets({sheet: _rects_plan([(c0, r0, c1, r1)])})
-        cells = self._cells.get(sheet, {})
-        return [[cells.get((r, c)) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+        if not self._is_covered(sheet, rect):
+            self._read_sheets({sheet: _rects_plan([rect])})
+        get = self._cells.get(sheet, {}).get
+        columns = range(c0, c1 + 1)
+        return [[get((r, c)) for c in columns] for r in range(r0, r1 + 1)]
+
+    def _is_covered(self, sheet: str, rect: tuple[int, int, int, int]) -> bool:
+        # The reader asks for the same ~90 rectangles of every form: whether one lies inside
+        # the template's plan (read by every form) is remembered with the shared plan.
+        memo = self._plan_memo.get(sheet)
+        if memo is not None:
+            in_plan = memo.get(rect)
+            if in_plan is None:
+                in_plan = _inside(rect, self._plan_rects[sheet])
+                if len(memo) < 10_000:
+                    memo[rect] = in_plan
+            if in_plan:
+                return True
+        return _inside(rect, self._covered.get(sheet, ()))
 
     def load(self) -> "NamedCellSource":
         """Read the wanted cells now (else on the first ``range_values``), so a damaged sheet
@@ -306,7 +324,7 @@ class NamedCellSource:
 
     # -- sheets --
 
-    def _plan(self) -> dict[str, tuple[list, frozenset, int]]:
+    def _plan(self) -> dict[str, tuple[list, frozenset, int, dict, dict]]:
         """Per sheet: the wanted rectangles, their cells and the last wanted row."""
         key = (self._digest, _fingerprint(self.extents), tuple(sorted((self.beside or {}).items())))
         plan = _plans.get(key)
@@ -334,14 +352,17 @@ class NamedCellSource:
 
     def _load_wanted(self) -> None:
         self._loaded = True
-        self._read_sheets(self._plan())
+        plan = self._plan()
+        self._plan_memo = {sheet: entry[4] for sheet, entry in plan.items()}
+        self._plan_rects = {sheet: entry[0] for sheet, entry in plan.items()}
+        self._read_sheets(plan)
         self.close()
 
-    def _read_sheets(self, plan: dict[str, tuple[list, frozenset, int]]) -> None:
+    def _read_sheets(self, plan: dict[str, tuple[list, frozenset, int, dict, dict]]) -> None:
         raw: list[tuple[str, tuple[int, int], str | None, str | None, list[str]]] = []
-        for sheet, (rects, want, last_row) in plan.items():
+        for sheet, (rects, want, last_row, want_refs, _memo) in plan.items():
             try:
-                self._read_sheet(sheet, want, last_row, raw)
+                self._read_sheet(sheet, want, last_row, want_refs, raw)
             except _Stop:
                 pass
             except expat.ExpatError as exc:
@@ -361,15 +382,17 @@ class NamedCellSource:
                 cells = self._cells[sheet] = {}
             cells[pos] = value(sheet, pos, kind, style, text)
 
-    def _read_sheet(self, sheet: str, want: frozenset, last_row: int, raw: list) -> None:
+    def _read_sheet(self, sheet: str, want: frozenset, last_row: int, want_refs: dict, raw: list) -> None:
         part = self._sheet_parts[sheet]
         try:
             data, complete, plain = _checked_sheet(self._open_zip(), part, last_row)
         except KeyError:
             raise SourceError(f"文件不是完整的 Excel 工作簿：缺少工作表“{sheet}”的内容（{part}）") from None
-        found = _scan_cells(data, want, sheet) if plain else None
+        found = _scan_cells(data, want_refs, sheet, self._date_bytes()) if plain else None
         if found is not None:
-            raw.extend(found)
+            numbers, rest = found
+            self._cells.setdefault(sheet, {}).update(numbers)
+            raw.extend(rest)
             return
         if not plain and not complete:   # the cut may have been a "<row" inside a comment
             data, complete, _ = _checked_sheet(self._open_zip(), part, None)
@@ -520,6 +543,13 @@ class NamedCellSource:
                 self._date_styles = found
         return self._date_styles
 
+    def _date_bytes(self) -> frozenset[bytes]:
+        dates = self._dates()
+        found = _date_bytes.get(dates)
+        if found is None:
+            found = _remember(_date_bytes, dates, frozenset(s.encode("ascii") for s in dates))
+        return found
+
     def _part_of(self, kind: str) -> str | None:
         part = self._shared_parts.get(kind)
         return part if part in self._open_zip().NameToInfo else None
@@ -528,15 +558,17 @@ class NamedCellSource:
 # --- the plain-sheet path ------------------------------------------------------------------
 #
 # Excel, WPS and LibreOffice write sheets with the default namespace, an r="A1" address on
-# every cell, no comments, no CDATA and no processing instructions. Such a sheet is first
-# checked by expat with no element handlers (well-formed, no DTD: C speed), and then, since
-# in well-formed XML without comments or CDATA every "<" starts markup and no attribute value
-# holds a "<", each '<c r="…"' in the bytes is a real cell tag: the wanted cells are found by
-# one regular-expression pass instead of a Python call per element. Anything else about the
-# sheet, or a wanted cell with rich inline text, sends it down the general path.
+# every cell, no comments, no CDATA and no processing instructions. ``_plain`` checks that on
+# the bytes; then every "<" starts a tag, so each '<c r="…"' in the bytes is a real cell tag,
+# and the wanted cells are found by one regular-expression pass instead of a Python call per
+# element. Every cell must match the one expected shape and every text must decode, or the
+# sheet goes down the general path, where expat reads (and so checks) the whole XML. An XML
+# parser over every plain sheet cost as much as reading its cells; the zip's CRC already
+# guards against damage in transit.
 
 _ROW_NUMBER_RE = re.compile(rb'<row r="([0-9]+)"')
 _ANY_CELL_RE = re.compile(rb"<c[\s/>]")
+_ZERO_ROW_REF_RE = re.compile(rb'<c r="[A-Z]{1,3}0')   # "A01" is B1's row 1 to a parser, not to a dict
 # A cell as Excel, WPS, LibreOffice and openpyxl write it: address, style, type, an optional
 # formula, then the value or a one-run inline string. Groups: r, s, t, v, inline text.
 _PLAIN_CELL_RE = re.compile(
@@ -544,7 +576,6 @@ _PLAIN_CELL_RE = re.compile(
     rb'(?:/>|>(?:<f(?: [^>]*)?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<v ?/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
 _ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
-_BYTES_POS: dict[bytes, tuple[int, int] | None] = {}
 
 
 def _xml_text(raw: bytes) -> str:
@@ -553,29 +584,17 @@ def _xml_text(raw: bytes) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in text:
+        if text.count("&") != len(_ENTITY_RE.findall(text)):
+            raise ValueError("a bare '&' or an unknown entity")   # malformed: expat reports it
         text = _ENTITY_RE.sub(lambda m: _ENTITIES.get(m[1]) or chr(
             int(m[1][2:], 16) if m[1][1] in "xX" else int(m[1][1:])), text)
     return text
 
 
 def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tuple[bytes, bool, bool]:
-    """(the sheet's bytes up to the first row past ``last_row``, whether that is the whole
-    part, whether the plain path may read it); every byte returned was checked by expat."""
-    flags = {"plain": True, "root": False}
-
-    def not_plain(*_args):
-        flags["plain"] = False
-
-    def root(tag, _attrs):
-        flags["plain"] = flags["plain"] and ":" not in tag
-        p.StartElementHandler = None
-
-    def declaration(_version, encoding, _standalone):
-        if encoding and encoding.lower().replace("-", "") != "utf8":
-            not_plain()
-
-    p = _parser(StartElementHandler=root, CommentHandler=not_plain, StartCdataSectionHandler=not_plain,
-                ProcessingInstructionHandler=not_plain, XmlDeclHandler=declaration)
+    """(the part's bytes up to the first row past ``last_row``, whether that is the whole
+    part, whether the plain path may read it). Bytes the plain path may not read are parsed
+    by expat later, which checks them; plain ones are checked here by ``_plain``."""
     buf = bytearray()
     with zf.open(part) as fh:
         while chunk := fh.read(_CHUNK):
@@ -583,39 +602,92 @@ def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tupl
             buf += chunk
             for m in (_ROW_NUMBER_RE.finditer(buf, start) if last_row is not None else ()):
                 if int(m[1]) > last_row:
-                    p.Parse(chunk, False)
-                    return bytes(buf[:m.start()]), False, flags["plain"]
-            p.Parse(chunk, False)
-        p.Parse(b"", True)
-    return bytes(buf), True, flags["plain"]
+                    data = bytes(buf[:m.start()])
+                    return data, False, _plain(data, complete=False)
+    data = bytes(buf)
+    return data, True, _plain(data, complete=True)
 
 
-def _scan_cells(data: bytes, want: frozenset, sheet: str) -> list | None:
-    """The wanted cells of a plain sheet as (sheet, pos, t, s, text); None if any cell is
-    not of the usual shape (attributes other than r, s, t in that order, rich inline text,
-    a value with attributes …): the general path then reads the sheet."""
+_DECLARATION_RE = re.compile(rb"<\?xml[^>]*?\?>")
+_ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+_ROOT_RE = re.compile(rb"\s*<([^\s/>]+)")
+
+
+def _plain(data: bytes, complete: bool) -> bool:
+    """Whether ``data`` is a part as Excel, WPS and LibreOffice write it, checked on its bytes
+    at C speed instead of by an XML parser (which cost as much as reading the cells):
+    a UTF-8 declaration or none, an unprefixed root element, no comment, CDATA, DTD or
+    processing instruction anywhere (so every "<" starts a tag and a regular expression
+    sees exactly the elements a parser would), and, when complete, the root's end tag last
+    (a part cut short is not plain). Anything else goes to expat, which reports what is
+    wrong with it."""
+    if b"<!" in data:
+        return False
+    body = 0
+    decl = _DECLARATION_RE.match(data)
+    if decl:
+        encoding = _ENCODING_RE.search(decl[0])
+        if encoding and encoding[1].lower().replace(b"-", b"") != b"utf8":
+            return False
+        body = decl.end()
+    if data.find(b"<?", body) != -1:
+        return False
+    root = _ROOT_RE.match(data, body)
+    if root is None or b":" in root[1]:
+        return False
+    return not complete or data.rstrip().endswith(b"</" + root[1] + b">")
+
+
+def _scan_cells(data: bytes, want_refs: Mapping[bytes, tuple[int, int]], sheet: str,
+                date_styles: frozenset[bytes]) -> tuple[dict, list] | None:
+    """The wanted cells of a plain sheet: ({pos: value} of the plain numbers and blanks, which
+    are most of them, and (sheet, pos, t, s, text) of the others for ``_value``); None if
+    any cell is not of the usual shape (attributes other than r, s, t in that order, rich
+    inline text, a value with attributes, an address with a leading zero …): the general
+    path then reads the sheet. ``want_refs``: the wanted addresses as the file spells them
+    (b"B12"); ``date_styles``: the ``s`` values that make a number a date."""
     cells = _PLAIN_CELL_RE.findall(data)
-    if len(cells) != len(_ANY_CELL_RE.findall(data)):
+    if len(cells) != len(_ANY_CELL_RE.findall(data)) or _ZERO_ROW_REF_RE.search(data):
         return None
-    out = []
-    get = _BYTES_POS.get
-    for ref, style, kind, value, inline in cells:
-        pos = get(ref)
-        if pos is None:
-            pos = _cell_pos(ref.decode("ascii"))
-            if len(_BYTES_POS) < 100_000:
-                _BYTES_POS[ref] = pos
-        if pos in want:
+    numbers: dict[tuple[int, int], Any] = {}
+    rest = []
+    wanted = want_refs.get
+    try:
+        for ref, style, kind, value, inline in cells:
+            pos = wanted(ref)
+            if pos is None:
+                continue
+            if (not kind or kind == b"n") and not inline and style not in date_styles:
+                if not value:
+                    numbers[pos] = None
+                    continue
+                number = float(value)   # ValueError for text typed as a number: _value's case
+                numbers[pos] = int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
+                continue
             text = value or inline
-            out.append((sheet, pos, kind.decode() if kind else None, style.decode() if style else None,
-                        _xml_text(text) if text else ""))
-    return out
+            rest.append((sheet, pos, kind.decode() if kind else None, style.decode() if style else None,
+                         _xml_text(text) if text else ""))
+    except (UnicodeDecodeError, ValueError):   # not UTF-8, a bad "&…;", a non-number: the general path
+        return None
+    return numbers, rest
 
 
-def _rects_plan(rects: list[tuple[int, int, int, int]]) -> tuple[list, frozenset, int]:
+def _rects_plan(rects: list[tuple[int, int, int, int]]) -> tuple[list, frozenset, int, dict, dict]:
+    """(rectangles, their cells, last row, {b"B12": (12, 2)}, memo of ``_is_covered``)."""
     want = frozenset((r, c) for c0, r0, c1, r1 in rects
                      for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
-    return rects, want, max(r1 for _, _, _, r1 in rects)
+    want_refs = {f"{col_letter(c)}{r}".encode("ascii"): (r, c) for r, c in want}
+    return rects, want, max(r1 for _, _, _, r1 in rects), want_refs, {}
+
+
+def _inside(rect: tuple[int, int, int, int], rects: Iterable[tuple[int, int, int, int]]) -> bool:
+    c0, r0, c1, r1 = rect
+    return any(a <= c0 and b <= r0 and c >= c1 and d >= r1 for a, b, c, d in rects)
+
+
+@functools.lru_cache(maxsize=4096)
+def _bounds(ref: str) -> tuple[int, int, int, int]:
+    return bounds(ref)
 
 
 def _relationships(folder: str, xml: bytes) -> tuple[dict[str, str], dict[str, str]]:
@@ -676,7 +748,12 @@ class _PlainStrings:
             item = self._items[index]
             if b"<rPh" in item:
                 item = _PHONETIC_RE.sub(b"", item)
-            text = self._done[index] = _xml_text(b"".join(_T_TEXT_RE.findall(item)))
+            try:
+                text = _xml_text(b"".join(_T_TEXT_RE.findall(item)))
+            except ValueError:   # also UnicodeDecodeError
+                raise SourceError(f"共享字符串表第{index + 1}项的文字已损坏（不是有效的 UTF-8 或 XML 字符引用），"
+                                  "请在 Excel/WPS 中打开并另存后再提交") from None
+            self._done[index] = text
         return text
 
 
