@@ -612,7 +612,7 @@ def read_project(source: CellSource, *, file: str = "", rules: Rules | None = No
 def _sheet_blanks(form: _Form, project: Project, m: ProjectMetrics) -> list[Issue]:
     """Rows whose 得分 the sheet's own formulas leave blank (so its 总分 and 等级 too), said
     where and why: the sheet and xlpkg never disagree in silence."""
-    from .workbook.score_formulas import WHY_LONG
+    from .workbook.sheet_parse import WHY_LONG
     from .workbook.sheet_parse import predict_blank
 
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}

@@ -15,12 +15,9 @@ from .style import CENTER, D, E, M, WRAP, X, formula, input_cell, label, box
 
 __all__ = ["indicator_score_row", "totals", "level_rows", "WHY_SHORT", "WHY_LONG"]
 
-# Why a score cell stays blank (the `why` step's code): shown short in the cell, long in the note.
-WHY_SHORT = ("?适用", "?指标值", "?实际值", "?评分")
-WHY_LONG = ("是否适用应填“是”或“否”",
-            "指标值公式无法识别，请按指标性质/指标值/度量单位拆分填写",
-            "实际完成值公式无法识别，请改为与指标值同单位的数值、日期或达成/部分达成/未达成",
-            "评分超出所选等级的分值区间（达成80%–100%、部分达成60%–80%、未达成60%以下）")
+# WHY_SHORT/WHY_LONG live with the formulas' Python twin, which the reader imports without
+# openpyxl; re-exported here for the sheet builders.
+WHY_SHORT, WHY_LONG = P.WHY_SHORT, P.WHY_LONG
 
 
 def _col(key: str) -> str:

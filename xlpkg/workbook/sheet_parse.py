@@ -19,6 +19,14 @@ from decimal import Decimal, InvalidOperation
 
 from ..targets import _MONEY, _NEUTRAL, _PREFIXES, _SUFFIXES, _UNIT_BLACKLIST, DONE_WORDS, NOT_DONE_WORDS
 
+# Why a score cell stays blank (the `why` step's code): shown short in the cell, long in the note.
+WHY_SHORT = ("?适用", "?指标值", "?实际值", "?评分")
+WHY_LONG = ("是否适用应填“是”或“否”",
+            "指标值公式无法识别，请按指标性质/指标值/度量单位拆分填写",
+            "实际完成值公式无法识别，请改为与指标值同单位的数值、日期或达成/部分达成/未达成",
+            "评分超出所选等级的分值区间（达成80%–100%、部分达成60%–80%、未达成60%以下）")
+
+
 __all__ = ["PREFIXES", "SUFFIXES", "meta_lists", "norm", "parse_text", "parse_date",
            "parse_number_unit", "SEQ"]
 
