@@ -16,7 +16,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from . import layout as L
 from .issues import ERROR, SEVERITY_LABELS, Issue
-from .metrics import ProjectMetrics, department_totals, project_metrics, round2
+from .metrics import DeptShare, ProjectMetrics, department_totals, dept_share, project_metrics, round2
 from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, cause_text, read_json_text
 from .multilevel import compare_shown, project_record, read_upper
 from .rules import Rules, load_rules
 from .sources import special_file
+from .spool import Spool, SpooledTable
 from .targets import try_parse_target
 
 if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
@@ -70,6 +71,7 @@ DEPT_GOAL_COLUMNS = ("内容", "层级", "部门编码", "项目编码")
 DEPT_EVAL_COLUMNS = ("部门编码", "部门名称", "年度", "部门自评得分", "部门自评等级", "部门执行率",
                      "来源文件")
 ISSUE_COLUMNS = ("文件", "工作表", "单元格", "规则", "严重程度", "说明")
+RECORD_COLUMNS = ("项目编码", "年度", "来源文件", "记录")
 
 
 def department_columns(rules: Rules) -> tuple[str, ...]:
@@ -91,7 +93,7 @@ class Consolidation:
 
     projects: "pd.DataFrame"
     departments: "pd.DataFrame"      # one row per department, then the 合计 row
-    indicators: "pd.DataFrame"
+    indicator_table: SpooledTable    # INDICATOR_COLUMNS; on disk until written (``indicators``)
     dept_goals: "pd.DataFrame"
     issues: "pd.DataFrame"
     files_read: list[str] = field(default_factory=list)        # every workbook opened
@@ -99,8 +101,8 @@ class Consolidation:
     rules_source: str = ""
     rules: Rules | None = field(default=None, repr=False)   # the summary's grades and lights
     # What the summary's hidden data sheet keeps so a later run can recompute every project:
-    # (项目编码, 年度, 来源文件, encoded record) per counted project.
-    records: list[tuple] = field(default_factory=list, repr=False)
+    # (项目编码, 年度, 来源文件, encoded record) per counted project; on disk until written.
+    records: SpooledTable = field(default_factory=lambda: SpooledTable(RECORD_COLUMNS), repr=False)
     dept_evaluations: "pd.DataFrame | None" = None   # DEPT_EVAL_COLUMNS, one row per department
     project_goals: dict[str, str] = field(default_factory=dict, repr=False)  # code → 绩效目标
     year: int | None = None                  # the year summed (given, or the forms' common one)
@@ -109,6 +111,11 @@ class Consolidation:
     @property
     def project_count(self) -> int:
         return len(self.projects)
+
+    @property
+    def indicators(self) -> "pd.DataFrame":
+        """指标明细 as a DataFrame, built on first use (``indicator_table`` iterates it)."""
+        return self.indicator_table.frame()
 
 
 # --- discovery ------------------------------------------------------------------------
@@ -248,12 +255,13 @@ class FileOutcome:
 
     path: str
     issues: list[Issue]
-    metrics: ProjectMetrics | None = None   # slimmed: enough for totals, not the indicators
+    share: DeptShare | None = None          # what the project adds to its department's totals
     project_row: dict[str, Any] | None = None
     indicator_rows: list[tuple] = field(default_factory=list)
     goal: str = ""
     indicator_names: tuple[str, ...] = ()
-    record: str = ""                        # the project's inputs, for the summary's data sheet
+    # The project's inputs for the summary's data sheet: [(项目编码, 年度, 来源文件, record)].
+    record_rows: list[tuple] = field(default_factory=list)
     # A summary or department workbook among the inputs (xlpkg.multilevel): what it carries.
     kind: str = "project"                   # project / summary / department
     via: str = ""                           # the summary a carried project came from
@@ -272,14 +280,6 @@ def _f(value: Decimal | None, scale: int = 0) -> float | None:
 def _issue(rules: Rules, rule_id: str, detail: str, **where: str) -> Issue:
     """An issue under a rule id of the rulebook (its schema requires every id used here)."""
     return rules.issue(rule_id, detail=detail).located(**where)
-
-
-def _slim(m: ProjectMetrics) -> ProjectMetrics:
-    """Drop what the main process never reads, so 10,000 projects fit in little memory."""
-    p = m.project
-    project = replace(p, uses_text="", uses=[], goal="", indicators=[])
-    evaluation = replace(m.evaluation, indicators=[], issues=[])
-    return replace(m, project=project, evaluation=evaluation)
 
 
 # Letters that look like Latin ones in project codes: a code typed with a Greek Β or a Cyrillic
@@ -378,12 +378,10 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
             _f(score.shown_score) if score.applicable and started else None,
             cause_text(ind), ind.likelihood, ind.analysis))
     names = tuple(ind.name.strip() for ind in p.indicators if ind.name.strip())
-    slim = _slim(m)
-    slim = replace(slim, project=replace(slim.project, dept_code=dept_code))
     issues = list(issues)
-    return FileOutcome(path=path, issues=issues, metrics=slim, project_row=row,
+    return FileOutcome(path=path, issues=issues, share=dept_share(m, dept_code), project_row=row,
                        indicator_rows=indicator_rows, goal=p.goal.strip(), indicator_names=names,
-                       record=project_record(p, issues))
+                       record_rows=[(row["项目编码"], p.year, path, project_record(p, issues))])
 
 
 def _upper_outcome(path: str, found, rules: Rules) -> FileOutcome:
@@ -490,15 +488,22 @@ def worker_count(jobs: int | None, files: int) -> int:
     return max(1, min(wanted, _cores(), files))
 
 
-def _shared_text(outcome: FileOutcome, seen: dict) -> FileOutcome:
-    """One string object per distinct text across all outcomes (unpickled, every form's
-    "满意度", "100%", column names … are separate copies): a third less memory at 100,000."""
+def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
+    """An outcome as the main process keeps it until every form is read: its indicator rows
+    and record on disk (``xlpkg.spool``), and one string object per distinct short text
+    across all outcomes (unpickled, every form's column names, "满意度", department names …
+    are separate copies). Summaries' carried projects alike."""
     def one(value):
         return seen.setdefault(value, value) if type(value) is str and len(value) < 200 else value
     if outcome.project_row is not None:
         outcome.project_row = {one(k): one(v) for k, v in outcome.project_row.items()}
-    outcome.indicator_rows = [tuple(map(one, row)) for row in outcome.indicator_rows]
+    if outcome.indicator_rows:
+        outcome.indicator_rows = spool.add(outcome.indicator_rows)
+    if outcome.record_rows:
+        outcome.record_rows = spool.add(outcome.record_rows)
     outcome.indicator_names = tuple(map(one, outcome.indicator_names))
+    for child in outcome.children:
+        _compact(child, seen, spool)
     return outcome
 
 
@@ -509,14 +514,14 @@ def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
     bar = _Progress(len(files), progress)
     out: list[FileOutcome] = []
     seen: dict[str, str] = {}
+    spool = Spool()   # closed with the last table that reads it (its file is unlinked already)
     try:
         if jobs <= 1 or len(files) < 8:
-            for path in files:
-                out.append(read_one(path, rules, year))
-                bar.advance(1)
-            return out
-        for outcome in read_in_workers(files, rules, year, jobs, _chunks(files, jobs)):
-            out.append(_shared_text(outcome, seen))
+            outcomes = (read_one(path, rules, year) for path in files)
+        else:
+            outcomes = read_in_workers(files, rules, year, jobs, _chunks(files, jobs))
+        for outcome in outcomes:
+            out.append(_compact(outcome, seen, spool))
             bar.advance(1)
         return out
     finally:
@@ -721,14 +726,12 @@ def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules) -> list[tuple]:
     return rows
 
 
-def _quarter_progress(members: list[ProjectMetrics]) -> tuple[list, list]:
+def _quarter_progress(members: list[DeptShare]) -> tuple[list, list]:
     """Budget-weighted planned and actual cumulative progress per quarter (fractions)."""
     plans, actuals = [], []
     for q in range(4):
-        with_plan = [(m.quarters[q].plan, m.project.effective_budget) for m in members
-                     if m.quarters[q].plan is not None]
-        with_actual = [(m.quarters[q].actual, m.project.effective_budget) for m in members
-                       if m.quarters[q].actual is not None]
+        with_plan = [(m.plans[q], m.budget) for m in members if m.plans[q] is not None]
+        with_actual = [(m.actuals[q], m.budget) for m in members if m.actuals[q] is not None]
         budget = sum((b for _, b in with_plan), Decimal(0))
         plans.append(_f(sum((p * b for p, b in with_plan), Decimal(0)) / budget / 100)
                      if budget else None)
@@ -738,19 +741,18 @@ def _quarter_progress(members: list[ProjectMetrics]) -> tuple[list, list]:
     return plans, actuals
 
 
-def _department_rows(metrics: list[ProjectMetrics], rules: Rules) -> list[tuple]:
+def _department_rows(shares: list[DeptShare], rules: Rules) -> list[tuple]:
     grades = [band["grade"] for band in rules.scoring["grades"]]
     lights = [band["light"] for band in rules.monitoring["lights"]]
-    groups: dict[str, list[ProjectMetrics]] = {}
-    for m in metrics:
-        groups.setdefault(m.project.dept_code, []).append(m)
+    groups: dict[str, list[DeptShare]] = {}
+    for m in shares:
+        groups.setdefault(m.dept_code, []).append(m)
     # The grand total runs through the same function as one pseudo-department, so it sums
     # amounts first exactly like every department row does.
-    everything = [replace(m, project=replace(m.project, dept_code=TOTAL_LABEL, dept_name=""))
-                  for m in metrics]
-    totals = department_totals(metrics, rules) + (department_totals(everything, rules)
-                                                   if metrics else [])
-    members_of = {**groups, TOTAL_LABEL: metrics}
+    everything = [m._replace(dept_code=TOTAL_LABEL, dept_name="") for m in shares]
+    totals = department_totals(shares, rules) + (department_totals(everything, rules)
+                                                  if shares else [])
+    members_of = {**groups, TOTAL_LABEL: shares}
     rows = []
     for t in totals:
         plans, actuals = _quarter_progress(members_of[t.dept_code])
@@ -758,7 +760,7 @@ def _department_rows(metrics: list[ProjectMetrics], rules: Rules) -> list[tuple]
                      _f(t.execution_rate), t.spent_missing, _f(t.weighted_score), t.unevaluated,
                      *(t.grades.get(g, 0) for g in grades), *(t.lights.get(x, 0) for x in lights),
                      *plans, *actuals))
-    if not metrics:
+    if not shares:
         rows.append((TOTAL_LABEL, "", 0, 0.0, 0.0, None, 0, None, 0, *(0 for _ in grades),
                      *(0 for _ in lights), *(None,) * 8))
     return rows
@@ -778,7 +780,7 @@ def _notes(good: list[FileOutcome], excluded: int, year: int | None) -> list[str
     missing = sum(1 for o in good if o.project_row["全年执行数（万元）"] is None)
     notes.append(f"未填全年执行数的项目不按0计：不计入全年执行数合计，执行率按已填执行数的项目计算"
                  f"（Σ执行数÷其Σ预算数）；本次有{missing}个。")
-    unstarted = sum(1 for o in good if not getattr(o.metrics.evaluation, "started", True))
+    unstarted = sum(1 for o in good if not o.share.started)
     notes.append(f"尚未开始自评（无全年执行数和实际完成值）的项目无自评得分和等级，不计入等级分布和加权"
                  f"平均得分；本次有{unstarted}个。")
     return notes
@@ -812,7 +814,7 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
         # A carried project's issues all name its summary: count its own, not the summary's.
         row = dict(o.project_row, 问题数=len(o.issues) if o.via else per_file.get(o.path, 0))
         project_rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
-    metrics = [o.metrics for o in good]
+    shares = [o.share for o in good]
     goal_rows: list[tuple] = []
     by_dept: dict[str, list[FileOutcome]] = {}   # grouped once: a province has thousands
     for o in good:
@@ -826,10 +828,9 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
     with_errors = sorted({i.file for i in issues if i.severity == ERROR and i.file})
     return Consolidation(
         projects=pd.DataFrame(project_rows, columns=list(PROJECT_COLUMNS)),
-        departments=pd.DataFrame(_department_rows(metrics, rules),
+        departments=pd.DataFrame(_department_rows(shares, rules),
                                  columns=list(department_columns(rules))),
-        indicators=pd.DataFrame([r for o in good for r in o.indicator_rows],
-                                columns=list(INDICATOR_COLUMNS)),
+        indicator_table=SpooledTable(INDICATOR_COLUMNS, [o.indicator_rows for o in good]),
         dept_goals=pd.DataFrame(goal_rows, columns=list(DEPT_GOAL_COLUMNS)),
         issues=pd.DataFrame([_issue_row(i) for i in issues], columns=list(ISSUE_COLUMNS)),
         files_read=[o.path for o in outcomes if not o.via],
@@ -838,9 +839,9 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
         rules=rules,
         # Every project this run holds, erroneous ones too: the next level re-checks them and
         # lists their problems again rather than losing them.
-        records=[(o.project_row["项目编码"], o.project_row["年度"], o.path, o.record)
-                 for o in sorted((o for o in outcomes if o.project_row is not None),
-                                 key=lambda o: (o.project_row["部门编码"], o.project_row["项目编码"]))],
+        records=SpooledTable(RECORD_COLUMNS, [
+            o.record_rows for o in sorted((o for o in outcomes if o.project_row is not None),
+                                     key=lambda o: (o.project_row["部门编码"], o.project_row["项目编码"]))]),
         dept_evaluations=pd.DataFrame(dept_eval_rows, columns=list(DEPT_EVAL_COLUMNS)),
         project_goals={o.project_row["项目编码"]: o.goal for o in good},
         year=year,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from decimal import Decimal, ROUND_HALF_UP
 
 from .issues import Issue
@@ -384,39 +385,67 @@ class DepartmentTotal:
     unevaluated: int = 0                # projects whose self-evaluation has not started
 
 
+class DeptShare(NamedTuple):
+    """What one project adds to its department's totals: all ``department_totals`` and the
+    summary's quarterly progress read, and no more (a province's 100,000 projects are held
+    in memory until every form is read; a whole ``ProjectMetrics`` is ten times this)."""
+
+    dept_code: str
+    dept_name: str
+    budget: Decimal                          # 全年预算数 (else 年初预算数): every rate's denominator
+    spent: Decimal | None                    # 全年执行数; None when not entered
+    started: bool                            # self-evaluation started
+    total: Decimal                           # 自评得分
+    grade: str
+    last_light: str | None                   # light of the last quarter with data
+    plans: tuple[Decimal | None, ...]        # planned cumulative % per quarter
+    actuals: tuple[Decimal | None, ...]      # cumulative spending per quarter, 万元
+
+
+def dept_share(m: ProjectMetrics, dept_code: str | None = None) -> DeptShare:
+    p, ev = m.project, m.evaluation
+    return DeptShare(
+        dept_code=p.dept_code if dept_code is None else dept_code, dept_name=p.dept_name,
+        budget=p.effective_budget, spent=p.execution.year_spent,
+        started=getattr(ev, "started", True), total=ev.total, grade=ev.grade,
+        last_light=_last_light(m.quarters),
+        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters))
+
+
 def _last_light(quarters: list[QuarterStatus]) -> str | None:
     lit = [q.light for q in quarters if q.light is not None]
     return lit[-1] if lit else None
 
 
-def department_totals(metrics: list[ProjectMetrics], rules: Rules | None = None) -> list[DepartmentTotal]:
+def department_totals(metrics: "list[ProjectMetrics | DeptShare]", rules: Rules | None = None
+                      ) -> list[DepartmentTotal]:
     """Totals per department (in order of first appearance) by summing amounts first."""
     rules = rules or load_rules()
     grade_names = [band["grade"] for band in rules.scoring["grades"]]
-    order: dict[str, list[ProjectMetrics]] = {}
+    order: dict[str, list[DeptShare]] = {}
     for m in metrics:
-        order.setdefault(m.project.dept_code, []).append(m)
+        share = m if isinstance(m, DeptShare) else dept_share(m)
+        order.setdefault(share.dept_code, []).append(share)
     totals = []
     for code, members in order.items():
-        budget = sum((m.project.effective_budget for m in members), ZERO)
+        budget = sum((m.budget for m in members), ZERO)
         # A missing 全年执行数 is not a zero: the rate divides the entered amounts by their
         # own projects' budgets, and the count of the others is reported.
-        with_spent = [m for m in members if m.project.execution.year_spent is not None]
-        spent = sum((m.project.execution.year_spent for m in with_spent), ZERO)
-        spent_budget = sum((m.project.effective_budget for m in with_spent), ZERO)
-        evaluated = [m for m in members if getattr(m.evaluation, "started", True)]
-        eval_budget = sum((m.project.effective_budget for m in evaluated), ZERO)
-        weighted = sum((m.evaluation.total * m.project.effective_budget for m in evaluated), ZERO)
+        with_spent = [m for m in members if m.spent is not None]
+        spent = sum((m.spent for m in with_spent), ZERO)
+        spent_budget = sum((m.budget for m in with_spent), ZERO)
+        evaluated = [m for m in members if m.started]
+        eval_budget = sum((m.budget for m in evaluated), ZERO)
+        weighted = sum((m.total * m.budget for m in evaluated), ZERO)
         grades = {g: 0 for g in grade_names}
         lights = {band["light"]: 0 for band in rules.monitoring["lights"]}
         for m in evaluated:
-            grades[m.evaluation.grade] = grades.get(m.evaluation.grade, 0) + 1
+            grades[m.grade] = grades.get(m.grade, 0) + 1
         for m in members:
-            last = _last_light(m.quarters)
-            if last:
-                lights[last] += 1
+            if m.last_light:
+                lights[m.last_light] += 1
         totals.append(DepartmentTotal(
-            dept_code=code, dept_name=members[0].project.dept_name, projects=len(members),
+            dept_code=code, dept_name=members[0].dept_name, projects=len(members),
             budget=budget, spent=spent,
             execution_rate=execution_rate(spent, spent_budget) if with_spent else None,
             weighted_score=weighted / eval_budget if eval_budget else None, grades=grades,

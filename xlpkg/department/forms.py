@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ..consolidate import load_dept_info
+from ..consolidate import INDICATOR_COLUMNS, load_dept_info
 from ..issues import ERROR, Issue, has_errors
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, SourceError
@@ -128,7 +128,10 @@ def departments_from_consolidation(c, *, dept_info=None,
     codes = [x for x in dict.fromkeys(c.projects["部门编码"]) if x and x != TOTAL_LABEL]
     codes += [x for x in sorted(infos) if x not in codes]
     # indicator names per project, once for all departments (a city has 40,000 rows)
-    names = c.indicators.groupby("项目编码")["三级指标"].apply(list).to_dict() if len(c.indicators) else {}
+    names: dict[str, list[str]] = {}
+    code_at, name_at = INDICATOR_COLUMNS.index("项目编码"), INDICATOR_COLUMNS.index("三级指标")
+    for row in c.indicator_table:   # streamed: a province's rows never all in memory
+        names.setdefault(row[code_at], []).append(row[name_at])
     by_dept = dict(tuple(c.projects.groupby("部门编码", sort=False))) if len(c.projects) else {}
     out = []
     for code in codes:

@@ -1,0 +1,114 @@
+"""Rows that wait on disk until the summary is written.
+
+A province's consolidation holds about 700,000 indicator rows and 100,000 project records
+between reading the first form and writing the summary: gigabytes as Python objects. They
+are only ever needed once, in order, by the writer; so each form's rows are pickled into one
+anonymous temporary file as they arrive (the operating system removes it when it is closed,
+even after a crash), and memory keeps 16 bytes per form.
+
+    spool = Spool()
+    handle = spool.add([("105002", ...), ...])    # a Spooled: iterable, len(), picklable
+    table = SpooledTable(COLUMNS, [handle, [...plain rows...]])
+    for row in table: ...                          # parts in the order given
+    table.frame()                                  # a pandas DataFrame, built on demand
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from array import array
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Spool", "Spooled", "SpooledTable"]
+
+
+class Spool:
+    """An append-only store of pickled values in one temporary file."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="xlpkg-spool-")
+        self._offsets = array("q")
+        self._lengths = array("q")
+        self._end = 0
+        self._unflushed = False
+
+    def add(self, rows: Sequence[Any]) -> "Spooled":
+        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(data)
+        self._offsets.append(self._end)
+        self._lengths.append(len(data))
+        self._end += len(data)
+        self._unflushed = True
+        return Spooled(self, len(self._offsets) - 1, len(rows))
+
+    def get(self, index: int) -> Any:
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        data = os.pread(self._file.fileno(), self._lengths[index], self._offsets[index])
+        return pickle.loads(data)
+
+    def close(self) -> None:
+        self._file.close()
+
+    @property
+    def size(self) -> int:
+        """Bytes on disk."""
+        return self._end
+
+
+class Spooled:
+    """A handle on one ``Spool.add``: iterates its rows. Pickled (e.g. sent to a process),
+    it becomes the plain list it stands for, since the temporary file is this process's."""
+
+    __slots__ = ("_spool", "_index", "_count")
+
+    def __init__(self, spool: Spool, index: int, count: int):
+        self._spool, self._index, self._count = spool, index, count
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._spool.get(self._index))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __reduce__(self):
+        return list, (list(self),)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (Spooled, list)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
+
+class SpooledTable:
+    """Rows from several parts (``Spooled`` handles or plain lists), read in order when
+    iterated; the parts stay where they are."""
+
+    def __init__(self, columns: Iterable[str], parts: Iterable[Iterable[Any]] = ()):
+        self.columns = tuple(columns)
+        self._parts = list(parts)
+        self._len = sum(len(p) for p in self._parts)
+        self._frame = None
+
+    def __iter__(self) -> Iterator[tuple]:
+        for part in self._parts:
+            yield from part
+
+    def __len__(self) -> int:
+        return self._len
+
+    def frame(self) -> "pd.DataFrame":
+        """The rows as a DataFrame (built once): for callers that want pandas; the summary
+        writer iterates instead, so a province's rows are never all in memory."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(list(self), columns=list(self.columns))
+        return self._frame
