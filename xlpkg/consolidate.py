@@ -85,6 +85,24 @@ def department_columns(rules: Rules) -> tuple[str, ...]:
 
 
 DEPARTMENT_COLUMNS = department_columns  # the columns depend on the rulebook
+_PROJECT_INDEX = {c: i for i, c in enumerate(PROJECT_COLUMNS)}
+
+
+class ProjectRow(tuple):
+    """A 项目汇总 row as the main process keeps it: a tuple in PROJECT_COLUMNS order, read by
+    column name like the dict a worker builds (a quarter of the dict's memory, times 100,000)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any], intern=lambda value: value) -> "ProjectRow":
+        return cls(intern(row[c]) for c in PROJECT_COLUMNS)
+
+    def __getitem__(self, column: str) -> Any:
+        return tuple.__getitem__(self, _PROJECT_INDEX[column])
+
+    def items(self):
+        return zip(PROJECT_COLUMNS, self)
 
 
 @dataclass
@@ -256,7 +274,7 @@ class FileOutcome:
     path: str
     issues: list[Issue]
     share: DeptShare | None = None          # what the project adds to its department's totals
-    project_row: dict[str, Any] | None = None
+    project_row: "dict[str, Any] | ProjectRow | None" = None
     indicator_rows: list[tuple] = field(default_factory=list)
     goal: str = ""
     indicator_names: tuple[str, ...] = ()
@@ -496,7 +514,7 @@ def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
     def one(value):
         return seen.setdefault(value, value) if type(value) is str and len(value) < 200 else value
     if outcome.project_row is not None:
-        outcome.project_row = {one(k): one(v) for k, v in outcome.project_row.items()}
+        outcome.project_row = ProjectRow.of(outcome.project_row, one)
     if outcome.indicator_rows:
         outcome.indicator_rows = spool.add(outcome.indicator_rows)
     if outcome.record_rows:
@@ -812,7 +830,7 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
     project_rows = []
     for o in good:
         # A carried project's issues all name its summary: count its own, not the summary's.
-        row = dict(o.project_row, 问题数=len(o.issues) if o.via else per_file.get(o.path, 0))
+        row = dict(o.project_row.items(), 问题数=len(o.issues) if o.via else per_file.get(o.path, 0))
         project_rows.append(tuple(row[c] for c in PROJECT_COLUMNS))
     shares = [o.share for o in good]
     goal_rows: list[tuple] = []
