@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["inline_string", "string_value", "number", "boolean", "blank", "row_start", "row_pixels",
-           "EMPTY_ROW", "ROW_END"]
+__all__ = ["inline_string", "string_value", "number", "boolean", "blank", "row_start",
+           "row_pixels"]
 
 EXCEL_MAX_UTF16 = 32767
 # Anything that needs more than copying: control characters (stored as _xHHHH_), a literal
@@ -20,8 +20,6 @@ EXCEL_MAX_UTF16 = 32767
 _SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\ufffe\uffff&<>]|_x[0-9a-fA-F]{4}_")
 _LITERAL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
-ROW_END = "</row>"
-EMPTY_ROW = "/>"
 
 
 def _utf16_truncated(string: str) -> str:
@@ -84,8 +82,7 @@ def row_pixels(height_pt: float) -> int:
 
 
 def row_start(row: int, pixels: int | None, default_pixels: int) -> str:
-    """``<row ...`` without its closing ``>`` (a row without cells ends ``/>``).
-    ``pixels`` None = the default height, no attributes."""
+    """``<row ...`` without its closing ``>``; ``pixels`` None = the default height."""
     if pixels is None or pixels == default_pixels:
         return f'<row r="{row + 1}"'
     return f'<row r="{row + 1}" ht="{pixels * 0.75:.16g}" customHeight="1"'

@@ -56,12 +56,12 @@ class _Batch:
 
 
 def _row_xml(r: int, cells: list[str], height: float | None, default_pixels: int) -> str | None:
+    """A row with its cells; None for a row without any (XlsxWriter's constant_memory mode
+    never writes those, whatever their height)."""
+    if not cells:
+        return None
     pixels = X.row_pixels(height) if height else None
-    if cells:
-        return f"{X.row_start(r, pixels, default_pixels)}>{''.join(cells)}</row>"
-    if pixels is not None:            # a tall row without cells, as set_row leaves it
-        return X.row_start(r, pixels, default_pixels) + "/>"
-    return None
+    return f"{X.row_start(r, pixels, default_pixels)}>{''.join(cells)}</row>"
 
 
 class _Cells:
