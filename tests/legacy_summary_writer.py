@@ -8,6 +8,7 @@ tests/test_fast_rows.py and benchmarks/write_summary.py.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from unittest import mock
 
 from xlpkg import summary
@@ -45,8 +46,10 @@ def _cell(ws, fmt, r: int, c: int, value, kind: str, links, is_total: bool) -> N
         ws.write_string(r, c, text(value), fmt.total["text"] if is_total else fmt.text)
 
 
-def write_table_rows(ws, fmt, kinds, widths, data, links, total_label) -> None:
+def write_table_rows(ws, fmt, kinds, widths, chunks, links, total_label) -> None:
     wrapped = [c for c, kind in enumerate(kinds) if kind in ("text", "link")]
+    data = [list(itertools.chain.from_iterable(column)) for column in zip(*chunks)] \
+        or [[] for _ in kinds]
     for r, row in enumerate(zip(*data), start=1):
         is_total = total_label is not None and row[0] == total_label
         height = row_height([(_shown(row[c], kinds[c], links), widths[c], TABLE_FONT_PT)

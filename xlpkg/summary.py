@@ -1,10 +1,11 @@
 """The department summary workbook (部门汇总表): a ``Consolidation`` written as a protected,
 filterable workbook with charts, and its empty template.
 
-Written with XlsxWriter: about twice as fast as openpyxl for long tables, constant memory for
-10,000 projects, and with every string written through ``write_string`` (and the workbook's
-string auto-conversions off) a form's "=HYPERLINK(...)" stays text. Values only, no formulas:
-every number was recomputed in Python from the forms' inputs.
+Written with XlsxWriter in constant_memory mode (formats, sheets, charts, print setup,
+protection); the long tables' rows are rendered as XML by ``xlpkg.summary_rows`` and streamed
+into the sheets, several times cheaper than a method call per cell. Every text is written as
+an inline string, so a form's "=HYPERLINK(...)" stays text. Values only, no formulas: every
+number was recomputed in Python from the forms' inputs.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from .printing import HEADER as PRINT_HEADER
 from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
 from .cell_text import blank, text
-from .summary_rows import TABLE_FONT_PT, write_rows, write_table_rows
+from .summary_rows import TABLE_FONT_PT, column_chunks, write_rows, write_table_rows
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
            "sheet_order",
@@ -258,8 +259,8 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
     for c, title in enumerate(columns):
         ws.set_column(c, c, width_of[c])
         ws.write_string(0, c, _text(title), fmt.header)
-    data = [df[c].tolist() for c in columns]   # plain Python values, no numpy scalars
-    write_table_rows(ws, fmt, [s.kind for s in styles], width_of, data, links, total_first_col)
+    write_table_rows(ws, fmt, [s.kind for s in styles], width_of, column_chunks(df), links,
+                     total_first_col)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
     apply_print(ws, width_of, spec or PrintSpec(scale=TABLE_SCALE), last_row=len(df))

@@ -20,7 +20,7 @@ from .cell_text import text as cell_text
 from .printing import cell_points, height_for
 from .xlsxwriter_rows import RowStream
 
-__all__ = ["write_table_rows", "write_rows", "TABLE_FONT_PT", "LINK_TIP"]
+__all__ = ["write_table_rows", "write_rows", "column_chunks", "TABLE_FONT_PT", "LINK_TIP"]
 
 TABLE_FONT_PT = 10
 LINK_TIP = "打开项目表"
@@ -83,14 +83,14 @@ class _Cells:
              ) -> tuple[str | None, float]:
         """The cell's XML (None = no cell) and the points its text needs."""
         kind, fmt, xf = self.kinds[c], self.fmt, self.stream.xf
-        points = 0.0
-        if kind in ("text", "link"):
-            points = cell_points(self.shown(value, kind), self.widths[c], TABLE_FONT_PT)
+        shown = self.shown(value, kind) if kind in ("text", "link") else ""
+        points = cell_points(shown, self.widths[c], TABLE_FONT_PT) if shown else 0.0
         if value is None or isinstance(value, float) and not _isfinite(value):
             return (X.blank(ref, xf(fmt.total["text"])) if is_total else None), points
         if kind == "link":
             url = self.links.url(value)
-            shown = cell_text(self.links.shown(value))
+            if not shown:   # a number or bool as a path: shown() left it out of the height
+                shown = cell_text(self.links.shown(value))
             if not url:
                 return X.inline_string(ref, xf(fmt.text), shown), points
             if not self.stream.link(r, c, url, fmt.link, LINK_TIP, shown):
@@ -105,10 +105,20 @@ class _Cells:
         return X.inline_string(ref, xf(style), cell_text(value)), points
 
 
+def column_chunks(df, rows: int = 4096) -> Iterable[list[list]]:
+    """A frame's values as plain Python lists (no numpy scalars), one list per column, a few
+    thousand rows at a time: a province's 指标明细 as Python objects at once is gigabytes."""
+    columns = list(df.columns)
+    for start in range(0, len(df), rows):
+        part = df.iloc[start:start + rows]
+        yield [part[c].tolist() for c in columns]
+
+
 def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
-                     data: Sequence[list], links, total_label: str | None) -> None:
-    """Rows 1… of a table whose header row 0 XlsxWriter has written: ``data`` holds one list
-    per column, ``kinds`` each column's style (text/link/money/percent/points/score/int).
+                     chunks: Iterable[list[list]], links, total_label: str | None) -> None:
+    """Rows 1… of a table whose header row 0 XlsxWriter has written: ``chunks`` yields the
+    rows in order, as one list per column (``column_chunks``), ``kinds`` is each column's
+    style (text/link/money/percent/points/score/int).
 
     The common cells (a str in a text column, a finite int/float in a numeric column, a
     blank outside a 合计 row) take the fast path below; every other cell, and every cell of
@@ -126,7 +136,9 @@ def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
     batch = _Batch(stream)
     default_pixels = ws.default_row_height
     string_value, font = X.string_value, TABLE_FONT_PT
-    for r, row in enumerate(zip(*data), start=1):
+    rows = (row for data in chunks for row in zip(*data))
+    r = 0
+    for r, row in enumerate(rows, start=1):
         num = str(r + 1)
         is_total = total_label is not None and row[0] == total_label
         cells: list[str] = []
@@ -170,7 +182,7 @@ def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
         if xml is not None:
             batch.add(xml, r, last_col)
     batch.flush()
-    stream.close(len(data[0]) + 1 if data else 1)
+    stream.close(r + 1)
 
 
 def write_rows(ws, rows: Iterable[tuple[float | None, Sequence[tuple[Any, Any] | None]]],
