@@ -9,7 +9,8 @@ into ``<sheetData>`` on close; rows rendered by ``xlpkg.sheet_xml`` in exactly i
 appended to the same file. Everything else (formats, dimensions, autofilter, print setup,
 protection, hyperlink relationships) stays XlsxWriter's.
 
-The private parts used, all present unchanged in XlsxWriter 3.0–3.3:
+The private parts used (as in XlsxWriter 3.3.1; setup.cfg allows any 3.x, so the test below
+is the guard, and an older 3.x without ``ignore_write_string`` is refused at run time):
   worksheet: constant_memory, row_data_fh, previous_row, table, _write_single_row(),
              _check_dimensions(), ignore_write_string, default_row_height,
              original_row_height, excel_version
