@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-__all__ = ["PrintSpec", "text_units", "wrapped_lines", "row_height", "printable_units",
-           "column_breaks", "apply_print", "MIN_PRINTED_PT", "SCALE"]
+__all__ = ["PrintSpec", "text_units", "wrapped_lines", "row_height", "cell_points", "height_for",
+           "printable_units", "column_breaks", "apply_print", "MIN_PRINTED_PT", "SCALE"]
 
 MIN_PRINTED_PT = 7.0
 SCALE = 80                       # percent; the smallest font used (9 pt) prints at 7.2 pt
@@ -51,20 +51,32 @@ def wrapped_lines(text: str, width: float, font_pt: float = 10) -> int:
     return lines
 
 
+def cell_points(text: str, width: float, font_pt: float) -> float:
+    """Points a wrapped cell needs for ``text``; 0 for an empty one."""
+    if not text:
+        return 0.0
+    if len(text) * 2 <= width - 1 and "\n" not in text:
+        lines = 1                        # short: certainly one line (fast path)
+    else:
+        lines = wrapped_lines(text, width, font_pt)
+    return lines * font_pt * _LINE + 3
+
+
+def height_for(points: float, *, minimum: float = 15) -> float | None:
+    """The row height for the tallest cell's ``points``; None = the default height."""
+    if points <= minimum:
+        return None
+    return min(MAX_ROW_PT, math.ceil(points * 4) / 4)
+
+
 def row_height(cells: Iterable[tuple[str, float, float]], *, minimum: float = 15) -> float | None:
     """Points for a row of (text, column width, font size) wrapped cells; None = default."""
     best = 0.0
     for text, width, font in cells:
-        if not text:
-            continue
-        if len(text) * 2 <= width - 1 and "\n" not in text:
-            lines = 1                    # short: certainly one line (fast path)
-        else:
-            lines = wrapped_lines(text, width, font)
-        best = max(best, lines * font * _LINE + 3)
-    if best <= minimum:
-        return None
-    return min(MAX_ROW_PT, math.ceil(best * 4) / 4)
+        points = cell_points(text, width, font)
+        if points > best:
+            best = points
+    return height_for(best, minimum=minimum)
 
 
 def printable_units(*, landscape: bool, scale: int = SCALE, margins: dict | None = None) -> float:

@@ -1,15 +1,15 @@
 """The department summary workbook (部门汇总表): a ``Consolidation`` written as a protected,
 filterable workbook with charts, and its empty template.
 
-Written with XlsxWriter: about twice as fast as openpyxl for long tables, constant memory for
-10,000 projects, and with every string written through ``write_string`` (and the workbook's
-string auto-conversions off) a form's "=HYPERLINK(...)" stays text. Values only, no formulas:
-every number was recomputed in Python from the forms' inputs.
+Written with XlsxWriter in constant_memory mode (formats, sheets, charts, print setup,
+protection); the long tables' rows are rendered as XML by ``xlpkg.summary_rows`` and streamed
+into the sheets, several times cheaper than a method call per cell. Every text is written as
+an inline string, so a form's "=HYPERLINK(...)" stays text. Values only, no formulas: every
+number was recomputed in Python from the forms' inputs.
 """
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import os
 import urllib.parse
 import zipfile
@@ -27,6 +27,8 @@ from .rules import Rules, load_rules
 from .printing import HEADER as PRINT_HEADER
 from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
+from .cell_text import blank, text
+from .summary_rows import TABLE_FONT_PT, column_chunks, write_rows, write_table_rows
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
            "sheet_order",
@@ -51,7 +53,6 @@ def sheet_order(*, bureau: bool) -> tuple[str, ...]:
 SETTINGS = "汇总设置"              # only in the template the 汇总 button works in
 SOURCE_FOLDER_NAME = "SourceFolder"
 
-EXCEL_MAX_TEXT = 32767          # characters in one cell
 EXCEL_MAX_URL = 2079
 XLSXWRITER_MAX_LINKS = 65530    # per worksheet
 LEGEND_ROW = 3                  # 图表: the series names, in the helper column right of the charts
@@ -125,28 +126,7 @@ class _Formats:
                                   "valign": "top"})
 
 
-def _blank(value: Any) -> bool:
-    # NaN/inf never reach here from consolidation (the form is an issue row instead), but the
-    # writer must not die on one: XlsxWriter refuses them and the whole department is lost.
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
-def _text(value: Any) -> str:
-    text = value if isinstance(value, str) else str(value)
-    return _encodable(text)[:EXCEL_MAX_TEXT]
-
-
-def _encodable(text: str) -> str:
-    """Text the workbook can store: a file name with bytes that are not UTF-8 arrives as lone
-    surrogates (Python's surrogateescape), which would make the whole summary unwritable."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        try:
-            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        except UnicodeEncodeError:
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+_blank, _text = blank, text     # the names this module always used
 
 
 # --- sheets ----------------------------------------------------------------------------
@@ -188,7 +168,6 @@ INDICATOR_WIDTHS = {   # 17 columns on one landscape page at 72 % (10 pt prints 
 }
 TABLE_SCALE = 72       # tables are all 10 pt: the smallest scale that prints them at 7.2 pt
 ISSUE_WIDTHS = {"文件": 30, "工作表": 12, "单元格": 8, "规则": 20, "严重程度": 7, "说明": 58}
-TABLE_FONT_PT = 10
 
 
 def _department_spec(columns: list[str], rules: Rules) -> PrintSpec:
@@ -280,52 +259,14 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
     for c, title in enumerate(columns):
         ws.set_column(c, c, width_of[c])
         ws.write_string(0, c, _text(title), fmt.header)
-    data = [df[c].tolist() for c in columns]   # plain Python values, no numpy scalars
-    wrapped = [c for c, s in enumerate(styles) if s.kind in ("text", "link")]
-    for r, row in enumerate(zip(*data), start=1):
-        is_total = total_first_col is not None and row[0] == total_first_col
-        height = row_height([(_shown(row[c], styles[c].kind, links), width_of[c], TABLE_FONT_PT)
-                             for c in wrapped])
-        if height:
-            ws.set_row(r, height)
-        for c, value in enumerate(row):
-            _cell(ws, fmt, r, c, value, styles[c].kind, links, is_total)
+    write_table_rows(ws, fmt, [s.kind for s in styles], width_of, column_chunks(df), links,
+                     total_first_col)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
     apply_print(ws, width_of, spec or PrintSpec(scale=TABLE_SCALE), last_row=len(df))
     if protect:
         _protect(ws)
     return ws
-
-
-def _shown(value, kind: str, links: _LinkMaker) -> str:
-    """The text a cell shows (for its row height)."""
-    if _blank(value) or isinstance(value, (int, float)) and kind != "text":
-        return ""
-    return _text(links.shown(value)) if kind == "link" else _text(value)
-
-
-def _cell(ws, fmt: _Formats, r: int, c: int, value, kind: str, links: _LinkMaker,
-          is_total: bool) -> None:
-    if _blank(value):
-        if is_total:
-            ws.write_blank(r, c, None, fmt.total["text"])
-        return
-    if kind == "link":
-        url = links.url(value)
-        shown = _text(links.shown(value))
-        if url:
-            ws.write_url(r, c, url, fmt.link, string=shown, tip="打开项目表")
-        else:
-            ws.write_string(r, c, shown, fmt.text)
-        return
-    if isinstance(value, bool):
-        ws.write_boolean(r, c, value)
-    elif isinstance(value, (int, float)) and kind != "text":
-        style = fmt.total.get(kind, fmt.total["text"]) if is_total else getattr(fmt, kind)
-        ws.write_number(r, c, value, style)
-    else:
-        ws.write_string(r, c, _text(value), fmt.total["text"] if is_total else fmt.text)
 
 
 def notes_frame(consolidation: Consolidation):
@@ -344,18 +285,17 @@ def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
     ws.set_row(0, 20)
     for c, title in enumerate(DEPT_GOAL_COLUMNS):
         ws.write_string(0, c, _text(title), fmt.header)
-    for r, (text, level, dept, project) in enumerate(
-            zip(*(df[c].tolist() for c in DEPT_GOAL_COLUMNS)), start=1):
-        size = GOAL_FONT_PT.get(level, GOAL_FONT_PT["正文"])
-        height = row_height([(_text(text), widths[0], size), (_text(project or ""), widths[3], 9)],
-                            minimum=size * 1.5)
-        if height:
-            ws.set_row(r, height)
-        ws.write_string(r, 0, _text(text), fmt.goal.get(level, fmt.goal["正文"]))
-        ws.write_string(r, 1, _text(level), fmt.key)
-        ws.write_string(r, 2, _text(dept), fmt.key)
-        if project:
-            ws.write_string(r, 3, _text(project), fmt.key)
+
+    def rows():
+        for goal, level, dept, project in zip(*(df[c].tolist() for c in DEPT_GOAL_COLUMNS)):
+            size = GOAL_FONT_PT.get(level, GOAL_FONT_PT["正文"])
+            line = _text(goal)
+            height = row_height([(line, widths[0], size), (_text(project or ""), widths[3], 9)],
+                                minimum=size * 1.5)
+            yield height, [(line, fmt.goal.get(level, fmt.goal["正文"])), (_text(level), fmt.key),
+                           (_text(dept), fmt.key), (_text(project), fmt.key) if project else None]
+
+    write_rows(ws, rows(), 1)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(df), len(DEPT_GOAL_COLUMNS) - 1)
     apply_print(ws, widths, PrintSpec(landscape=False), last_row=len(df))
@@ -474,26 +414,26 @@ def _data_sheet(wb, consolidation: Consolidation) -> None:
     ws = wb.add_worksheet(DATA_SHEET)
     for c, title in enumerate(("类型", "编码", "年度", "来源文件", "数据")):
         ws.write_string(0, c, title)
-    r, width = 1, 5
-    for code, year, source, record in consolidation.records:
-        parts = record_chunks(record)
-        ws.write_string(r, 0, "project")
-        ws.write_string(r, 1, _text(code))
-        ws.write_number(r, 2, year) if isinstance(year, int) else ws.write_string(r, 2, _text(year))
-        ws.write_string(r, 3, _text(source))
-        for i, part in enumerate(parts):
-            ws.write_string(r, 4 + i, part)
-        width, r = max(width, 4 + len(parts)), r + 1
-    evals = consolidation.dept_evaluations
-    if evals is not None:
-        for row in evals.to_dict("records"):
-            clean = {k: (None if _blank(v) else (v.item() if hasattr(v, "item") else v))
-                     for k, v in row.items()}
-            ws.write_string(r, 0, "department")
-            ws.write_string(r, 1, _text(clean["部门编码"]))
-            ws.write_string(r, 3, _text(clean["来源文件"] or ""))
-            ws.write_string(r, 4, encode_record({"evaluation": clean}))
-            r += 1
+    width = [5]
+
+    def rows():
+        for code, year, source, record in consolidation.records:
+            parts = record_chunks(record)
+            width[0] = max(width[0], 4 + len(parts))
+            yield None, [(value, None) for value in (
+                "project", _text(code), year if isinstance(year, int) else _text(year),
+                _text(source), *parts)]
+        evals = consolidation.dept_evaluations
+        if evals is not None:
+            for row in evals.to_dict("records"):
+                clean = {k: (None if _blank(v) else (v.item() if hasattr(v, "item") else v))
+                         for k, v in row.items()}
+                yield None, [("department", None), (_text(clean["部门编码"]), None), None,
+                             (_text(clean["来源文件"] or ""), None),
+                             (encode_record({"evaluation": clean}), None)]
+
+    r = write_rows(ws, rows(), 1)
+    width = width[0]
     ws.very_hidden()
     _protect(ws)
     wb.define_name(DATA_NAME, f"='{DATA_SHEET}'!$A$1:${_col(width - 1)}${r}")
