@@ -20,6 +20,7 @@ from test_summary import _consolidation
 from xlpkg import sheet_xml as X
 from xlpkg.cell_text import encodable
 from xlpkg.consolidate import TOTAL_LABEL
+from xlpkg.spool import SpooledTable
 from xlpkg.summary import write_summary
 from xlpkg.xlsxwriter_rows import TESTED_VERSIONS, RowStream
 
@@ -135,8 +136,10 @@ def _hostile(c):
     goals = spoil(c.dept_goals, keep=("层级",))
     records = [*c.records, ("ctrl\x01_x0041_", "2022年", "/data/\udcff.xlsx", "z1:AAAA"),
                (" code ", 2022, LONG, "")]
+    indicators = spoil(c.indicators)
+    indicator_table = SpooledTable(indicators.columns, [list(indicators.itertuples(index=False, name=None))])
     return dataclasses.replace(c, projects=projects, departments=departments,
-                               indicators=spoil(c.indicators), issues=spoil(c.issues),
+                               indicator_table=indicator_table, issues=spoil(c.issues),
                                dept_goals=goals, records=records,
                                notes=[*c.notes, *[n for n in NASTY if isinstance(n, str)]])
 

@@ -248,8 +248,9 @@ class _LinkMaker:
 def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int = 0,
            total_first_col: str | None = None, protect: bool = True,
            spec: PrintSpec | None = None, widths: dict[str, float] | None = None):
-    """A header row and the frame's rows, styled by column; protected, frozen, filterable,
-    and printable: rows as tall as their wrapped text, titles repeated on every page."""
+    """A header row and the rows of ``df`` (a DataFrame or a ``SpooledTable``), styled by
+    column; protected, frozen, filterable, and printable: rows as tall as their wrapped
+    text, titles repeated on every page."""
     ws = wb.add_worksheet(name)
     columns = list(df.columns)
     styles = [_column_style(c) for c in columns]
@@ -561,7 +562,7 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
            total_first_col=TOTAL_LABEL, protect=locked,
            spec=_department_spec(list(c.departments.columns), rules))
-    _table(wb, fmt, INDICATORS, c.indicators, links, freeze_cols=3, protect=locked,
+    _table(wb, fmt, INDICATORS, c.indicator_table, links, freeze_cols=3, protect=locked,
            widths=INDICATOR_WIDTHS, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
     _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),

@@ -11,6 +11,7 @@ a row is as tall as its tallest wrapped text (``xlpkg.printing``).
 from __future__ import annotations
 
 import math
+from itertools import islice
 from typing import Any, Iterable, Sequence
 
 from xlsxwriter.utility import xl_col_to_name
@@ -105,13 +106,19 @@ class _Cells:
         return X.inline_string(ref, xf(style), cell_text(value)), points
 
 
-def column_chunks(df, rows: int = 4096) -> Iterable[list[list]]:
-    """A frame's values as plain Python lists (no numpy scalars), one list per column, a few
-    thousand rows at a time: a province's 指标明细 as Python objects at once is gigabytes."""
-    columns = list(df.columns)
-    for start in range(0, len(df), rows):
-        part = df.iloc[start:start + rows]
-        yield [part[c].tolist() for c in columns]
+def column_chunks(table, rows: int = 4096) -> Iterable[list[list]]:
+    """A table's values as plain Python lists (no numpy scalars), one list per column, a few
+    thousand rows at a time: a province's 指标明细 as Python objects at once is gigabytes.
+    ``table``: a DataFrame, or rows that iterate in order (``xlpkg.spool.SpooledTable``)."""
+    columns = list(table.columns)
+    if hasattr(table, "iloc"):
+        for start in range(0, len(table), rows):
+            part = table.iloc[start:start + rows]
+            yield [part[c].tolist() for c in columns]
+        return
+    it = iter(table)
+    while batch := list(islice(it, rows)):
+        yield [list(values) for values in zip(*batch)]
 
 
 def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
