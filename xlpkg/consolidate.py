@@ -267,7 +267,7 @@ def _file_issue(full: Path, name: str, rules: Rules | None) -> Issue | None:
 
 # --- reading (runs in worker processes) ------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)   # no per-instance dict: 100,000 of them wait for the summary
 class FileOutcome:
     """What a worker sends back for one file: small, picklable, no workbook objects."""
 
@@ -515,6 +515,10 @@ def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
         return seen.setdefault(value, value) if type(value) is str and len(value) < 200 else value
     if outcome.project_row is not None:
         outcome.project_row = ProjectRow.of(outcome.project_row, one)
+    if outcome.share is not None:   # plans (25, 50, 75, 100 …) and grades repeat endlessly
+        share = outcome.share
+        outcome.share = share._replace(dept_name=one(share.dept_name), grade=one(share.grade),
+                                       plans=tuple(seen.setdefault(p, p) for p in share.plans))
     if outcome.indicator_rows:
         outcome.indicator_rows = spool.add(outcome.indicator_rows)
     if outcome.record_rows:

@@ -611,6 +611,7 @@ def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tupl
 _DECLARATION_RE = re.compile(rb"<\?xml[^>]*?\?>")
 _ENCODING_RE = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _ROOT_RE = re.compile(rb"\s*<([^\s/>]+)")
+_SPECIAL_MARKUP_RE = re.compile(rb"<[!?]")
 
 
 def _plain(data: bytes, complete: bool) -> bool:
@@ -621,8 +622,6 @@ def _plain(data: bytes, complete: bool) -> bool:
     sees exactly the elements a parser would), and, when complete, the root's end tag last
     (a part cut short is not plain). Anything else goes to expat, which reports what is
     wrong with it."""
-    if b"<!" in data:
-        return False
     body = 0
     decl = _DECLARATION_RE.match(data)
     if decl:
@@ -630,7 +629,7 @@ def _plain(data: bytes, complete: bool) -> bool:
         if encoding and encoding[1].lower().replace(b"-", b"") != b"utf8":
             return False
         body = decl.end()
-    if data.find(b"<?", body) != -1:
+    if _SPECIAL_MARKUP_RE.search(data, body):   # a comment, CDATA, DTD or processing instruction
         return False
     root = _ROOT_RE.match(data, body)
     if root is None or b":" in root[1]:
