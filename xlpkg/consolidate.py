@@ -460,7 +460,7 @@ def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
 def _chunks(items: list[str], jobs: int) -> list[list[str]]:
     # Several chunks per worker keep both cores busy to the end and the progress bar moving;
     # 64 files per chunk keep the per-task pickling overhead negligible.
-    size = max(1, min(64, len(items) // (jobs * 8) or 1))
+    size = max(1, min(64, len(items) // (jobs * 32) or 1))
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 

@@ -111,7 +111,9 @@ class _Form:
         self.source, self.rules, self.file = source, rules, file
         # A name widened past the template's extent (A22:XFD1048576) is read at the template's
         # size from its own top-left cell, never as billions of empty cells; noted in widened.
-        self.names, self.widened = clip_names(source.defined_names(), L.NAMES)
+        clipped = getattr(source, "clipped_names", None)   # remembered per template there
+        self.names, self.widened = (clipped(L.NAMES) if clipped is not None
+                                    else clip_names(source.defined_names(), L.NAMES))
         self.issues: list[Issue] = []
         self.ind_rows: list[int] = []
         self.use_rows: list[int] = []

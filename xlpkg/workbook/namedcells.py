@@ -47,6 +47,7 @@ _parsed_styles: dict[tuple[int, int], frozenset[str]] = {}   # the s="…" value
 _date_bytes: dict[frozenset[str], frozenset[bytes]] = {}     # the same, as the XML spells them
 _plans: dict[tuple, dict[str, tuple[list, frozenset, int]]] = {}
 _fingerprints: dict[int, tuple[Any, Any]] = {}
+_clipped: dict[tuple, tuple[dict, dict]] = {}
 
 
 def _fingerprint(extents: Mapping[str, Any] | None) -> Any:
@@ -217,6 +218,17 @@ class NamedCellSource:
 
     def defined_names(self) -> dict[str, tuple[str, str]]:
         return dict(self._names)
+
+    def clipped_names(self, extents: Mapping[str, Any]
+                      ) -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+        """``clip_names(self.defined_names(), extents)``, remembered for the forms of one
+        template (they share workbook.xml, so their names and the answer are the same)."""
+        key = (self._digest, _fingerprint(extents))
+        found = _clipped.get(key)
+        if found is None:
+            found = _remember(_clipped, key, clip_names(self._names, extents))
+        names, widened = found
+        return dict(names), dict(widened)
 
     def sheet_names(self) -> list[str]:
         return list(self._sheet_parts)
