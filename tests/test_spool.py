@@ -1,0 +1,58 @@
+"""Rows kept on disk until the summary is written (xlpkg.spool), and what the main process
+keeps per project while a province's forms are read."""
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+
+from xlpkg import consolidate as C
+from xlpkg.metrics import DeptShare, department_totals, dept_share, project_metrics
+from xlpkg.spool import Spool, Spooled, SpooledTable
+
+
+def test_spooled_rows_come_back_in_order_and_exactly():
+    spool = Spool()
+    first = spool.add([("甲", 1, 2.5, None, Decimal("0.10")), ("乙", -0.0, True, "", "=1+1")])
+    second = spool.add([("\udcff lone surrogate", 10 ** 30, None, None, None)])
+    assert len(first) == 2 and len(second) == 1 and spool.size > 0
+    table = SpooledTable(("a", "b", "c", "d", "e"), [first, [("plain", 0, 0, 0, 0)], second])
+    rows = list(table)
+    assert len(table) == 4 and len(rows) == 4
+    assert rows[0] == ("甲", 1, 2.5, None, Decimal("0.10")) and rows[2] == ("plain", 0, 0, 0, 0)
+    assert rows[3] == ("\udcff lone surrogate", 10 ** 30, None, None, None)
+    assert list(table) == rows   # iterable again: read from disk each time
+    frame = table.frame()
+    assert list(frame.columns) == ["a", "b", "c", "d", "e"] and len(frame) == 4
+
+
+def test_a_spooled_handle_pickles_as_the_list_it_stands_for():
+    spool = Spool()
+    handle = spool.add([(1, "x")])
+    assert isinstance(handle, Spooled)
+    assert pickle.loads(pickle.dumps(handle)) == [(1, "x")]
+    assert handle == [(1, "x")]
+
+
+def test_department_totals_from_shares_equal_those_from_metrics(example_projects):
+    rules = C.load_rules()
+    metrics = [project_metrics(p, rules) for p in example_projects.values()]
+    shares = [dept_share(m) for m in metrics]
+    assert all(isinstance(s, DeptShare) for s in shares)
+    assert department_totals(shares, rules) == department_totals(metrics, rules)
+
+
+def test_the_main_process_keeps_little_per_project(filled_dir, tmp_path):
+    """A compacted outcome reads like the worker's, with its rows on disk."""
+    rules = C.load_rules()
+    path = str(next(filled_dir.glob("*.xlsx")))
+    fresh = C.read_one(path, rules)
+    kept = C._compact(pickle.loads(pickle.dumps(fresh)), {}, Spool())
+    assert isinstance(kept.project_row, C.ProjectRow) and isinstance(kept.indicator_rows, Spooled)
+    assert all(kept.project_row[c] == fresh.project_row[c] for c in C.PROJECT_COLUMNS)
+    assert list(kept.indicator_rows) == fresh.indicator_rows
+    assert list(kept.record_rows) == fresh.record_rows
+    assert kept.share == fresh.share
+    c = C.build([kept], rules)
+    assert list(c.indicator_table) == fresh.indicator_rows
+    assert c.indicators["三级指标"].tolist() == [r[6] for r in fresh.indicator_rows]
+    assert [r[:3] for r in c.records] == [r[:3] for r in fresh.record_rows]
