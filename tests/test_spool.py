@@ -56,3 +56,13 @@ def test_the_main_process_keeps_little_per_project(filled_dir, tmp_path):
     assert list(c.indicator_table) == fresh.indicator_rows
     assert c.indicators["三级指标"].tolist() == [r[6] for r in fresh.indicator_rows]
     assert [r[:3] for r in c.records] == [r[:3] for r in fresh.record_rows]
+
+
+def test_reading_between_additions_never_overwrites_or_misplaces_rows():
+    """Reads seek (Windows has no os.pread); the next addition must still append."""
+    spool = Spool()
+    handles = []
+    for n in range(50):
+        handles.append(spool.add([(n, "行" * n)]))
+        assert list(handles[n // 2]) == [(n // 2, "行" * (n // 2))]
+    assert [list(h) for h in handles] == [[(n, "行" * n)] for n in range(50)]

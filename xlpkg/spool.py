@@ -14,7 +14,6 @@ even after a crash), and memory keeps 16 bytes per form.
 """
 from __future__ import annotations
 
-import os
 import pickle
 import tempfile
 from array import array
@@ -34,23 +33,23 @@ class Spool:
         self._offsets = array("q")
         self._lengths = array("q")
         self._end = 0
-        self._unflushed = False
+        self._moved = False
 
     def add(self, rows: Sequence[Any]) -> "Spooled":
         data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._moved:   # a read moved the position (no os.pread on Windows)
+            self._file.seek(self._end)
+            self._moved = False
         self._file.write(data)
         self._offsets.append(self._end)
         self._lengths.append(len(data))
         self._end += len(data)
-        self._unflushed = True
         return Spooled(self, len(self._offsets) - 1, len(rows))
 
     def get(self, index: int) -> Any:
-        if self._unflushed:
-            self._file.flush()
-            self._unflushed = False
-        data = os.pread(self._file.fileno(), self._lengths[index], self._offsets[index])
-        return pickle.loads(data)
+        self._file.seek(self._offsets[index])
+        self._moved = True
+        return pickle.loads(self._file.read(self._lengths[index]))
 
     def close(self) -> None:
         self._file.close()
