@@ -580,7 +580,7 @@ class NamedCellSource:
 
 _ROW_NUMBER_RE = re.compile(rb'<row r="([0-9]+)"')
 _ANY_CELL_RE = re.compile(rb"<c[\s/>]")
-_ZERO_ROW_REF_RE = re.compile(rb'<c r="[A-Z]{1,3}0')   # "A01" is B1's row 1 to a parser, not to a dict
+_ZERO_ROW_REF_RE = re.compile(rb'<c r="[A-Z]{1,3}0')   # "A01" is A1 to a parser, unknown to the address lookup
 # A cell as Excel, WPS, LibreOffice and openpyxl write it: address, style, type, an optional
 # formula, then the value or a one-run inline string. Groups: r, s, t, v, inline text.
 _PLAIN_CELL_RE = re.compile(
