@@ -421,6 +421,8 @@ def test_fifo_socket_and_device_are_skipped_with_an_issue(folder_of_forms, tmp_p
     pytest.param(lambda xml: xml.replace("<sheetData>", "<sheetData><![CDATA[ <c r=\"B3\"><v>9</v></c> ]]>", 1),
                  id="cdata"),
     pytest.param(lambda xml: xml.replace(' r="', '  r="', 3), id="unusual-spacing"),
+    pytest.param(lambda xml: xml.replace(f'<c r="{L.NAMES["Budget"].ref}"', f'<c r="{L.NAMES["Budget"].ref[0]}0'
+                                         f'{L.NAMES["Budget"].ref[1:]}"', 1), id="leading-zero-address"),
 ])
 def test_unusual_but_valid_sheets_take_the_general_path(filled_copy, example_projects, edit):
     path = filled_copy("105002B22DX0009")
