@@ -12,7 +12,6 @@ import sys
 import textwrap
 import time
 import zipfile
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from xlpkg import layout as L
 from xlpkg.cli import main as cli_main
 from xlpkg.reader import read_project_file
 from xlpkg.rules import load_rules
-from xlpkg.sources import CalamineSource, OpenpyxlSource, name_values
+from xlpkg.sources import CalamineSource, OpenpyxlSource, SourceError, name_values
 from xlpkg.workbook.namedcells import NamedCellSource, clip_names
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -151,9 +150,13 @@ def test_a_comment_cannot_hide_or_fake_cells(filled_copy, example_projects):
 # --- hostile forms (issue 8 items 2, 4, 5) -------------------------------------------------
 
 def _rewrite(path: Path, part: str, edit) -> Path:
+    return _rewrite_bytes(path, part, lambda data: edit(data.decode("utf-8")).encode("utf-8"))
+
+
+def _rewrite_bytes(path: Path, part: str, edit) -> Path:
     with zipfile.ZipFile(path) as zf:
         parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    parts[part] = edit(parts[part].decode("utf-8")).encode("utf-8")
+    parts[part] = edit(parts[part])
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             zf.writestr(name, data)
@@ -431,17 +434,14 @@ def test_unusual_but_valid_sheets_take_the_general_path(filled_copy, example_pro
 
 
 def test_a_utf16_sheet_is_read_by_the_xml_parser(filled_copy, example_projects):
+    def utf16(data: bytes) -> bytes:
+        xml = data.decode("utf-8")
+        xml = re.sub(r'encoding="[^"]*"', 'encoding="UTF-16"', xml, count=1) if xml.startswith("<?xml") \
+            else '<?xml version="1.0" encoding="UTF-16"?>' + xml
+        return xml.encode("utf-16")
+
     path = filled_copy("105002B22DX0009")
-    part = _decl_part(path)
-    with zipfile.ZipFile(path) as zf:
-        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    xml = parts[part].decode("utf-8")
-    xml = re.sub(r'encoding="[^"]*"', 'encoding="UTF-16"', xml, count=1) if xml.startswith("<?xml") \
-        else '<?xml version="1.0" encoding="UTF-16"?>' + xml
-    parts[part] = xml.encode("utf-16")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
+    _rewrite_bytes(path, _decl_part(path), utf16)
     assert read_project_file(path).project == example_projects["105002B22DX0009"]
 
 
@@ -461,15 +461,8 @@ def test_malformed_sheets_are_reported_not_guessed(filled_copy, edit):
 
 def test_invalid_utf8_in_a_plain_sheet_is_reported(filled_copy):
     path = filled_copy("105002B22DX0009")
-    part = _decl_part(path)
-    with zipfile.ZipFile(path) as zf:
-        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    parts[part] = parts[part].replace(b"</sheetData>", b'<row r="900"><c r="A900" t="inlineStr"><is><t>\xff\xfe</t>'
-                                      b"</is></c></row></sheetData>", 1)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-    from xlpkg.workbook.namedcells import NamedCellSource as Source
-    with pytest.raises(Exception) as err:
-        Source(path).range_values(L.DECL, "A900")
+    _rewrite_bytes(path, _decl_part(path), lambda data: data.replace(
+        b"</sheetData>", b'<row r="900"><c r="A900" t="inlineStr"><is><t>\xff\xfe</t></is></c></row></sheetData>', 1))
+    with pytest.raises(SourceError) as err:
+        NamedCellSource(path).range_values(L.DECL, "A900")
     assert "损坏" in str(err.value)
