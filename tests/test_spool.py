@@ -30,7 +30,7 @@ def test_a_spooled_handle_pickles_as_the_list_it_stands_for():
     handle = spool.add([(1, "x")])
     assert isinstance(handle, Spooled)
     assert pickle.loads(pickle.dumps(handle)) == [(1, "x")]
-    assert handle == [(1, "x")]
+    assert list(handle) == [(1, "x")]
 
 
 def test_department_totals_from_shares_equal_those_from_metrics(example_projects):

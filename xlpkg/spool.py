@@ -78,13 +78,6 @@ class Spooled:
     def __reduce__(self):
         return list, (list(self),)
 
-    def __eq__(self, other) -> bool:
-        if isinstance(other, (Spooled, list)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None
-
 
 class SpooledTable:
     """Rows from several parts (``Spooled`` handles or plain lists), read in order when
