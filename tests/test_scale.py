@@ -466,3 +466,20 @@ def test_invalid_utf8_in_a_plain_sheet_is_reported(filled_copy):
     with pytest.raises(SourceError) as err:
         NamedCellSource(path).range_values(L.DECL, "A900")
     assert "损坏" in str(err.value)
+
+
+def test_plain_shared_strings_equal_the_parsed_ones():
+    """Unprefixed rich runs, a phonetic run, an empty item, tags that begin like "</si":
+    the regular-expression cut gives the items an XML parser gives."""
+    from xlpkg.workbook.namedcells import _parse_shared_strings, _PlainStrings, _SI_RE
+
+    data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<si><t>甲</t></si><si/>'
+            '<si><r><rPr><sz val="11"/><sig/></rPr><t xml:space="preserve">乙 </t></r><r><t>丙&amp;</t></r>'
+            '<rPh sb="0" eb="1"><t>ヨミ</t></rPh></si>'
+            '<si><t></t></si><si><t>丁\r\n戊</t></si></sst>').encode("utf-8")
+    items = _SI_RE.findall(data)
+    plain = _PlainStrings(items)
+    parsed = _parse_shared_strings(data, None, "xl/sharedStrings.xml")
+    assert [plain[i] for i in range(len(plain))] == list(parsed) == ["甲", "", "乙 丙&", "", "丁\n戊"]
