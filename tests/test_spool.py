@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from decimal import Decimal
 
+import pytest
+
 from xlpkg import consolidate as C
 from xlpkg.metrics import DeptShare, department_totals, dept_share, project_metrics
 from xlpkg.spool import Spool, Spooled, SpooledTable
@@ -66,3 +68,43 @@ def test_reading_between_additions_never_overwrites_or_misplaces_rows():
         handles.append(spool.add([(n, "行" * n)]))
         assert list(handles[n // 2]) == [(n // 2, "行" * (n // 2))]
     assert [list(h) for h in handles] == [[(n, "行" * n)] for n in range(50)]
+
+
+def test_a_full_temporary_disk_names_the_folder_and_tmpdir(filled_dir, tmp_path, monkeypatch, capsys):
+    """A province's run fills a small /tmp first: the message must say which folder, in
+    Chinese, and how to move it; the command ends with exit 2 and writes no output."""
+    import errno
+    import tempfile
+
+    from xlpkg.cli import main
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    spool = Spool()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(spool._file, "write", full)   # the disk fills after some rows
+    with pytest.raises(OSError) as info:
+        spool.add([1, 2])
+    assert info.value.filename == str(tmp_path) and info.value.errno == errno.ENOSPC
+    assert "磁盘空间不足" in info.value.strerror and "TMPDIR" in info.value.strerror
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", full)   # full from the start
+    out = tmp_path / "汇总.xlsx"
+    assert main(["consolidate", str(filled_dir), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"无法读写文件夹“{tmp_path}”：汇总时写入临时数据失败：磁盘空间不足" in err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_os_errors_are_said_in_chinese_with_the_system_text():
+    import errno
+
+    from xlpkg.os_errors import os_error_text
+
+    assert os_error_text(OSError(errno.ENOSPC, "No space left on device")) == \
+        "磁盘空间不足（No space left on device）"
+    assert os_error_text(PermissionError(errno.EACCES, "Permission denied", "x.xlsx")) == \
+        "没有访问权限（Permission denied）"
+    assert os_error_text(OSError(errno.ENOSPC, "磁盘空间不足")) == "磁盘空间不足"   # said once
+    assert os_error_text(OSError(errno.EXDEV, "Invalid cross-device link")) == "Invalid cross-device link"
+    assert os_error_text(ValueError("坏")) == "坏"

@@ -247,3 +247,27 @@ def test_libreoffice_opens_the_summary_and_keeps_text_as_text(tmp_path):
     assert got["values"]["部门小计!F2"] == pytest.approx(dept["执行率"])
     assert got["values"]["部门整体绩效目标!A2"] == "105002 中国共产党唐山市纪律检查委员会"
     assert all(got["sheet_protected"].values())
+
+
+def test_a_full_temporary_disk_is_named_and_left_clean(tmp_path, monkeypatch):
+    """XlsxWriter builds the sheets in the temporary folder first: when that disk is full,
+    the message names it beside the target folder, and its row files are removed."""
+    import errno
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    out = tmp_path / "out" / "部门汇总.xlsx"
+    seen = []
+
+    def full(ws, *a, **k):
+        seen.extend(temp.rglob("*"))   # XlsxWriter's row files exist by now
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(summary, "write_table_rows", full)
+    with pytest.raises(SummaryWriteError) as info:
+        write_summary(_consolidation(), out)
+    message = str(info.value)
+    assert f"临时文件夹“{temp}”剩余" in message and f"目标文件夹“{out.parent}”剩余" in message
+    assert "TMPDIR" in message and "原有文件（如有）未被改动" in message
+    assert seen and list(temp.iterdir()) == [] and not out.exists() and _leftovers(out.parent) == []

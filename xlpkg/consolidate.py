@@ -28,6 +28,7 @@ from .issues import ERROR, SEVERITY_LABELS, Issue
 from .metrics import DeptShare, ProjectMetrics, department_totals, dept_share, project_metrics, round2
 from .model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, Project, ProjectFormatError, cause_text, read_json_text
 from .multilevel import compare_shown, project_record, read_upper
+from .os_errors import os_error_text
 from .rules import Rules, load_rules
 from .sources import special_file
 from .spool import Spool, SpooledTable
@@ -198,7 +199,7 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
         if path.is_dir():
             def unreadable(exc: OSError) -> None:
                 issues.append(_skip_issue(rules, "form.unreadable",
-                                          f"无法读取文件夹“{exc.filename}”：{exc.strerror or exc}，"
+                                          f"无法读取文件夹“{exc.filename}”：{os_error_text(exc)}，"
                                           "其中的项目表未能汇总", str(exc.filename or given)))
             for dirpath, dirnames, filenames in os.walk(path, onerror=unreadable, followlinks=True):
                 real = os.path.realpath(dirpath)
@@ -578,7 +579,7 @@ def load_dept_info(source: str | os.PathLike | Mapping) -> dict:
         except RecursionError:
             raise DeptInfoError(f"部门信息文件 {name} 嵌套层次过深") from None
         except OSError as exc:
-            raise DeptInfoError(f"无法读取部门信息文件 {source}：{exc.strerror or exc}") from None
+            raise DeptInfoError(f"无法读取部门信息文件 {source}：{os_error_text(exc)}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DeptInfoError(f"部门信息文件 {name} 不是有效的JSON：{exc}") from None
     validator = jsonschema.Draft202012Validator(_dept_schema())

@@ -23,6 +23,7 @@ from .metrics import ProjectMetrics, project_metrics
 from .cellref import bounds
 from .model import (MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundRow, FundUse, Indicator,
                     Monitoring, Period, Project, Rectification, causes_from_text)
+from .os_errors import os_error_text
 from .rules import Rules, load_rules
 from .sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
 from .workbook.namedcells import NamedCellSource, clip_names
@@ -654,6 +655,6 @@ def read_project_file(path: str | Path, *, rules: Rules | None = None,
     except SourceError as exc:
         return ReadResult(None, [rules.issue("form.unreadable", detail=exc.message).located(file=str(path))])
     except OSError as exc:
-        return ReadResult(None, [rules.issue("form.unreadable", detail=f"无法打开文件：{exc.strerror or exc}")
+        return ReadResult(None, [rules.issue("form.unreadable", detail=f"无法打开文件：{os_error_text(exc)}")
                                  .located(file=str(path))])
     return read_project(source, file=str(path), rules=rules)

@@ -18,6 +18,7 @@ from pathlib import Path
 import jsonschema
 
 from .issues import Issue
+from .os_errors import os_error_text
 
 RULES_ENV = "XLPKG_RULES"
 
@@ -321,7 +322,7 @@ def _load_cached(path: str) -> Rules:
     except RecursionError:
         raise RulesError(f"规则文件 {name} 嵌套层次过深，不是规则文件") from None
     except OSError as exc:
-        raise RulesError(f"无法读取规则文件 {path}：{exc.strerror or exc}") from None
+        raise RulesError(f"无法读取规则文件 {path}：{os_error_text(exc)}") from None
     if not isinstance(data, dict):
         raise RulesError(f"规则文件 {name} 无效：应为一个 JSON 对象")
     return rules_from_dict(data, source=name)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .cellref import bounds
+from .os_errors import os_error_text
 from .safeio import ZipTooLarge, check_zip_size
 
 __all__ = ["CellSource", "CalamineSource", "OpenpyxlSource", "SourceError", "file_problem", "is_blank",
@@ -181,7 +182,7 @@ def _not_a_zip(path: str) -> str:
             head = fh.read(8)
             body = fh.read(64 * 2**20) if head == _CFB_MAGIC else b""
     except OSError as exc:
-        return f"无法打开文件：{exc.strerror or exc}"
+        return f"无法打开文件：{os_error_text(exc)}"
     if head == _CFB_MAGIC and _ENCRYPTION_STREAM in body:
         return "工作簿设置了打开密码（已加密），无法读取：请取消密码后另存为 .xlsx 再提交"
     if head == _CFB_MAGIC:
@@ -202,7 +203,7 @@ def special_file(path: str | Path) -> str | None:
     except FileNotFoundError:
         return "文件不存在"
     except OSError as exc:
-        return f"无法访问文件：{exc.strerror or exc}"
+        return f"无法访问文件：{os_error_text(exc)}"
     if stat.S_ISDIR(mode):
         return "这是一个文件夹，不是工作簿文件"
     if stat.S_ISREG(mode):
@@ -227,7 +228,7 @@ def file_problem(path: str | Path) -> str | None:
     except (zipfile.BadZipFile, ValueError, EOFError):
         return _not_a_zip(path)
     except OSError as exc:
-        return f"无法打开文件：{exc.strerror or exc}"
+        return f"无法打开文件：{os_error_text(exc)}"
     return None
 
 

@@ -10,7 +10,10 @@ number was recomputed in Python from the forms' inputs.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
+import shutil
+import tempfile
 import urllib.parse
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from .bureau import (ATTENTION, BUREAU_CHARTS, BUREAU_SHEETS, GRADES,
                      RANKING, BureauTables, bureau_tables, wants_bureau)
 from .multilevel import DATA_NAME, DATA_SHEET, SUMMARY_TEMPLATE_ID, TABLE_NAME, encode_record
 from .multilevel import chunks as record_chunks
+from .os_errors import os_error_text
 from .rules import Rules, load_rules
 from .printing import HEADER as PRINT_HEADER
 from .printing import SCALE, PrintSpec, apply_print, row_height
@@ -534,15 +538,16 @@ def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
 
 def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
                 created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False,
-                bureau: bool = False) -> None:
+                bureau: bool = False, scratch: str | None = None) -> None:
     """``workbench``: the summary template the 汇总 button works in — a settings sheet first,
-    and the tables it rewrites left unprotected (Excel refuses writes to protected sheets)."""
+    and the tables it rewrites left unprotected (Excel refuses writes to protected sheets).
+    ``scratch``: the folder for XlsxWriter's row files (it leaves them behind on a failure)."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {
         # Strings are data: never turn them into formulas, numbers or links behind our back.
         "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
-        "constant_memory": True, "default_date_format": "yyyy-mm-dd",
+        "constant_memory": True, "default_date_format": "yyyy-mm-dd", "tmpdir": scratch,
     })
     props = {"title": "部门预算绩效汇总表", "subject": "预算绩效管理", "author": "xlpkg",
              "comments": f"{TEMPLATE_ID} v{TEMPLATE_VERSION}"}
@@ -614,12 +619,24 @@ def _why(exc: BaseException, path: Path) -> str:
         return "文件可能正在 Excel/WPS 中打开，或没有写入该文件夹的权限；请关闭文件后重试"
     if isinstance(exc, (FileNotFoundError, NotADirectoryError, FileExistsError)):
         if path.parent.is_dir():   # /proc/x.xlsx: the folder exists but takes no new file
-            return f"无法在文件夹“{path.parent}”中创建文件（{getattr(exc, 'strerror', '') or exc}）"
+            return f"无法在文件夹“{path.parent}”中创建文件（{os_error_text(exc)}）"
         return "目标文件夹不存在或不是文件夹"
-    if isinstance(exc, OSError) and exc.errno == 28:
-        return "磁盘空间不足"
-    text = getattr(exc, "strerror", None) or str(exc)
-    return text or type(exc).__name__
+    if getattr(exc, "errno", None) == errno.ENOSPC:
+        return _space_text(path)
+    return os_error_text(exc)
+
+
+def _space_text(path: Path) -> str:
+    """Disk full: which one. The summary is built in the temporary folder first, which is
+    often a small disk of its own (/tmp), while the target folder has room to spare."""
+    def free(folder) -> str:
+        try:
+            return f"剩余 {shutil.disk_usage(folder).free / 2**20:,.0f} MB"
+        except OSError:
+            return "剩余空间未知"
+    temp = tempfile.gettempdir()
+    return (f"磁盘空间不足（目标文件夹“{path.parent}”{free(path.parent)}，写入时使用的临时文件夹“{temp}”"
+            f"{free(temp)}）；请清理磁盘，或将环境变量 TMPDIR（Windows 为 TEMP）设为空间充足的文件夹")
 
 
 def is_xlpkg_summary(path: str | os.PathLike) -> bool:
@@ -691,9 +708,11 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
                        + consolidation.issues["文件"].tolist())
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out) as tmp:
+        # XlsxWriter's row files go to a folder of their own, removed even after a failure.
+        with atomic_path(out) as tmp, tempfile.TemporaryDirectory(
+                prefix="xlpkg-write-", ignore_cleanup_errors=True) as scratch:
             _write_book(consolidation, tmp, rules, created=_created, links=links,
-                        workbench=_workbench,
+                        workbench=_workbench, scratch=scratch,
                         bureau=wants_bureau(consolidation) if bureau is None else bureau)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc

@@ -6,6 +6,7 @@ import importlib
 import os
 import sys
 
+from ..os_errors import os_error_text
 from ..rules import RulesError
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
@@ -74,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         print("错误：内存不足，输入过大", file=sys.stderr)
         return 2
     except OSError as exc:
-        where = f"“{exc.filename}”" if getattr(exc, "filename", None) else ""
-        print(f"错误：无法读写文件{where}：{exc.strerror or exc}", file=sys.stderr)
+        name = getattr(exc, "filename", None)
+        what = "文件夹" if name and os.path.isdir(name) else "文件"
+        print(f"错误：无法读写{what}{f'“{name}”' if name else ''}：{os_error_text(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:   # noqa: BLE001 - the promise above; details on request
         if os.environ.get(DEBUG_ENV):

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..issues import has_errors
+from ..os_errors import os_error_text
 from ..report import issues_to_list
 from ..rules import load_rules
 from . import add_rules_option
@@ -51,7 +52,7 @@ def run_import(args) -> int:
     try:
         written = write_import(result, args.output, workbooks=args.workbooks, rules=rules)
     except OSError as exc:
-        print(f"[错误] 无法写入 {args.output}：{exc.strerror or exc}", file=sys.stderr)
+        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}", file=sys.stderr)
         return FAILED
     if args.json:
         json.dump({"projects": [p.code for p in result.projects],
@@ -143,7 +144,7 @@ def run_publish(args) -> int:
     try:
         publish_document(projects, args.output, infos, rules=rules, **extra)
     except OSError as exc:
-        print(f"[错误] 无法写入 {args.output}：{exc.strerror or exc}（文件是否正在 Word 中打开？）",
+        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}（文件是否正在 Word 中打开？）",
               file=sys.stderr)
         return FAILED
     print(f"已生成 {args.output}：{len(projects)}个项目")
@@ -188,7 +189,7 @@ def run_report(args) -> int:
             render(subject, target, rules=rules, template=template)
         except OSError as exc:
             problems.append(str(exc))
-            print(f"[错误] 无法写入 {target}：{exc.strerror or exc}", file=sys.stderr)
+            print(f"[错误] 无法写入 {target}：{os_error_text(exc)}", file=sys.stderr)
             continue
         except Exception as exc:   # a province's edited template with a broken tag
             from jinja2 import TemplateError

@@ -7,6 +7,7 @@ import sys
 from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError, load_project_json, project_to_dict
+from ..os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
@@ -83,7 +84,7 @@ def run_fill(args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"错误：无法读取“{args.project}”：{exc.strerror or exc}", file=sys.stderr)
+        print(f"错误：无法读取“{args.project}”：{os_error_text(exc)}", file=sys.stderr)
         return 1
     try:
         path = fill_workbook(project, args.output, rules=load_rules(args.rules),
@@ -92,7 +93,7 @@ def run_fill(args) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"错误：无法写入“{args.output}”：{exc.strerror or exc}", file=sys.stderr)
+        print(f"错误：无法写入“{args.output}”：{os_error_text(exc)}", file=sys.stderr)
         return 1
     print(f"已写入：{path}")
     return 0

@@ -19,6 +19,7 @@ from typing import Iterable, Mapping
 
 from ..consolidate import INDICATOR_COLUMNS, load_dept_info
 from ..issues import ERROR, Issue, has_errors
+from ..os_errors import os_error_text
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, SourceError
 from .checks import check_department
@@ -169,7 +170,7 @@ def _write_one(task) -> tuple[str | None, Issue | None]:
         return None, Issue(rule="dept.capacity", severity=ERROR, file=target, message=str(exc))
     except OSError as exc:
         return None, Issue(rule="dept.write", severity=ERROR, file=target,
-                           message=f"无法写入部门整体绩效表：{exc.strerror or exc}（文件是否在 Excel 中打开？）")
+                           message=f"无法写入部门整体绩效表：{os_error_text(exc)}（文件是否在 Excel 中打开？）")
 
 
 def _read_own(paths: list[Path], folder: Path, result: DeptFormsResult):
@@ -239,7 +240,7 @@ def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             result.issues.append(Issue(rule="dept.write", severity=ERROR, file=str(folder),
-                                       message=f"无法创建文件夹：{exc.strerror or exc}"))
+                                       message=f"无法创建文件夹：{os_error_text(exc)}"))
             return result
     jobs = min(jobs or _cores(), len(tasks))
     if jobs > 1 and len(tasks) >= 4:   # a city: a hundred workbooks of about a second each

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..issues import ERROR, WARNING, Issue
 from ..model import FundUse, Indicator, Project
+from ..os_errors import os_error_text
 from ..rules import Rules, load_rules
 from docx.text.paragraph import Paragraph as _ParagraphType
 
@@ -225,7 +226,7 @@ def _open(path: str | Path):
         raise DocxImportError(f"{path.name} 不是有效的 Word 文档（.docx）；"
                               "旧版 .doc 请先在 Word 中另存为 .docx") from None
     except OSError as exc:
-        raise DocxImportError(f"无法读取 {path.name}：{exc.strerror or exc}") from None
+        raise DocxImportError(f"无法读取 {path.name}：{os_error_text(exc)}") from None
 
 
 def _is_ole(path: Path) -> bool:
