@@ -271,3 +271,48 @@ def test_a_full_temporary_disk_is_named_and_left_clean(tmp_path, monkeypatch):
     assert f"临时文件夹“{temp}”剩余" in message and f"目标文件夹“{out.parent}”剩余" in message
     assert "TMPDIR" in message and "原有文件（如有）未被改动" in message
     assert seen and list(temp.iterdir()) == [] and not out.exists() and _leftovers(out.parent) == []
+
+
+def test_tables_longer_than_a_sheet_go_on_in_sheets_of_their_own(tmp_path, monkeypatch):
+    """A province's 指标明细 passes Excel's 1,048,576 rows: the rows go on in “指标明细（续1）”…
+    with the same header, frozen, filterable and printable, in order and none lost; 汇总说明
+    says so. (The limit is lowered here; a real one would take a million rows.)"""
+    monkeypatch.setattr(summary, "SHEET_DATA_ROWS", 7)
+    c = _consolidation()
+    path = write_summary(c, tmp_path / "s.xlsx")
+    wanted = list(c.indicator_table)
+    assert len(wanted) > 14   # three sheets at least
+    book = load_workbook(path)
+    names = book.sheetnames
+    first = names.index("指标明细")
+    parts = [n for n in names if n.startswith("指标明细")]
+    assert parts == ["指标明细"] + [f"指标明细（续{k}）" for k in range(1, len(parts))]
+    assert names[first:first + len(parts)] == parts and len(parts) == -(-len(wanted) // 7)
+    got = []
+    for name in parts:
+        ws = book[name]
+        rows = list(ws.iter_rows(values_only=True))
+        assert list(rows[0]) == list(c.indicator_table.columns) and 2 <= len(rows) <= 8
+        assert ws.freeze_panes == "D2" and ws.auto_filter.ref == f"A1:Q{len(rows)}"
+        assert ws.print_title_rows == "$1:$1" and ws.protection.sheet
+        got.extend(rows[1:])
+    assert [(r[0], r[2], r[6]) for r in got] == [(w[0], w[2], w[6]) for w in wanted]
+    goals = [n for n in names if n.startswith("部门整体绩效目标")]
+    assert len(goals) == -(-len(c.dept_goals) // 7) > 1
+    assert [r[0] for n in goals for r in list(book[n].iter_rows(values_only=True))[1:]] == \
+        c.dept_goals["内容"].tolist()
+    notes = [r[0] for r in book["汇总说明"].iter_rows(min_row=2, values_only=True)]
+    assert any(n.startswith(f"指标明细共{len(wanted):,}行") and "“指标明细（续1）”至" in n for n in notes)
+    require_libreoffice()
+    got = lo.inspect(path, ["指标明细（续1）!A2", "指标明细（续1）!C2", "部门整体绩效目标（续1）!A2"])
+    assert got["errors"] == {} and got["sheet_protected"]["指标明细（续1）"]
+    assert (got["values"]["指标明细（续1）!A2"], got["values"]["指标明细（续1）!C2"]) == (wanted[7][0], wanted[7][2])
+    assert got["values"]["部门整体绩效目标（续1）!A2"] == c.dept_goals["内容"].tolist()[7]
+
+
+def test_more_projects_than_a_sheet_holds_are_refused_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setattr(summary, "SHEET_DATA_ROWS", 3)
+    out = tmp_path / "s.xlsx"
+    with pytest.raises(SummaryWriteError, match="超过 Excel 单个工作表的行数上限.*分批汇总"):
+        write_summary(_consolidation(), out)
+    assert list(tmp_path.iterdir()) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import itertools
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .consolidate import (DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build)
 from .bureau import MAX_CHART_DEPARTMENTS as BUREAU_CHART_DEPARTMENTS
@@ -58,6 +59,9 @@ SETTINGS = "汇总设置"              # only in the template the 汇总 button 
 SOURCE_FOLDER_NAME = "SourceFolder"
 
 EXCEL_MAX_URL = 2079
+# Rows below the header on one sheet (Excel's limit is 1,048,576 rows). A province's 指标明细
+# (100,000 projects × up to 30 indicators) passes it: the table goes on in sheets of its own.
+SHEET_DATA_ROWS = 1_048_575
 XLSXWRITER_MAX_LINKS = 65530    # per worksheet
 LEGEND_ROW = 3                  # 图表: the series names, in the helper column right of the charts
 MAX_CHART_DEPARTMENTS = 8       # more lines than this is a tangle; the 合计 line always shows
@@ -249,12 +253,55 @@ class _LinkMaker:
         return url
 
 
+def continued_name(name: str, part: int) -> str:
+    """The sheet holding part ``part`` (0 = the first) of a table too long for one sheet."""
+    return name if part == 0 else f"{name}（续{part}）"
+
+
+def _parts(table, size: int) -> Iterator[tuple[int, Any]]:
+    """(part number, rows) of ``table`` cut into pieces of at most ``size`` rows: DataFrame
+    slices, or for a ``SpooledTable`` pieces that read on from one pass over its rows."""
+    if len(table) <= size:
+        yield 0, table
+        return
+    if hasattr(table, "iloc"):
+        for part, start in enumerate(range(0, len(table), size)):
+            yield part, table.iloc[start:start + size]
+        return
+    rows = iter(table)
+    for part, start in enumerate(range(0, len(table), size)):
+        yield part, _Piece(table.columns, itertools.islice(rows, size), min(size, len(table) - start))
+
+
+class _Piece:
+    """Consecutive rows of a ``SpooledTable``, read once, in order."""
+
+    def __init__(self, columns, rows: Iterator[tuple], count: int):
+        self.columns, self._rows, self._count = columns, rows, count
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._count
+
+
 def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int = 0,
            total_first_col: str | None = None, protect: bool = True,
            spec: PrintSpec | None = None, widths: dict[str, float] | None = None):
     """A header row and the rows of ``df`` (a DataFrame or a ``SpooledTable``), styled by
     column; protected, frozen, filterable, and printable: rows as tall as their wrapped
-    text, titles repeated on every page."""
+    text, titles repeated on every page. Rows past one sheet's limit go on in sheets
+    “name（续1）”, “name（续2）” … with the same header. Returns the first sheet."""
+    sheets = [_table_sheet(wb, fmt, continued_name(name, part), rows, links, freeze_cols=freeze_cols,
+                           total_first_col=total_first_col, protect=protect, spec=spec, widths=widths)
+              for part, rows in _parts(df, SHEET_DATA_ROWS)]
+    return sheets[0]
+
+
+def _table_sheet(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int,
+                 total_first_col: str | None, protect: bool, spec: PrintSpec | None,
+                 widths: dict[str, float] | None):
     ws = wb.add_worksheet(name)
     columns = list(df.columns)
     styles = [_column_style(c) for c in columns]
@@ -278,12 +325,34 @@ def notes_frame(consolidation: Consolidation):
     """汇总说明 as a one-column table: what the summary sums, what it leaves out and why."""
     import pandas as pd
 
-    return pd.DataFrame({NOTES_COLUMN: list(getattr(consolidation, "notes", []))})
+    return pd.DataFrame({NOTES_COLUMN: [*getattr(consolidation, "notes", []),
+                                        *_continued_notes(consolidation)]})
+
+
+def _continued_notes(c: Consolidation) -> list[str]:
+    """Where a table too long for one sheet goes on, said where the reader looks first."""
+    out = []
+    for name, table in ((INDICATORS, c.indicator_table), (GOALS, c.dept_goals), (ISSUES, c.issues)):
+        rows = len(table)
+        if rows <= SHEET_DATA_ROWS:
+            continue
+        last = -(-rows // SHEET_DATA_ROWS) - 1
+        where = (f"“{continued_name(name, 1)}”" if last == 1 else
+                 f"“{continued_name(name, 1)}”至“{continued_name(name, last)}”")
+        out.append(f"{name}共{rows:,}行，超过 Excel 单个工作表的行数上限（{SHEET_DATA_ROWS:,}行），"
+                   f"其后各行依次续在{where}工作表中，表头相同。")
+    return out
 
 
 def _goals_sheet(wb, fmt: _Formats, df, protect: bool = True) -> None:
-    """The document-like 部门整体绩效目标: one printed line per row in column A."""
-    ws = wb.add_worksheet(GOALS)
+    """The document-like 部门整体绩效目标: one printed line per row in column A (going on in
+    sheets of its own past one sheet's limit, as the tables do)."""
+    for part, rows in _parts(df, SHEET_DATA_ROWS):
+        _goals_part(wb, fmt, continued_name(GOALS, part), rows, protect)
+
+
+def _goals_part(wb, fmt: _Formats, name: str, df, protect: bool) -> None:
+    ws = wb.add_worksheet(name)
     widths = [62, 5, 8, 15]   # one portrait page across at 80 % (9 pt keys print at 7.2 pt)
     for c, width in enumerate(widths):
         ws.set_column(c, c, width)
@@ -702,6 +771,13 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
                                       *consolidation.projects["来源文件"].tolist()])
     if problem:
         raise SummaryWriteError(problem)
+    evaluations = consolidation.dept_evaluations
+    if len(consolidation.projects) + (0 if evaluations is None else len(evaluations)) > SHEET_DATA_ROWS:
+        # 项目汇总 and the data sheet (a row per project and per department self-evaluation)
+        # are read back by name as one range each: they cannot go on in another sheet.
+        raise SummaryWriteError(
+            f"项目数量（{len(consolidation.projects):,}个）超过 Excel 单个工作表的行数上限"
+            f"（{SHEET_DATA_ROWS:,}行），无法写成一个汇总表；请按地区或部门分批汇总。未写入任何文件。")
     rules = consolidation.rules or load_rules()
     out_dir = out.parent.resolve() if out.parent.exists() else out.parent.absolute()
     links = _LinkMaker(out_dir, consolidation.projects["来源文件"].tolist()
