@@ -3,6 +3,7 @@ keeps per project while a province's forms are read."""
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -58,6 +59,29 @@ def test_the_main_process_keeps_little_per_project(filled_dir, tmp_path):
     assert list(c.indicator_table) == fresh.indicator_rows
     assert c.indicators["三级指标"].tolist() == [r[6] for r in fresh.indicator_rows]
     assert [r[:3] for r in c.records] == [r[:3] for r in fresh.record_rows]
+
+
+def test_issues_kept_share_their_repeated_texts(filled_dir, tmp_path):
+    """A province may carry a million warnings: two forms' issues share rule, severity,
+    sheet, cell and file texts instead of each holding copies (as unpickled they do)."""
+    import shutil
+
+    rules = C.load_rules()
+    paths = sorted(filled_dir.glob("*.xlsx"))
+    for name in ("甲.xlsx", "乙.xlsx"):   # the same warnings in two files
+        shutil.copy(next(p for p in paths if C.read_one(str(p), rules).issues), tmp_path / name)
+    fresh = [C.read_one(str(p), rules) for p in [*paths, *sorted(tmp_path.glob("*.xlsx"))]]
+    seen, spool = {}, Spool()
+    kept = [C._compact(pickle.loads(pickle.dumps(o)), seen, spool) for o in fresh]
+    assert [o.issues for o in kept] == [o.issues for o in fresh]
+    issues = [i for o in kept for i in o.issues]
+    forms_per_rule = Counter(i.rule for o in kept for i in {x.rule: x for x in o.issues}.values())
+    assert max(forms_per_rule.values()) >= 2   # a rule met in two forms: sharing is tested
+    by_rule = {}
+    for i in issues:
+        assert by_rule.setdefault(i.rule, i.rule) is i.rule and seen[i.severity] is i.severity
+        assert seen[i.file] is i.file and seen[i.sheet] is i.sheet
+    assert not hasattr(issues[0], "__dict__")   # slots: no dict per issue
 
 
 def test_reading_between_additions_never_overwrites_or_misplaces_rows():

@@ -525,6 +525,9 @@ def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
     if outcome.record_rows:
         outcome.record_rows = spool.add(outcome.record_rows)
     outcome.indicator_names = tuple(map(one, outcome.indicator_names))
+    if outcome.issues:   # a province may carry a million warnings: share all but the message
+        outcome.issues = [Issue(one(i.rule), one(i.severity), i.message, one(i.location),
+                                one(i.file), one(i.sheet), one(i.cell)) for i in outcome.issues]
     for child in outcome.children:
         _compact(child, seen, spool)
     return outcome

@@ -8,7 +8,7 @@ WARNING = "warning"
 SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     rule: str            # rule id from rules.json ("plan.ends_100")
     severity: str        # "error" | "warning"
