@@ -111,12 +111,18 @@ def test_a_full_temporary_disk_names_the_folder_and_tmpdir(filled_dir, tmp_path,
         spool.add([1, 2])
     assert info.value.filename == str(tmp_path) and info.value.errno == errno.ENOSPC
     assert "磁盘空间不足" in info.value.strerror and "TMPDIR" in info.value.strerror
+    kept = Spool()   # the buffered rows reach the disk only when a read seeks
+    kept.add([3])
+    monkeypatch.setattr(kept._file, "seek", full)
+    with pytest.raises(OSError) as info:
+        kept.get(0)
+    assert info.value.filename == str(tmp_path) and "磁盘空间不足" in info.value.strerror
 
     monkeypatch.setattr(tempfile, "TemporaryFile", full)   # full from the start
     out = tmp_path / "汇总.xlsx"
     assert main(["consolidate", str(filled_dir), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"无法读写文件夹“{tmp_path}”：汇总时写入临时数据失败：磁盘空间不足" in err
+    assert f"无法读写文件夹“{tmp_path}”：汇总时读写临时数据失败：磁盘空间不足" in err
     assert "Traceback" not in err and not out.exists()
 
 

@@ -55,9 +55,13 @@ class Spool:
         return Spooled(self, len(self._offsets) - 1, len(rows))
 
     def get(self, index: int) -> Any:
-        self._file.seek(self._offsets[index])
-        self._moved = True
-        return pickle.loads(self._file.read(self._lengths[index]))
+        try:   # the seek flushes what add() buffered: a full disk may show only here
+            self._file.seek(self._offsets[index])
+            self._moved = True
+            data = self._file.read(self._lengths[index])
+        except OSError as exc:
+            raise _temp_failure(exc) from None
+        return pickle.loads(data)
 
     def close(self) -> None:
         self._file.close()
@@ -71,7 +75,7 @@ class Spool:
 def _temp_failure(exc: OSError) -> OSError:
     """The error as the folder that failed: a province's run fills a small /tmp first, and
     the accountant or administrator must learn which disk, and that TMPDIR moves it."""
-    return OSError(exc.errno, f"汇总时写入临时数据失败：{os_error_text(exc)}。临时数据每个项目约 3.3 KB"
+    return OSError(exc.errno, f"汇总时读写临时数据失败：{os_error_text(exc)}。临时数据每个项目约 3.3 KB"
                               "（10万个项目约 330 MB），写在这个临时文件夹；请清理其所在磁盘，或将环境变量 "
                               "TMPDIR（Windows 为 TEMP）设为空间充足的文件夹后重试", tempfile.gettempdir())
 
