@@ -280,6 +280,24 @@ def test_cli_json(seed_forms, tmp_path, capsys):
     assert captured.err.strip().splitlines()[-1] == result["message"]
 
 
+def test_cli_json_is_written_a_batch_at_a_time_and_says_the_same(seed_forms, tmp_path, capsys,
+                                                                   monkeypatch):
+    """Streamed a few records at a time (a province's output), the JSON is the tables' own."""
+    from xlpkg.cli import consolidate as cli_consolidate
+    from xlpkg.consolidate import consolidate
+
+    monkeypatch.setattr(cli_consolidate, "JSON_BATCH", 1)
+    cli_main(["consolidate", str(seed_forms), "-o", str(tmp_path / "s.xlsx"), "--json", "--jobs", "1"])
+    result = json.loads(capsys.readouterr().out)
+    c = consolidate([seed_forms], jobs=1)
+    for key, df in (("projects", c.projects), ("departments", c.departments),
+                    ("dept_evaluations", c.dept_evaluations), ("issues", c.issues)):
+        assert result[key] == json.loads(df.to_json(orient="records", force_ascii=False)), key
+    assert result["dept_evaluations"] == [] and result["notes"] == c.notes
+    assert list(result)[:7] == ["exit_code", "message", "output", "year", "notes", "files_read",
+                                "files_with_errors"]
+
+
 # --- property: nothing lost, nothing counted twice -------------------------------------
 
 _money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)

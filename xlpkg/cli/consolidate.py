@@ -51,6 +51,31 @@ def _records(df) -> list[dict]:
     return json.loads(df.to_json(orient="records", force_ascii=False))
 
 
+JSON_BATCH = 2000   # records converted at a time
+
+
+def _write_json(result: dict, tables: dict, out) -> None:
+    """``result`` and then ``tables`` (name → DataFrame or None) as one JSON object, a
+    record per line: a province's 100,000 projects as Python dicts at once, and the whole
+    text besides, would add about a gigabyte to the run's peak."""
+    fields = [f"  {json.dumps(key, ensure_ascii=False)}: {json.dumps(value, ensure_ascii=False)}"
+              for key, value in result.items()]
+    out.write("{\n" + ",\n".join(fields))
+    for key, df in tables.items():
+        out.write(f",\n  {json.dumps(key, ensure_ascii=False)}: ")
+        if df is None:
+            out.write("null")
+            continue
+        out.write("[")
+        sep = "\n    "
+        for start in range(0, len(df), JSON_BATCH):
+            for record in _records(df.iloc[start:start + JSON_BATCH]):
+                out.write(sep + json.dumps(record, ensure_ascii=False))
+                sep = ",\n    "
+        out.write("\n  ]" if len(df) else "]")
+    out.write("\n}\n")
+
+
 def _counts(c: Consolidation) -> str:
     departments = int((c.departments["部门编码"] != "合计").sum())
     return f"{departments}个部门、{c.project_count}个项目（读取{len(c.files_read)}个文件）"
@@ -77,14 +102,13 @@ def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Pa
     if args.json:
         result = {"exit_code": code, "message": last_line,
                   "output": str(output) if output else None}
+        tables = {}
         if c is not None:
             result.update(year=c.year, notes=c.notes,
-                          files_read=c.files_read, files_with_errors=c.files_with_errors,
-                          projects=_records(c.projects), departments=_records(c.departments),
-                          dept_evaluations=_records(c.dept_evaluations),
-                          issues=_records(c.issues))
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-        print()
+                          files_read=c.files_read, files_with_errors=c.files_with_errors)
+            tables = {"projects": c.projects, "departments": c.departments,
+                      "dept_evaluations": c.dept_evaluations, "issues": c.issues}
+        _write_json(result, tables, sys.stdout)
         print(last_line, file=sys.stderr)   # stdout stays pure JSON
     else:
         print(last_line)
