@@ -82,6 +82,27 @@ def test_number_formats_and_links(written):
     assert link.hyperlink.target.replace("\\", "/").endswith("/data/forms/105002B16DX0003.xlsx")
 
 
+def test_links_past_excels_cap_are_counted_per_sheet_and_said(tmp_path, monkeypatch):
+    """Excel allows 65,530 hyperlinks per worksheet; a province's 项目汇总 has 100,000 source
+    files. Past the cap the path is still shown, and 汇总说明 says how many have no link."""
+    monkeypatch.setattr(summary, "XLSXWRITER_MAX_LINKS", 2)
+    c = _consolidation()
+    book = load_workbook(write_summary(c, tmp_path / "s.xlsx"))
+    ws = book["项目汇总"]
+    col = [cell.value for cell in ws[1]].index("来源文件") + 1
+    cells = [ws.cell(r, col) for r in range(2, ws.max_row + 1)]
+    assert [bool(x.hyperlink) for x in cells] == [True, True] + [False] * (len(c.projects) - 2)
+    assert all(x.value.endswith(".xlsx") for x in cells)
+    links = summary._LinkMaker(tmp_path, [])   # each sheet its own cap (the bureau's come first)
+    links.start_sheet("甲")
+    assert [bool(links.url(f"/a/{n}.xlsx")) for n in range(3)] == [True, True, False]
+    links.start_sheet("乙")
+    assert links.url("/a/3.xlsx") and links.unlinked == {"甲": 1}
+    notes = [r[0] for r in book["汇总说明"].iter_rows(min_row=2, values_only=True)]
+    assert f"“项目汇总”中有{len(c.projects) - 2}个文件路径未加超链接：Excel 每个工作表最多2个超链接，" \
+           "其余只显示路径。" in notes
+
+
 def test_values_read_back_equal_the_frames(written):
     c, path = written
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("部门小计").to_python()

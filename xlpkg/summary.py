@@ -233,7 +233,12 @@ class _LinkMaker:
         elif root and os.path.isfile(root):
             root = os.path.dirname(root)
         self.root = root
-        self.count = 0
+        self.sheet, self.count = "", 0
+        self.unlinked: dict[str, int] = {}   # sheet → paths shown without a link (the cap)
+
+    def start_sheet(self, name: str) -> None:
+        """Links are capped per worksheet: count them for ``name`` from here on."""
+        self.sheet, self.count = name, 0
 
     def shown(self, path: str) -> str:
         """The path as a person reads it: relative to the folder all sources share."""
@@ -245,8 +250,11 @@ class _LinkMaker:
         return path
 
     def url(self, path: str) -> str | None:
-        if not path or self.count >= XLSXWRITER_MAX_LINKS:
-            return None   # xlsxwriter caps links per sheet
+        if not path:
+            return None
+        if self.count >= XLSXWRITER_MAX_LINKS:   # Excel's cap; the path is still shown
+            self.unlinked[self.sheet] = self.unlinked.get(self.sheet, 0) + 1
+            return None
         url = file_url(path)
         if url:
             self.count += 1
@@ -303,6 +311,7 @@ def _table_sheet(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_
                  total_first_col: str | None, protect: bool, spec: PrintSpec | None,
                  widths: dict[str, float] | None):
     ws = wb.add_worksheet(name)
+    links.start_sheet(name)
     columns = list(df.columns)
     styles = [_column_style(c) for c in columns]
     width_of = [(widths or {}).get(c, _print_width(c, s.width)) for c, s in zip(columns, styles)]
@@ -321,12 +330,15 @@ def _table_sheet(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_
     return ws
 
 
-def notes_frame(consolidation: Consolidation):
-    """汇总说明 as a one-column table: what the summary sums, what it leaves out and why."""
+def notes_frame(consolidation: Consolidation, links: _LinkMaker | None = None):
+    """汇总说明 as a one-column table: what the summary sums, what it leaves out and why
+    (and, given the writer's ``links``, where paths were left without a hyperlink)."""
     import pandas as pd
 
+    unlinked = [f"“{sheet}”中有{n:,}个文件路径未加超链接：Excel 每个工作表最多{XLSXWRITER_MAX_LINKS:,}个"
+                "超链接，其余只显示路径。" for sheet, n in (links.unlinked.items() if links else ())]
     return pd.DataFrame({NOTES_COLUMN: [*getattr(consolidation, "notes", []),
-                                        *_continued_notes(consolidation)]})
+                                        *_continued_notes(consolidation), *unlinked]})
 
 
 def _continued_notes(c: Consolidation) -> list[str]:
@@ -641,7 +653,7 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
            links, protect=locked, widths=ISSUE_WIDTHS)
-    _table(wb, fmt, NOTES, notes_frame(c), links, protect=locked, widths={NOTES_COLUMN: 130})
+    _table(wb, fmt, NOTES, notes_frame(c, links), links, protect=locked, widths={NOTES_COLUMN: 130})
     _charts_sheet(wb, fmt, c.departments, rules)
     if tables is not None:
         _bureau_charts(wb, fmt, tables, rules)
