@@ -16,7 +16,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -526,8 +526,9 @@ def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
         outcome.record_rows = spool.add(outcome.record_rows)
     outcome.indicator_names = tuple(map(one, outcome.indicator_names))
     if outcome.issues:   # a province may carry a million warnings: share all but the message
-        outcome.issues = [Issue(one(i.rule), one(i.severity), i.message, one(i.location),
-                                one(i.file), one(i.sheet), one(i.cell)) for i in outcome.issues]
+        outcome.issues = [replace(i, rule=one(i.rule), severity=one(i.severity),
+                                  location=one(i.location), file=one(i.file), sheet=one(i.sheet),
+                                  cell=one(i.cell)) for i in outcome.issues]
     for child in outcome.children:
         _compact(child, seen, spool)
     return outcome

@@ -300,11 +300,10 @@ def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: 
     """A header row and the rows of ``df`` (a DataFrame or a ``SpooledTable``), styled by
     column; protected, frozen, filterable, and printable: rows as tall as their wrapped
     text, titles repeated on every page. Rows past one sheet's limit go on in sheets
-    “name（续1）”, “name（续2）” … with the same header. Returns the first sheet."""
-    sheets = [_table_sheet(wb, fmt, continued_name(name, part), rows, links, freeze_cols=freeze_cols,
-                           total_first_col=total_first_col, protect=protect, spec=spec, widths=widths)
-              for part, rows in _parts(df, SHEET_DATA_ROWS)]
-    return sheets[0]
+    “name（续1）”, “name（续2）” … with the same header."""
+    for part, rows in _parts(df, SHEET_DATA_ROWS):
+        _table_sheet(wb, fmt, continued_name(name, part), rows, links, freeze_cols=freeze_cols,
+                     total_first_col=total_first_col, protect=protect, spec=spec, widths=widths)
 
 
 def _table_sheet(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int,
@@ -327,7 +326,6 @@ def _table_sheet(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_
     apply_print(ws, width_of, spec or PrintSpec(scale=TABLE_SCALE), last_row=len(df))
     if protect:
         _protect(ws)
-    return ws
 
 
 def notes_frame(consolidation: Consolidation, links: _LinkMaker | None = None):
