@@ -35,6 +35,9 @@ __all__ = ["NamedCellSource", "clip_names", "sheet_extent", "MAX_CELLS"]
 # name is 30 × 9 cells, and a million Python objects are already ~50 MB.
 MAX_CELLS = 1_000_000
 _CHUNK = 1 << 16
+# A part up to this size (as its zip entry declares; zipfile stops there) is inflated at once;
+# a bigger one in chunks, stopping at the first row past the wanted ones.
+_WHOLE_PART = 1 << 20
 
 _REL_NS = ("relationships",)    # transitional and strict OOXML both end r:id's namespace so
 
@@ -579,13 +582,16 @@ class NamedCellSource:
 # guards against damage in transit.
 
 _ROW_NUMBER_RE = re.compile(rb'<row r="([0-9]+)"')
-_ANY_CELL_RE = re.compile(rb"<c[\s/>]")
 # A cell as Excel, WPS, LibreOffice and openpyxl write it: address, style, type, an optional
 # formula, then the value or a one-run inline string. Groups: r, s, t, v, inline text.
 # An address with a leading zero ("A01", which a parser reads as A1) is not of that shape.
+# Any other cell ("<c" then a space, "/" or ">") matches the second branch with every group
+# empty: ``_OTHER_CELL``. One pass both reads the cells and proves there is no other kind.
 _PLAIN_CELL_RE = re.compile(
-    rb'<c r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
-    rb'(?:/>|>(?:<f(?: [^>]*)?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<v ?/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+    rb'<c(?: r="([A-Z]{1,3}[1-9][0-9]{0,6})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
+    rb'(?:/>|>(?:<f(?: [^>]*)?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<v ?/>|<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)'
+    rb'|(?=[\s/>]))')
+_OTHER_CELL = (b"", b"", b"", b"", b"")
 _ENTITY_RE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
@@ -607,6 +613,15 @@ def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tupl
     """(the part's bytes up to the first row past ``last_row``, whether that is the whole
     part, whether the plain path may read it). Bytes the plain path may not read are parsed
     by expat later, which checks them; plain ones are checked here by ``_plain``."""
+    if zf.getinfo(part).file_size <= _WHOLE_PART:
+        # A form's sheet: inflated in one call, which costs less than the chunks' bookkeeping.
+        data = zf.read(part)
+        if last_row is not None:
+            for m in _ROW_NUMBER_RE.finditer(data):
+                if int(m[1]) > last_row:
+                    data = data[:m.start()]
+                    return data, False, _plain(data, complete=False)
+        return data, True, _plain(data, complete=True)
     buf = bytearray()
     with zf.open(part) as fh:
         while chunk := fh.read(_CHUNK):
@@ -646,32 +661,36 @@ def _plain(data: bytes, complete: bool) -> bool:
     root = _ROOT_RE.match(data, body)
     if root is None or b":" in root[1]:
         return False
-    return not complete or data.rstrip().endswith(b"</" + root[1] + b">")
+    if not complete:
+        return True
+    end = b"</" + root[1] + b">"
+    last = data.rfind(end)   # only the tail after it is looked at: no copy of the whole part
+    return last >= 0 and not data[last + len(end):].strip()
 
 
 def _scan_cells(data: bytes, want_refs: Mapping[bytes, tuple[int, int]], sheet: str,
                 date_styles: frozenset[bytes]) -> tuple[dict, list] | None:
-    """The wanted cells of a plain sheet: ({pos: value} of the plain numbers and blanks, which
-    are most of them, and (sheet, pos, t, s, text) of the others for ``_value``); None if
+    """The wanted cells of a plain sheet: ({pos: value} of the plain numbers, and (sheet,
+    pos, t, s, text) of the others for ``_value``; blanks are in neither, since an absent
+    cell reads as None too); None if
     any cell is not of the usual shape (attributes other than r, s, t in that order, rich
     inline text, a value with attributes, an address with a leading zero …): the general
     path then reads the sheet. ``want_refs``: the wanted addresses as the file spells them
     (b"B12"); ``date_styles``: the ``s`` values that make a number a date."""
     cells = _PLAIN_CELL_RE.findall(data)
-    if len(cells) != len(_ANY_CELL_RE.findall(data)):
+    if _OTHER_CELL in cells:
         return None
     numbers: dict[tuple[int, int], Any] = {}
     rest = []
     wanted = want_refs.get
     try:
         for ref, style, kind, value, inline in cells:
+            if not value and not inline and (not kind or kind == b"n" or kind == b"str"):
+                continue   # blank: None, as an absent cell reads (half of a form's cells)
             pos = wanted(ref)
             if pos is None:
                 continue
             if (not kind or kind == b"n") and not inline and style not in date_styles:
-                if not value:
-                    numbers[pos] = None
-                    continue
                 number = float(value)   # ValueError for text typed as a number: _value's case
                 numbers[pos] = int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
                 continue
