@@ -3,6 +3,7 @@ writer wrote: the same cells, styles, row heights and links, for hostile texts t
 XlsxWriter internals it relies on (xlpkg.xlsxwriter_rows) still behave as it assumes."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -111,6 +112,31 @@ def test_row_stream_refuses_a_worksheet_without_constant_memory(tmp_path):
     with pytest.raises(RuntimeError, match="not supported"):
         RowStream(wb.add_worksheet(), 1)
     wb.close()
+
+
+
+def test_fast_deflate_packs_at_the_fast_level_and_puts_the_class_back(tmp_path):
+    import xlsxwriter.workbook
+
+    from xlpkg.xlsxwriter_rows import DEFLATE_LEVEL, fast_deflate
+
+    original = xlsxwriter.workbook.ZipFile
+    sizes = {}
+    for fast in (False, True):
+        wb = xlsxwriter.Workbook(str(tmp_path / f"{fast}.xlsx"), {"constant_memory": True})
+        ws = wb.add_worksheet()
+        for r in range(3000):
+            ws.write_row(r, 0, [f"项目{r % 97}", r * 1.5, "说明文字" * (r % 5)])
+        with fast_deflate() if fast else contextlib.nullcontext():
+            wb.close()
+        assert xlsxwriter.workbook.ZipFile is original
+        with zipfile.ZipFile(tmp_path / f"{fast}.xlsx") as z:
+            sheet = z.getinfo("xl/worksheets/sheet1.xml")
+            sizes[fast] = sheet.compress_size
+            assert sheet.compress_type == zipfile.ZIP_DEFLATED
+            assert z.read("xl/worksheets/sheet1.xml").count(b"<row ") == 3000
+    assert DEFLATE_LEVEL == 1
+    assert sizes[True] > sizes[False]   # level 1 packs looser than XlsxWriter's default 6
 
 
 # --- the summary -------------------------------------------------------------------------

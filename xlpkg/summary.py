@@ -34,6 +34,7 @@ from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
 from .cell_text import blank, text
 from .summary_rows import TABLE_FONT_PT, column_chunks, write_rows, write_table_rows
+from .xlsxwriter_rows import fast_deflate
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
            "sheet_order",
@@ -661,7 +662,8 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
                                f"{len(c.projects) + 1}")
     wb.worksheets()[0].activate()
     try:
-        wb.close()
+        with fast_deflate():
+            wb.close()
     finally:
         # A failed close (disk full) must not be retried by the workbook's __del__, which
         # would print an "Exception ignored" fragment after our own message.

