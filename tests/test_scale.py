@@ -483,3 +483,22 @@ def test_plain_shared_strings_equal_the_parsed_ones():
     plain = _PlainStrings(items)
     parsed = _parse_shared_strings(data, None, "xl/sharedStrings.xml")
     assert [plain[i] for i in range(len(plain))] == list(parsed) == ["甲", "", "乙 丙&", "", "丁\n戊"]
+
+
+def test_plain_and_general_paths_read_every_kind_of_cell_alike(filled_copy):
+    """Blank cells (no type, t="n", a formula's empty t="str") are skipped by the plain path
+    and read as None; a blank boolean is still False, as the XML parser's path reads it."""
+    row = ('<row r="900"><c r="A900" s="1"/><c r="B900" t="n"><v>2.5</v></c>'
+           '<c r="C900" t="str"><f>""</f><v></v></c><c r="D900" t="b"/><c r="E900" t="b"><v>1</v></c>'
+           '<c r="F900" t="e"><v>#N/A</v></c><c r="G900" t="inlineStr"><is><t>甲&amp;乙</t></is></c>'
+           '<c r="H900"><v/></c><c r="I900" t="n"></c><c r="J900" t="str"><v>丙</v></c>'
+           '<c r="K900"><v>1E3</v></c></row>')
+    read = {}
+    for general in (False, True):
+        path = filled_copy("105002B22DX0009")
+        # A comment anywhere sends the sheet to the XML parser (``_plain``).
+        tail = "</sheetData>" + ("<!-- 注释 -->" if general else "")
+        _rewrite(path, _decl_part(path), lambda xml: xml.replace("</sheetData>", row + tail, 1))
+        read[general] = NamedCellSource(path).range_values(L.DECL, "A900:K900")
+    assert read[False] == read[True] == [[None, 2.5, None, False, True, "#N/A", "甲&乙", None, None,
+                                           "丙", 1000]]
