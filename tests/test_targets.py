@@ -411,3 +411,24 @@ def test_evaluate_only_raises_actual_error(target, actual):
         parse_target(target).evaluate(actual)
     except ActualError:
         pass
+
+
+def test_remembered_targets_and_texts_equal_fresh_ones():
+    """from_official and _norm remember short inputs across forms: 1, 1.0 and True must stay
+    three different keys, and a repeat must give what a fresh call gives."""
+    from xlpkg.targets import _from_official, _norm, _normalised, from_official
+
+    def outcome(f, *args):
+        try:
+            return f(*args)
+        except TargetError as exc:
+            return str(exc)
+
+    cases = [("≥", 95, "%"), ("≥", 0.95, "%"), ("=", 1, "个"), ("=", 1.0, "个"), ("=", True, "个"),
+             ("定性", "好", ""), ("", "95%以上", ""), ("区间", "90-95", "%"), ("≤", "x" * 100, "天")]
+    for nature, value, unit in cases * 2:
+        fresh = outcome(_from_official, nature, value, unit, 2024)
+        assert outcome(lambda *a: from_official(*a, year=2024), nature, value, unit) == fresh
+    assert from_official("≥", 0.95, "%").value == 95 and from_official("=", 1, "个").value == 1
+    for text in ("１，２３４．５", "≧ 95 %", "y" * 65 + " ,", "百分比"):
+        assert _norm(text) == _norm(text) == _normalised(text)

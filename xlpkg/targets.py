@@ -110,6 +110,12 @@ class ActualError(ValueError):   # deliberately not a TargetError: the target it
 
 def _norm(text: str) -> str:
     """Canonical form for matching: NFKC (full-width → ASCII), no spaces, one symbol per operator."""
+    # Every form repeats the same short texts (units, natures, amounts): those are remembered;
+    # a long one (up to 32,767 characters) is not kept.
+    return _norm_short(text) if len(text) <= 64 else _normalised(text)
+
+
+def _normalised(text: str) -> str:
     t = unicodedata.normalize("NFKC", text)
     t = re.sub(r"\s+", "", t)
     for old, new in (("≧", "≥"), ("≦", "≤"), (">=", "≥"), ("=>", "≥"), ("<=", "≤"),
@@ -117,6 +123,9 @@ def _norm(text: str) -> str:
                      ("百分比", "%"), ("百分点", "%")):   # unit words of the integrated system
         t = t.replace(old, new)
     return re.sub(r"(?<=[0-9]),(?=[0-9]{3}(?![0-9]))", "", t)
+
+
+_norm_short = functools.lru_cache(maxsize=8192)(_normalised)
 
 
 def format_number(d: Decimal) -> str:
@@ -343,6 +352,19 @@ def from_official(nature: str, value: str, unit: str, *, year: int | None = None
 
     A blank 指标性质 means the 指标值 column holds the old combined text ("95%以上").
     """
+    if all(x is None or type(x) in (str, int, float) and (type(x) is not str or len(x) <= 64)
+           for x in (nature, value, unit)):
+        return _from_official_cached(nature, value, unit, year)
+    return _from_official(nature, value, unit, year)
+
+
+# Targets are frozen; typed, since 1 and 1.0 are one key otherwise (and True is 1).
+@functools.lru_cache(maxsize=8192, typed=True)
+def _from_official_cached(nature, value, unit, year: int | None) -> Target:
+    return _from_official(nature, value, unit, year)
+
+
+def _from_official(nature, value, unit, year: int | None) -> Target:
     n = _norm(str(nature or ""))
     v = "" if value is None else (format_number(value) if isinstance(value, (int, float, Decimal))
                                   and not isinstance(value, bool) else str(value))
