@@ -537,6 +537,7 @@ def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
 def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
               progress: bool) -> list[FileOutcome]:
     from .pool import read_in_workers
+    from .readahead import ahead
 
     bar = _Progress(len(files), progress)
     out: list[FileOutcome] = []
@@ -544,7 +545,7 @@ def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
     spool = Spool()   # closed with the last table that reads it (its file is unlinked already)
     try:
         if jobs <= 1 or len(files) < 8:
-            outcomes = (read_one(path, rules, year) for path in files)
+            outcomes = (read_one(path, rules, year) for path in ahead(files))
         else:
             outcomes = read_in_workers(files, rules, year, jobs, _chunks(files, jobs))
         for outcome in outcomes:

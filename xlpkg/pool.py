@@ -82,11 +82,13 @@ def _cap_memory() -> None:
 
 def _read_files(chunk: list[tuple[int, str]]) -> list["FileOutcome"]:
     from . import consolidate
+    from .readahead import ahead
 
     slots, slot = _state["slots"], _state["slot"]
     out = []
+    paths = [path for _, path in chunk]
     try:
-        for index, path in chunk:
+        for (index, _), path in zip(chunk, ahead(paths)):
             slots[slot] = index
             out.append(consolidate.read_one(path, _state["rules"], _state["year"]))
     finally:
