@@ -5,7 +5,7 @@
 
 N distinct filled forms are generated at the zip level (``benchmarks/formgen.py``: the seed's
 projects saved once by LibreOffice, then copied with new department and project codes and
-scaled amounts). With the files in the page cache, one run times:
+scaled amounts). With the files in the page cache (when they fit; --cold: none), one run times:
   (b) the whole ``xlpkg consolidate DIR -o OUT`` command, as a subprocess: forms/s and peak
       memory (getrusage of the command and its workers, and the resident memory of the whole
       process tree sampled every 0.2 s);
@@ -69,6 +69,29 @@ def naive_baseline(files: list[Path]) -> tuple[float, float]:
         if result.project is not None:
             project_metrics(result.project, rules)
     return time.perf_counter() - started, time.process_time() - cpu
+
+
+def _cache(files: list[Path], cold: bool) -> None:
+    """The page cache as the run should find it: emptied (--cold, root on Linux), else warm
+    for every contender alike when the forms fit in half the available memory. 100,000 forms
+    (19 GB) do not fit on this machine: warming them would only evict the first ones again."""
+    if cold:
+        os.sync()
+        try:
+            Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        except OSError as exc:
+            raise SystemExit(f"--cold needs root on Linux (to empty the page cache): {exc}")
+        print("page cache emptied: every form is read from disk")
+        return
+    size = sum(f.stat().st_size for f in files)
+    available = next((int(line.split()[1]) * 1024 for line in open("/proc/meminfo")
+                      if line.startswith("MemAvailable:")), None) if Path("/proc/meminfo").exists() else None
+    if available is not None and size > available // 2:
+        print(f"forms ({size / 2**30:.1f} GB) exceed half the available memory "
+              f"({available / 2**30:.1f} GB): not warmed, most are read from disk")
+        return
+    for f in files:   # page cache warm for every contender alike
+        f.read_bytes()
 
 
 def _tree_rss_kb(root_pid: int) -> int:
@@ -136,6 +159,8 @@ def main(argv=None) -> int:
                         help="files read by the naive and bare-calamine baselines (default 1000)")
     parser.add_argument("--no-baselines", action="store_true", help="skip (a) and (c)")
     parser.add_argument("--no-phases", action="store_true", help="skip the split timing (b')")
+    parser.add_argument("--cold", action="store_true",
+                        help="empty the page cache first (root, Linux): forms read from disk")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="xlpkg-bench-"))
@@ -149,8 +174,7 @@ def main(argv=None) -> int:
             gen_s = time.perf_counter() - t0
             print(f"generated {len(files)} forms in {gen_s:.1f} s ({args.n / gen_s:.0f} forms/s, "
                   f"{sum(f.stat().st_size for f in files) / 2**20:.0f} MB)")
-        for f in files:   # page cache warm for every contender alike
-            f.read_bytes()
+        _cache(files, cold=args.cold)
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         cpu0 = _cpu_children()
         cmd_s, tree_kb, out, _ = _run([sys.executable, "-m", "xlpkg", "consolidate", str(folder),
@@ -163,6 +187,8 @@ def main(argv=None) -> int:
               f"largest single process {kids.ru_maxrss / 1024:.0f} MB (getrusage)")
         print(f"    last line: {out.strip().splitlines()[-1]}")
         if not args.no_phases:
+            if args.cold:
+                _cache(files, cold=True)
             _, tree2_kb, out2, _ = _run([sys.executable, "-c", _PHASES, str(folder),
                                         str(tmp / "phases.xlsx"), str(args.jobs or 0)])
             ph = json.loads(out2.strip().splitlines()[-1])
