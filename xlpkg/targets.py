@@ -358,7 +358,8 @@ def from_official(nature: str, value: str, unit: str, *, year: int | None = None
     return _from_official(nature, value, unit, year)
 
 
-# Targets are frozen; typed, since 1 and 1.0 are one key otherwise (and True is 1).
+# Targets are frozen. Typed keys: 1 and 1.0 would be one key otherwise (booleans, Decimals and
+# long texts are never looked up here).
 @functools.lru_cache(maxsize=8192, typed=True)
 def _from_official_cached(nature, value, unit, year: int | None) -> Target:
     return _from_official(nature, value, unit, year)

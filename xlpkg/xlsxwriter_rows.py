@@ -99,8 +99,8 @@ class RowStream:
         ws.table.clear()
 
 
-# zlib's fastest level: a province's summary (100,000 projects) packs in 60 % of the CPU time
-# of the default level 6, for a file about 11 % larger.
+# zlib's fastest level: a summary of 10,000 projects packed in 60 % of the CPU time of the
+# default level 6 (1.24 against 2.05 s), for a file 11 % larger.
 DEFLATE_LEVEL = 1
 _packing = threading.Lock()   # the class is swapped module-wide: one packing at a time
 

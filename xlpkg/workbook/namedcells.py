@@ -674,8 +674,9 @@ def _scan_cells(data: bytes, want_refs: Mapping[bytes, tuple[int, int]], sheet: 
     pos, t, s, text) of the others for ``_value``; blanks are in neither, since an absent
     cell reads as None too); None if any cell is not of the usual shape (attributes other
     than r, s, t in that order, rich inline text, a value with attributes, an address with a
-    leading zero …): the general path then reads the sheet. ``want_refs``: the wanted addresses as the file spells them
-    (b"B12"); ``date_styles``: the ``s`` values that make a number a date."""
+    leading zero …): the general path then reads the sheet. ``want_refs``: the wanted
+    addresses as the file spells them (b"B12"); ``date_styles``: the ``s`` values that make a
+    number a date."""
     cells = _PLAIN_CELL_RE.findall(data)
     if _OTHER_CELL in cells:
         return None
