@@ -502,3 +502,17 @@ def test_plain_and_general_paths_read_every_kind_of_cell_alike(filled_copy):
         read[general] = NamedCellSource(path).range_values(L.DECL, "A900:K900")
     assert read[False] == read[True] == [[None, 2.5, None, False, True, "#N/A", "甲&乙", None, None,
                                            "丙", 1000]]
+
+
+def test_a_part_read_in_chunks_gives_what_a_part_read_whole_gives(filled_copy, example_projects, monkeypatch):
+    """Parts over ``_WHOLE_PART`` are inflated in chunks and cut at the first row past the
+    wanted ones; a form's sheets are small, so the chunked path is forced here."""
+    from xlpkg.workbook import namedcells
+
+    path = filled_copy("105002B22DX0009")
+    whole = read_project_file(path)
+    monkeypatch.setattr(namedcells, "_WHOLE_PART", 0)
+    monkeypatch.setattr(namedcells, "_CHUNK", 512)   # many chunks, rows split across them
+    chunked = read_project_file(path)
+    assert chunked.project == whole.project == example_projects["105002B22DX0009"]
+    assert chunked.issues == whole.issues

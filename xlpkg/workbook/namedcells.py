@@ -616,23 +616,32 @@ def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tupl
     if zf.getinfo(part).file_size <= _WHOLE_PART:
         # A form's sheet: inflated in one call, which costs less than the chunks' bookkeeping.
         data = zf.read(part)
-        if last_row is not None:
-            for m in _ROW_NUMBER_RE.finditer(data):
-                if int(m[1]) > last_row:
-                    data = data[:m.start()]
-                    return data, False, _plain(data, complete=False)
+        cut = _first_row_past(data, last_row, 0)
+        if cut is not None:
+            data = data[:cut]
+            return data, False, _plain(data, complete=False)
         return data, True, _plain(data, complete=True)
     buf = bytearray()
     with zf.open(part) as fh:
         while chunk := fh.read(_CHUNK):
             start = max(0, len(buf) - 24)
             buf += chunk
-            for m in (_ROW_NUMBER_RE.finditer(buf, start) if last_row is not None else ()):
-                if int(m[1]) > last_row:
-                    data = bytes(buf[:m.start()])
-                    return data, False, _plain(data, complete=False)
+            cut = _first_row_past(buf, last_row, start)
+            if cut is not None:
+                data = bytes(buf[:cut])
+                return data, False, _plain(data, complete=False)
     data = bytes(buf)
     return data, True, _plain(data, complete=True)
+
+
+def _first_row_past(data: bytes | bytearray, last_row: int | None, start: int) -> int | None:
+    """Where the first row numbered above ``last_row`` begins, looking from ``start``;
+    None if there is none (or no last row was given)."""
+    if last_row is not None:
+        for m in _ROW_NUMBER_RE.finditer(data, start):
+            if int(m[1]) > last_row:
+                return m.start()
+    return None
 
 
 _DECLARATION_RE = re.compile(rb"<\?xml[^>]*?\?>")
