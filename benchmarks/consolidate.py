@@ -71,6 +71,18 @@ def naive_baseline(files: list[Path]) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
+def _available_memory() -> int | None:
+    """MemAvailable in bytes (Linux); None elsewhere."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _cache(files: list[Path], cold: bool) -> None:
     """The page cache as the run should find it: emptied (--cold, root on Linux), else warm
     for every contender alike when the forms fit in half the available memory. 100,000 forms
@@ -84,8 +96,7 @@ def _cache(files: list[Path], cold: bool) -> None:
         print("page cache emptied: every form is read from disk")
         return
     size = sum(f.stat().st_size for f in files)
-    available = next((int(line.split()[1]) * 1024 for line in open("/proc/meminfo")
-                      if line.startswith("MemAvailable:")), None) if Path("/proc/meminfo").exists() else None
+    available = _available_memory()
     if available is not None and size > available // 2:
         print(f"forms ({size / 2**30:.1f} GB) exceed half the available memory "
               f"({available / 2**30:.1f} GB): not warmed, most are read from disk")
