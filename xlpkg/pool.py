@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Iterator
+
+from .child import ignore_interrupt, watch_parent
 
 if TYPE_CHECKING:
     from .consolidate import FileOutcome
@@ -41,27 +42,9 @@ def _init(slots, counter, rules, year, parent_pid: int) -> None:
         _state["slot"] = counter.value % len(slots)
         counter.value += 1
     _state.update(slots=slots, rules=rules, year=year)
-    _watch_parent(parent_pid)
+    watch_parent(parent_pid)
     _cap_memory()
-    _ignore_interrupt()
-
-
-def _ignore_interrupt() -> None:
-    """Workers leave Ctrl-C to the main process, which reports it once, in Chinese; otherwise
-    every worker prints its own KeyboardInterrupt traceback."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """Exit as soon as the parent is gone (re-parented workers would wait forever)."""
-    def watch():
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(1)
-            threading.Event().wait(0.5)
-    threading.Thread(target=watch, name="xlpkg-parent-watch", daemon=True).start()
+    ignore_interrupt()
 
 
 def _cap_memory() -> None:
