@@ -111,8 +111,9 @@ def test_a_full_temporary_disk_names_the_folder_and_tmpdir(filled_dir, tmp_path,
         spool.add([1, 2])
     assert info.value.filename == str(tmp_path) and info.value.errno == errno.ENOSPC
     assert "磁盘空间不足" in info.value.strerror and "TMPDIR" in info.value.strerror
-    kept = Spool()   # the buffered rows reach the disk only when a read seeks
+    kept = Spool()   # the buffered rows reach the disk only when a read flushes them
     kept.add([3])
+    monkeypatch.setattr(kept._file, "flush", full)
     monkeypatch.setattr(kept._file, "seek", full)
     with pytest.raises(OSError) as info:
         kept.get(0)

@@ -14,6 +14,8 @@ even after a crash), and memory keeps 16 bytes per form.
 """
 from __future__ import annotations
 
+import errno
+import os
 import pickle
 import tempfile
 from array import array
@@ -24,7 +26,9 @@ from .os_errors import os_error_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Spool", "Spooled", "SpooledTable"]
+__all__ = ["Spool", "Spooled", "SpooledTable", "PortableRows"]
+
+_pread = getattr(os, "pread", None)   # not on Windows
 
 
 class Spool:
@@ -39,6 +43,7 @@ class Spool:
         self._lengths = array("q")
         self._end = 0
         self._moved = False
+        self._unflushed = False
 
     def add(self, rows: Sequence[Any]) -> "Spooled":
         data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
@@ -47,6 +52,7 @@ class Spool:
                 self._file.seek(self._end)
                 self._moved = False
             self._file.write(data)
+            self._unflushed = True
         except OSError as exc:
             raise _temp_failure(exc) from None
         self._offsets.append(self._end)
@@ -55,13 +61,31 @@ class Spool:
         return Spooled(self, len(self._offsets) - 1, len(rows))
 
     def get(self, index: int) -> Any:
-        try:   # the seek flushes what add() buffered: a full disk may show only here
-            self._file.seek(self._offsets[index])
-            self._moved = True
-            data = self._file.read(self._lengths[index])
+        offset, length = self._offsets[index], self._lengths[index]
+        try:
+            if _pread is not None:
+                # No shared file position: another process (``xlpkg.render_ahead``) may read
+                # the same open file while this one does.
+                self.flush()
+                data = _pread(self._file.fileno(), length, offset)
+                if len(data) != length:
+                    raise OSError(errno.EIO, "临时数据不完整")
+            else:   # the seek flushes what add() buffered: a full disk may show only here
+                self._file.seek(offset)
+                self._moved = True
+                data = self._file.read(length)
         except OSError as exc:
             raise _temp_failure(exc) from None
         return pickle.loads(data)
+
+    def flush(self) -> None:
+        """Hand what ``add`` buffered to the file (before it is read, here or elsewhere)."""
+        if self._unflushed:
+            try:
+                self._file.flush()
+            except OSError as exc:
+                raise _temp_failure(exc) from None
+            self._unflushed = False
 
     def close(self) -> None:
         self._file.close()
@@ -116,6 +140,25 @@ class SpooledTable:
     def __len__(self) -> int:
         return self._len
 
+    def portable(self) -> "PortableRows | None":
+        """The same rows for another process that is given ``fds`` (its descriptors keep their
+        numbers, as with ``subprocess.Popen(pass_fds=...)``): where each part lies in which
+        spool file, and the plain parts themselves. None without ``os.pread`` (Windows)."""
+        if _pread is None:
+            return None
+        parts: list = []
+        fds: set[int] = set()
+        for part in self._parts:
+            if isinstance(part, Spooled):
+                spool = part._spool
+                spool.flush()
+                fd = spool._file.fileno()
+                fds.add(fd)
+                parts.append((fd, spool._offsets[part._index], spool._lengths[part._index]))
+            else:
+                parts.append(list(part))
+        return PortableRows(self.columns, parts, self._len, sorted(fds))
+
     def frame(self) -> "pd.DataFrame":
         """The rows as a DataFrame (built once): for callers that want pandas; the summary
         writer iterates instead, so a province's rows are never all in memory."""
@@ -124,3 +167,24 @@ class SpooledTable:
 
             self._frame = pd.DataFrame(list(self), columns=list(self.columns))
         return self._frame
+
+
+class PortableRows:
+    """``SpooledTable.portable``: rows read with ``os.pread`` from inherited descriptors."""
+
+    def __init__(self, columns: tuple[str, ...], parts: list, length: int, fds: list[int]):
+        self.columns, self._parts, self._len, self.fds = columns, parts, length, fds
+
+    def __iter__(self) -> Iterator[Any]:
+        for part in self._parts:
+            if isinstance(part, tuple):
+                fd, offset, length = part
+                data = _pread(fd, length, offset)
+                if len(data) != length:
+                    raise OSError(errno.EIO, "临时数据不完整")
+                yield from pickle.loads(data)
+            else:
+                yield from part
+
+    def __len__(self) -> int:
+        return self._len
