@@ -33,8 +33,10 @@ from .printing import HEADER as PRINT_HEADER
 from .printing import SCALE, PrintSpec, apply_print, row_height
 from .safeio import atomic_path
 from .cell_text import blank, text
-from .summary_rows import TABLE_FONT_PT, column_chunks, write_rows, write_table_rows
-from .xlsxwriter_rows import fast_deflate
+from .render_ahead import Deferred, RenderAhead
+from .summary_rows import (TABLE_FONT_PT, NumberedFormats, column_chunks, render_rows,
+                           render_table_rows, write_rows, write_table_rows)
+from .xlsxwriter_rows import fast_deflate, row_pixels_of
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
            "sheet_order",
@@ -63,6 +65,10 @@ EXCEL_MAX_URL = 2079
 # Rows below the header on one sheet (Excel's limit is 1,048,576 rows). A province's 指标明细
 # (100,000 projects × up to 30 indicators) passes it: the table goes on in sheets of its own.
 SHEET_DATA_ROWS = 1_048_575
+# Rows of 指标明细 and the data sheet from which a second process renders them while this one
+# writes the other sheets (``xlpkg.render_ahead``): about 3,000 projects, where the rendering
+# takes a second and starting the process a fifth of one.
+PARALLEL_ROWS = 20_000
 XLSXWRITER_MAX_LINKS = 65530    # per worksheet
 LEGEND_ROW = 3                  # 图表: the series names, in the helper column right of the charts
 MAX_CHART_DEPARTMENTS = 8       # more lines than this is a tangle; the 合计 line always shows
@@ -297,31 +303,59 @@ class _Piece:
 
 def _table(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int = 0,
            total_first_col: str | None = None, protect: bool = True,
-           spec: PrintSpec | None = None, widths: dict[str, float] | None = None):
+           spec: PrintSpec | None = None, widths: dict[str, float] | None = None,
+           rows: Deferred | None = None):
     """A header row and the rows of ``df`` (a DataFrame or a ``SpooledTable``), styled by
     column; protected, frozen, filterable, and printable: rows as tall as their wrapped
     text, titles repeated on every page. Rows past one sheet's limit go on in sheets
-    “name（续1）”, “name（续2）” … with the same header."""
-    for part, rows in _parts(df, SHEET_DATA_ROWS):
-        _table_sheet(wb, fmt, continued_name(name, part), rows, links, freeze_cols=freeze_cols,
-                     total_first_col=total_first_col, protect=protect, spec=spec, widths=widths)
+    “name（续1）”, “name（续2）” … with the same header. ``rows``: the rows are rendered
+    by ``_table_rows`` (which splits them alike), this only makes the sheets."""
+    for part, piece in _parts(df, SHEET_DATA_ROWS):
+        _table_sheet(wb, fmt, continued_name(name, part), piece, links, freeze_cols=freeze_cols,
+                     total_first_col=total_first_col, protect=protect, spec=spec, widths=widths,
+                     rows=rows)
+
+
+def _columns(columns: list[str], widths: dict[str, float] | None) -> tuple[list[str], list[float]]:
+    """Each column's kind of cell and its width."""
+    styles = [_column_style(c) for c in columns]
+    return ([s.kind for s in styles],
+            [(widths or {}).get(c, _print_width(c, s.width)) for c, s in zip(columns, styles)])
+
+
+def _table_rows(df, fmt: _Formats, widths: dict[str, float] | None) -> Deferred:
+    """The rows ``_table`` leaves to ``rows``, ready to be rendered in another process: the
+    formats they use are numbered now. Not for a table with links or a 合计 row (the
+    worksheet's own process writes those)."""
+    kinds, width_of = _columns(list(df.columns), widths)
+    if "link" in kinds:
+        raise ValueError("links are written by the worksheet's own process")
+    formats = NumberedFormats(fmt, kinds, used=len(df) > 0)
+    return Deferred(_render_table, df, formats, kinds, width_of, SHEET_DATA_ROWS)
+
+
+def _render_table(sink_for, df, formats, kinds: list[str], width_of: list[float], sheet_rows: int):
+    return [render_table_rows(sink_for(part), formats, kinds, width_of, column_chunks(piece),
+                              None, None) + 1
+            for part, piece in _parts(df, sheet_rows)], None
 
 
 def _table_sheet(wb, fmt: _Formats, name: str, df, links: _LinkMaker, *, freeze_cols: int,
                  total_first_col: str | None, protect: bool, spec: PrintSpec | None,
-                 widths: dict[str, float] | None):
+                 widths: dict[str, float] | None, rows: Deferred | None):
     ws = wb.add_worksheet(name)
     links.start_sheet(name)
     columns = list(df.columns)
-    styles = [_column_style(c) for c in columns]
-    width_of = [(widths or {}).get(c, _print_width(c, s.width)) for c, s in zip(columns, styles)]
+    kinds, width_of = _columns(columns, widths)
     ws.set_row(0, max(30, row_height([(t, w, TABLE_FONT_PT) for t, w in zip(columns, width_of)])
                       or 0))
     for c, title in enumerate(columns):
         ws.set_column(c, c, width_of[c])
         ws.write_string(0, c, _text(title), fmt.header)
-    write_table_rows(ws, fmt, [s.kind for s in styles], width_of, column_chunks(df), links,
-                     total_first_col)
+    if rows is not None:
+        rows.add_sheet(ws)
+    else:
+        write_table_rows(ws, fmt, kinds, width_of, column_chunks(df), links, total_first_col)
     ws.freeze_panes(1, freeze_cols)
     ws.autofilter(0, 0, len(df), len(columns) - 1)
     apply_print(ws, width_of, spec or PrintSpec(scale=TABLE_SCALE), last_row=len(df))
@@ -493,35 +527,47 @@ def _meta_sheet(wb, rules: Rules, consolidation: Consolidation, level: str) -> N
     wb.define_name("TemplateVersion", f"='{META}'!$B$2")
 
 
-def _data_sheet(wb, consolidation: Consolidation) -> None:
-    """Very hidden: every counted project's inputs (and each department's self-evaluation), so
-    a bureau that consolidates this summary recomputes the projects instead of trusting rows."""
-    ws = wb.add_worksheet(DATA_SHEET)
-    for c, title in enumerate(("类型", "编码", "年度", "来源文件", "数据")):
-        ws.write_string(0, c, title)
+def _data_rows(consolidation: Consolidation) -> Deferred:
+    """The data sheet's rows: every counted project's inputs (and each department's
+    self-evaluation); ``extra`` is the number of columns they fill."""
+    evals = consolidation.dept_evaluations
+    evaluations = [] if evals is None else [
+        {k: (None if _blank(v) else (v.item() if hasattr(v, "item") else v)) for k, v in row.items()}
+        for row in evals.to_dict("records")]
+    return Deferred(_render_data, consolidation.records, evaluations)
+
+
+def _render_data(sink_for, records, evaluations: list[dict]):
     width = [5]
 
     def rows():
-        for code, year, source, record in consolidation.records:
+        for code, year, source, record in records:
             parts = record_chunks(record)
             width[0] = max(width[0], 4 + len(parts))
             yield None, [(value, None) for value in (
                 "project", _text(code), year if isinstance(year, int) else _text(year),
                 _text(source), *parts)]
-        evals = consolidation.dept_evaluations
-        if evals is not None:
-            for row in evals.to_dict("records"):
-                clean = {k: (None if _blank(v) else (v.item() if hasattr(v, "item") else v))
-                         for k, v in row.items()}
-                yield None, [("department", None), (_text(clean["部门编码"]), None), None,
-                             (_text(clean["来源文件"] or ""), None),
-                             (encode_record({"evaluation": clean}), None)]
+        for clean in evaluations:
+            yield None, [("department", None), (_text(clean["部门编码"]), None), None,
+                         (_text(clean["来源文件"] or ""), None),
+                         (encode_record({"evaluation": clean}), None)]
+    return [render_rows(sink_for(0), rows(), 1)], width[0]
 
-    r = write_rows(ws, rows(), 1)
-    width = width[0]
+
+def _data_sheet(wb, rows: Deferred) -> None:
+    """Very hidden: every counted project's inputs (and each department's self-evaluation), so
+    a bureau that consolidates this summary recomputes the projects instead of trusting rows.
+    Its range is named once the rows are written (``_name_data``)."""
+    ws = wb.add_worksheet(DATA_SHEET)
+    for c, title in enumerate(("类型", "编码", "年度", "来源文件", "数据")):
+        ws.write_string(0, c, title)
+    rows.add_sheet(ws)
     ws.very_hidden()
     _protect(ws)
-    wb.define_name(DATA_NAME, f"='{DATA_SHEET}'!$A$1:${_col(width - 1)}${r}")
+
+
+def _name_data(wb, rows: Deferred) -> None:
+    wb.define_name(DATA_NAME, f"='{DATA_SHEET}'!$A$1:${_col(rows.extra - 1)}${rows.next_rows[0]}")
 
 
 def _col(index: int) -> str:
@@ -618,10 +664,11 @@ def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
 
 def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
                 created: _dt.datetime | None, links: _LinkMaker, workbench: bool = False,
-                bureau: bool = False, scratch: str | None = None) -> None:
+                bureau: bool = False, scratch: str, parallel: bool = False) -> None:
     """``workbench``: the summary template the 汇总 button works in — a settings sheet first,
     and the tables it rewrites left unprotected (Excel refuses writes to protected sheets).
-    ``scratch``: the folder for XlsxWriter's row files (it leaves them behind on a failure)."""
+    ``scratch``: a folder of this write's own for row files (XlsxWriter leaves its own behind
+    on a failure). ``parallel``: see ``write_summary``."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), {
@@ -640,24 +687,17 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
     if workbench:
         _settings_sheet(wb, fmt)
     tables = bureau_tables(c, rules) if bureau else None
-    if tables is not None:
-        _bureau_tables(wb, fmt, tables, links)
-    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked,
-           spec=_print_specs(list(c.projects.columns)))
-    _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
-           total_first_col=TOTAL_LABEL, protect=locked,
-           spec=_department_spec(list(c.departments.columns), rules))
-    _table(wb, fmt, INDICATORS, c.indicator_table, links, freeze_cols=3, protect=locked,
-           widths=INDICATOR_WIDTHS, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE))
-    _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
-    _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
-           links, protect=locked, widths=ISSUE_WIDTHS)
-    _table(wb, fmt, NOTES, notes_frame(c, links), links, protect=locked, widths={NOTES_COLUMN: 130})
-    _charts_sheet(wb, fmt, c.departments, rules)
-    if tables is not None:
-        _bureau_charts(wb, fmt, tables, rules)
-    _meta_sheet(wb, rules, c, "workbench" if workbench else ("bureau" if bureau else "department"))
-    _data_sheet(wb, c)
+    indicator_rows = _table_rows(c.indicator_table, fmt, INDICATOR_WIDTHS)
+    data_rows = _data_rows(c)
+    ahead = RenderAhead([indicator_rows, data_rows], row_pixels_of(wb), scratch,
+                        parallel=parallel and len(c.indicator_table) + len(c.records) >= PARALLEL_ROWS)
+    try:
+        _sheets(wb, fmt, c, rules, links, tables, indicator_rows, data_rows, locked=locked,
+                kind="workbench" if workbench else ("bureau" if bureau else "department"))
+        ahead.finish()
+    finally:
+        ahead.close()
+    _name_data(wb, data_rows)
     wb.define_name(TABLE_NAME, f"='{PROJECTS}'!$A$1:${_col(len(c.projects.columns) - 1)}$"
                                f"{len(c.projects) + 1}")
     wb.worksheets()[0].activate()
@@ -668,6 +708,32 @@ def _write_book(consolidation: Consolidation, path: Path, rules: Rules, *,
         # A failed close (disk full) must not be retried by the workbook's __del__, which
         # would print an "Exception ignored" fragment after our own message.
         wb.fileclosed = True
+
+
+def _sheets(wb, fmt: _Formats, c: Consolidation, rules: Rules, links: _LinkMaker,
+            tables: BureauTables | None, indicator_rows: Deferred, data_rows: Deferred, *,
+            locked: bool, kind: str) -> None:
+    """Every sheet after the settings, in order; the rows of 指标明细 and of the data sheet
+    are left to ``indicator_rows`` and ``data_rows``."""
+    if tables is not None:
+        _bureau_tables(wb, fmt, tables, links)
+    _table(wb, fmt, PROJECTS, c.projects, links, freeze_cols=4, protect=locked,
+           spec=_print_specs(list(c.projects.columns)))
+    _table(wb, fmt, DEPARTMENTS, c.departments, links, freeze_cols=2,
+           total_first_col=TOTAL_LABEL, protect=locked,
+           spec=_department_spec(list(c.departments.columns), rules))
+    _table(wb, fmt, INDICATORS, c.indicator_table, links, freeze_cols=3, protect=locked,
+           widths=INDICATOR_WIDTHS, spec=PrintSpec(titles=(1, 2), scale=TABLE_SCALE),
+           rows=indicator_rows)
+    _goals_sheet(wb, fmt, c.dept_goals, protect=locked)
+    _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
+           links, protect=locked, widths=ISSUE_WIDTHS)
+    _table(wb, fmt, NOTES, notes_frame(c, links), links, protect=locked, widths={NOTES_COLUMN: 130})
+    _charts_sheet(wb, fmt, c.departments, rules)
+    if tables is not None:
+        _bureau_charts(wb, fmt, tables, rules)
+    _meta_sheet(wb, rules, c, kind)
+    _data_sheet(wb, data_rows)
 
 
 def _release(exc: BaseException) -> None:
@@ -765,7 +831,7 @@ def overwrite_problem(out: str | os.PathLike, inputs=()) -> str | None:
 
 
 def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
-                  bureau: bool | None = None,
+                  bureau: bool | None = None, parallel: bool = False,
                   _created: _dt.datetime | None = None, _workbench: bool = False) -> Path:
     """Write the summary workbook atomically: a temporary file next to ``out_path``, then a
     rename. On failure the old file is untouched and ``SummaryWriteError`` says why. An
@@ -773,7 +839,10 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
     is refused (``SummaryWriteError``) before anything is written.
 
     ``bureau``: add the finance bureau's sheets (部门排名, 重点关注项目, 等级分布, 部门对比图);
-    None = when the summary spans more than one department or a department workbook was read."""
+    None = when the summary spans more than one department or a department workbook was read.
+    ``parallel``: a large summary's longest sheets may be rendered by a second Python process
+    (``xlpkg.render_ahead``); for a process of xlpkg's own, such as the command line, not
+    inside a host program (soffice, Excel). The file is the same either way."""
     if isinstance(out_path, bytes):
         out_path = os.fsdecode(out_path)
     out = Path(out_path)
@@ -800,7 +869,7 @@ def write_summary(consolidation: Consolidation, out_path: str | os.PathLike, *,
         with atomic_path(out) as tmp, tempfile.TemporaryDirectory(
                 prefix="xlpkg-write-", ignore_cleanup_errors=True) as scratch:
             _write_book(consolidation, tmp, rules, created=_created, links=links,
-                        workbench=_workbench, scratch=scratch,
+                        workbench=_workbench, scratch=scratch, parallel=parallel,
                         bureau=wants_bureau(consolidation) if bureau is None else bureau)
     except Exception as exc:   # noqa: BLE001 - xlsxwriter wraps OSError in its own types
         cause = exc.__context__ if not isinstance(exc, OSError) and exc.__context__ else exc

@@ -21,7 +21,8 @@ from .cell_text import text as cell_text
 from .printing import cell_points, height_for
 from .xlsxwriter_rows import RowStream
 
-__all__ = ["write_table_rows", "write_rows", "column_chunks", "TABLE_FONT_PT", "LINK_TIP"]
+__all__ = ["write_table_rows", "write_rows", "render_table_rows", "render_rows", "NumberedFormats",
+           "column_chunks", "TABLE_FONT_PT", "LINK_TIP"]
 
 TABLE_FONT_PT = 10
 LINK_TIP = "打开项目表"
@@ -106,6 +107,25 @@ class _Cells:
         return X.inline_string(ref, xf(style), cell_text(value)), points
 
 
+class NumberedFormats:
+    """The formats a table's rows use, as their indices in the workbook: what a process
+    without the workbook (``xlpkg.render_ahead``) renders with. Same attribute names as the
+    summary's formats (``text``, ``link``, one per numeric kind, ``total`` = none: a table
+    with a 合计 row is rendered by the workbook's own process)."""
+
+    def __init__(self, fmt, kinds: Sequence[str], *, used: bool = True):
+        # RowStream.xf numbers a format on first use, as XlsxWriter does; a table without
+        # rows uses none, and the workbook then lists none it never uses.
+        xf = RowStream.xf if used else (lambda cell_format: 0)
+        self.text = xf(fmt.text)
+        for kind in dict.fromkeys(kinds):
+            if kind in NUMERIC_KINDS:
+                setattr(self, kind, xf(getattr(fmt, kind)))
+        if "link" in kinds:
+            self.link = xf(fmt.link)
+        self.total: dict[str, int] = {}
+
+
 def column_chunks(table, rows: int = 4096) -> Iterable[list[list]]:
     """A table's values as plain Python lists (no numpy scalars), one list per column, a few
     thousand rows at a time: a province's 指标明细 as Python objects at once is gigabytes.
@@ -125,12 +145,19 @@ def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
                      chunks: Iterable[list[list]], links, total_label: str | None) -> None:
     """Rows 1… of a table whose header row 0 XlsxWriter has written: ``chunks`` yields the
     rows in order, as one list per column (``column_chunks``), ``kinds`` is each column's
-    style (text/link/money/percent/points/score/int).
+    style (text/link/money/percent/points/score/int)."""
+    stream = RowStream(ws, 1)
+    stream.close(render_table_rows(stream, fmt, kinds, widths, chunks, links, total_label) + 1)
+
+
+def render_table_rows(stream, fmt, kinds: Sequence[str], widths: Sequence[float],
+                      chunks: Iterable[list[list]], links, total_label: str | None) -> int:
+    """``write_table_rows`` into ``stream`` (a ``RowStream``, or a ``RowFile`` rendering in
+    another process); returns the last row written (0: none).
 
     The common cells (a str in a text column, a finite int/float in a numeric column, a
     blank outside a 合计 row) take the fast path below; every other cell, and every cell of
     a 合计 row, takes ``_Cells.cell``, which states the rules in full."""
-    stream = RowStream(ws, 1)
     general = _Cells(stream, fmt, kinds, widths, links)
     letters = [xl_col_to_name(c) for c in range(len(kinds))]
     is_text = [kind == "text" for kind in kinds]
@@ -141,7 +168,7 @@ def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
     text_xf: int | None = None
     caches: list[dict[str, tuple[str, float]]] = [{} for _ in kinds]
     batch = _Batch(stream)
-    default_pixels = ws.default_row_height
+    default_pixels = stream.default_pixels
     string_value, font = X.string_value, TABLE_FONT_PT
     rows = (row for data in chunks for row in zip(*data))
     r = 0
@@ -189,7 +216,7 @@ def write_table_rows(ws, fmt, kinds: Sequence[str], widths: Sequence[float],
         if xml is not None:
             batch.add(xml, r, last_col)
     batch.flush()
-    stream.close(r + 1)
+    return r
 
 
 def write_rows(ws, rows: Iterable[tuple[float | None, Sequence[tuple[Any, Any] | None]]],
@@ -198,9 +225,17 @@ def write_rows(ws, rows: Iterable[tuple[float | None, Sequence[tuple[Any, Any] |
     (str or number, format or None), None = no cell. For sheets whose rows are built by
     their own rules (the goals, the data sheet). Returns the row after the last."""
     stream = RowStream(ws, first_row)
+    r = render_rows(stream, rows, first_row)
+    stream.close(r)
+    return r
+
+
+def render_rows(stream, rows: Iterable[tuple[float | None, Sequence[tuple[Any, Any] | None]]],
+                first_row: int) -> int:
+    """``write_rows`` into ``stream`` (see ``render_table_rows``); returns the row after the last."""
     batch = _Batch(stream)
     letters: list[str] = []
-    default_pixels = ws.default_row_height
+    default_pixels = stream.default_pixels
     xf = stream.xf
     r = first_row
     for height, values in rows:
@@ -223,5 +258,4 @@ def write_rows(ws, rows: Iterable[tuple[float | None, Sequence[tuple[Any, Any] |
             batch.add(xml, r, last_col)
         r += 1
     batch.flush()
-    stream.close(r)
     return r

@@ -14,7 +14,8 @@ is the guard, and an older 3.x without ``ignore_write_string`` is refused at run
   worksheet: constant_memory, row_data_fh, previous_row, table, _write_single_row(),
              _check_dimensions(), ignore_write_string, default_row_height,
              original_row_height, excel_version
-  format:    _get_xf_index()
+  format:    _get_xf_index(), xf_index, _get_format_key(), xf_format_indices
+  workbook:  default_row_height
   module:    xlsxwriter.workbook.ZipFile (``fast_deflate``: the class close() packs with)
 ``tests/test_fast_rows.py`` writes the same cells both ways and compares the sheet XML byte
 for byte; a new XlsxWriter that changes any of this fails that test (and ``RowStream``
@@ -23,13 +24,15 @@ refuses a worksheet that lacks these attributes instead of writing a broken file
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import zipfile
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
-__all__ = ["RowStream", "TESTED_VERSIONS", "fast_deflate", "DEFLATE_LEVEL"]
+__all__ = ["RowStream", "RowFile", "row_pixels_of", "TESTED_VERSIONS", "fast_deflate", "DEFLATE_LEVEL"]
 
 TESTED_VERSIONS = ("3.3.1",)   # the versions tests/test_fast_rows.py was last run against
+_COPY_BYTES = 1 << 20
 _WORKSHEET_PARTS = ("constant_memory", "row_data_fh", "previous_row", "table",
                     "_write_single_row", "_check_dimensions", "ignore_write_string",
                     "default_row_height", "original_row_height", "excel_version")
@@ -62,8 +65,13 @@ class RowStream:
 
     @staticmethod
     def xf(cell_format) -> int:
-        """The format's index in styles.xml; assigned on first use, as XlsxWriter does."""
-        return cell_format._get_xf_index() if cell_format is not None else 0
+        """The format's index in styles.xml; assigned on first use, as XlsxWriter does (an
+        int is an index already, see ``summary_rows.NumberedFormats``)."""
+        if cell_format is None:
+            return 0
+        if type(cell_format) is int:
+            return cell_format
+        return cell_format._get_xf_index()
 
     def link(self, row: int, col: int, url: str, cell_format, tip: str, shown: str) -> bool:
         """Record the hyperlink of a cell this stream writes (the cell itself is rendered by
@@ -85,6 +93,18 @@ class RowStream:
         if last_col is not None and (self.last_col is None or last_col > self.last_col):
             self.last_col = last_col
 
+    def append(self, rendered: BinaryIO, last_row: int | None, last_col: int | None) -> None:
+        """Rows rendered elsewhere (``RowFile``), as UTF-8 bytes from ``rendered``'s current
+        position: copied under the text layer, which is flushed first so the order holds."""
+        fh = self.ws.row_data_fh
+        fh.flush()
+        shutil.copyfileobj(rendered, fh.buffer, _COPY_BYTES)
+        fh.buffer.flush()
+        if last_row is not None:
+            self.last_row = last_row
+        if last_col is not None and (self.last_col is None or last_col > self.last_col):
+            self.last_col = last_col
+
     def close(self, next_row: int) -> None:
         """The worksheet takes over again at ``next_row``: its dimension covers the rows
         written here."""
@@ -97,6 +117,45 @@ class RowStream:
             ws._check_dimensions(0, self.last_col, ignore_row=True)
         ws.previous_row = next_row
         ws.table.clear()
+
+
+class RowFile:
+    """Rows rendered for a worksheet into a file of their own (in another process, see
+    ``xlpkg.render_ahead``), later appended with ``RowStream.append``. Formats come as their
+    indices; a format object without one is refused, since another process cannot number
+    new ones for the workbook. Hyperlinks are refused for the same reason (they live in the
+    worksheet)."""
+
+    def __init__(self, fh: BinaryIO, default_pixels: int):
+        self.fh, self.default_pixels = fh, default_pixels
+        self.last_row: int | None = None
+        self.last_col: int | None = None
+
+    @staticmethod
+    def xf(cell_format) -> int:
+        if cell_format is None:
+            return 0
+        if type(cell_format) is int:
+            return cell_format
+        if cell_format.xf_index is None \
+                and cell_format._get_format_key() not in cell_format.xf_format_indices:
+            raise RuntimeError("a format without its index: number it before rendering elsewhere")
+        return cell_format._get_xf_index()   # the existing index: nothing is assigned
+
+    def link(self, *args) -> bool:
+        raise RuntimeError("hyperlinks are written by the worksheet's own process")
+
+    def write(self, xml: str, last_row: int, last_col: int | None) -> None:
+        self.fh.write(xml.encode("utf-8"))
+        self.last_row = last_row
+        if last_col is not None and (self.last_col is None or last_col > self.last_col):
+            self.last_col = last_col
+
+
+def row_pixels_of(wb) -> int:
+    """The default row height, in pixels, that the workbook gives each new worksheet (what
+    ``RowStream.default_pixels`` will be), known before any worksheet exists."""
+    return wb.default_row_height
 
 
 # zlib's fastest level: a summary of 10,000 projects packed in 60 % of the CPU time of the

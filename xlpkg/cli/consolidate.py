@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..consolidate import Consolidation, DeptInfoError, consolidate
+from ..consolidate import Consolidation, DeptInfoError, consolidate, worker_count
 from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
@@ -144,7 +144,9 @@ def run_consolidate(args) -> int:
         why = "没有找到任何可用的项目表" if c.files_read else "指定位置没有找到 Excel 工作簿"
         return _finish(args, FAILED, f"未汇总：{why}，未写入 {output}", c, None)
     try:
-        write_summary(c, output, bureau=True if args.bureau else None)
+        # A second core renders the longest sheets, as it read the forms (--jobs 1: one process).
+        write_summary(c, output, bureau=True if args.bureau else None,
+                      parallel=worker_count(args.jobs, 2) > 1)
     except SummaryWriteError as exc:
         return _finish(args, FAILED, f"未汇总：{exc}", c, None)
     if args.dept_forms and not _write_dept_forms(args, c, dept_inputs, rules):
