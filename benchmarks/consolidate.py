@@ -7,8 +7,8 @@ N distinct filled forms are generated at the zip level (``benchmarks/formgen.py`
 projects saved once by LibreOffice, then copied with new department and project codes and
 scaled amounts). With the files in the page cache (when they fit; --cold: none), one run times:
   (b) the whole ``xlpkg consolidate DIR -o OUT`` command, as a subprocess: forms/s and peak
-      memory (getrusage of the command and its workers, and the resident memory of the whole
-      process tree sampled every 0.2 s);
+      memory (getrusage of the command and its workers, and the memory of the whole process
+      tree sampled every 0.2 s: PSS, which counts a page its processes share once, and RSS);
   (b') the same work split in one subprocess: reading + merging (``consolidate()``) and writing
       the summary (``write_summary``, XlsxWriter constant_memory), each timed alone;
   (a) the naive baseline: ``openpyxl.load_workbook`` of each file, sequentially, with the same
@@ -105,33 +105,50 @@ def _cache(files: list[Path], cold: bool) -> None:
         f.read_bytes()
 
 
-def _tree_rss_kb(root_pid: int) -> int:
-    """Resident memory of a process and its descendants, from /proc/PID/statm (an upper
-    bound: pages the forked workers share with their parent count twice)."""
+def _resident_kb(pid: int, page_kb: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in KB. PSS splits each page among the processes that share
+    it (a forked worker or renderer shares most of its parent's pages), so PSS sums to the
+    memory the tree really holds; RSS summed counts shared pages once per process. Without
+    /proc/PID/smaps_rollup (Linux < 4.14) PSS is given as RSS."""
+    with open(f"/proc/{pid}/statm") as fh:
+        rss = int(fh.read().split()[1]) * page_kb
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return rss, int(line.split()[1])
+    except OSError:
+        pass
+    return rss, rss
+
+
+def _tree_kb(root_pid: int) -> tuple[int, int]:
+    """(RSS, PSS) summed over a process and its descendants, in KB."""
     page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-    pids, total = [root_pid], 0
+    pids, rss, pss = [root_pid], 0, 0
     while pids:
         pid = pids.pop()
         try:
-            with open(f"/proc/{pid}/statm") as fh:
-                total += int(fh.read().split()[1]) * page_kb
+            one_rss, one_pss = _resident_kb(pid, page_kb)
             with open(f"/proc/{pid}/task/{pid}/children") as fh:
                 pids.extend(int(p) for p in fh.read().split())
         except (OSError, IndexError, ValueError):
             continue
-    return total
+        rss, pss = rss + one_rss, pss + one_pss
+    return rss, pss
 
 
-def _run(cmd: list[str]) -> tuple[float, int, str, str]:
-    """Wall time, peak RSS of the process tree (KB, sampled), stdout, stderr."""
+def _run(cmd: list[str]) -> tuple[float, tuple[int, int], str, str]:
+    """Wall time, peak (RSS, PSS) of the process tree (KB, sampled), stdout, stderr."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    peak = [0]
+    peak = [0, 0]
 
     def sample():
         while proc.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            rss, pss = _tree_kb(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             time.sleep(0.2)
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -141,7 +158,7 @@ def _run(cmd: list[str]) -> tuple[float, int, str, str]:
     if proc.returncode not in (0, 1):
         tail = "\n".join((stdout + stderr).strip().splitlines()[-20:])
         raise SystemExit(f"{cmd[2:4]} failed ({proc.returncode}):\n{tail}")
-    return wall, peak[0], stdout, stderr
+    return wall, (peak[0], peak[1]), stdout, stderr
 
 
 _PHASES = """
@@ -152,7 +169,7 @@ jobs = int(sys.argv[3]) if sys.argv[3] != "0" else None
 t0 = time.perf_counter()
 c = consolidate(sys.argv[1], jobs=jobs)
 t1 = time.perf_counter()
-write_summary(c, sys.argv[2])
+write_summary(c, sys.argv[2], parallel=jobs != 1)   # as the command does
 t2 = time.perf_counter()
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"read_merge_s": t1 - t0, "write_s": t2 - t1, "projects": c.project_count,
@@ -194,7 +211,8 @@ def main(argv=None) -> int:
         kids = resource.getrusage(resource.RUSAGE_CHILDREN)
         print(f"(b) xlpkg consolidate (whole command): {cmd_s:8.2f} s   {args.n / cmd_s:7.0f} forms/s   "
               f"CPU {cmd_cpu:.1f} s = {1000 * cmd_cpu / args.n:.2f} ms/form over all its processes")
-        print(f"    peak memory: {tree_kb / 1024:.0f} MB RSS summed over its processes (sampled); "
+        print(f"    peak memory: {tree_kb[1] / 1024:.0f} MB PSS summed over its processes (sampled; "
+              f"RSS summed, shared pages counted per process: {tree_kb[0] / 1024:.0f} MB); "
               f"largest single process {kids.ru_maxrss / 1024:.0f} MB (getrusage)")
         print(f"    last line: {out.strip().splitlines()[-1]}")
         if not args.no_phases:
@@ -205,7 +223,7 @@ def main(argv=None) -> int:
             ph = json.loads(out2.strip().splitlines()[-1])
             print(f"(b') read + merge: {ph['read_merge_s']:.2f} s ({args.n / ph['read_merge_s']:.0f} forms/s);"
                   f" write summary: {ph['write_s']:.2f} s; main process peak {ph['main_peak_kb'] / 1024:.0f} MB,"
-                  f" largest worker {ph['worker_peak_kb'] / 1024:.0f} MB, tree {tree2_kb / 1024:.0f} MB;"
+                  f" largest worker {ph['worker_peak_kb'] / 1024:.0f} MB, tree {tree2_kb[1] / 1024:.0f} MB PSS;"
                   f" CPU main {ph['cpu_main_s']:.1f} s, workers {ph['cpu_workers_s']:.1f} s")
         if args.no_baselines:
             return 0
