@@ -417,6 +417,18 @@ def test_symlinks_are_named_as_in_the_folder_and_counted_once(forms, tmp_path):
     assert str(forms / "别名.xlsx") in c.issues["文件"].tolist()
 
 
+def test_a_folder_given_again_through_a_link_counts_each_form_once(forms, tmp_path):
+    alias = tmp_path / "别名文件夹"
+    alias.symlink_to(forms, target_is_directory=True)
+    direct, _ = discover([forms])
+    files, issues = discover([forms, alias, alias / f"{SEED_CODE}.xlsx"])
+    assert files == direct and len(files) == 4 and issues == []
+    (forms / "断链.xlsx").symlink_to(tmp_path / "nowhere.xlsx")   # a link to nothing
+    files, issues = discover([alias])
+    assert [f.name for f in files] == [f.name for f in direct] and all(f.parent == alias for f in files)
+    assert [(i.rule, Path(i.file).name) for i in issues] == [("form.unreadable", "断链.xlsx")]
+
+
 # --- 21: the rulebook is validated when it loads -----------------------------------------
 
 @pytest.mark.parametrize("edit, fragment", [

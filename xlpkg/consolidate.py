@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import sys
 import time
 import unicodedata
@@ -165,8 +166,15 @@ def _hidden(folder: str, name: str) -> bool:
         return False
 
 
+def _suffix(name: str) -> str:
+    """``Path(name).suffix.lower()`` of a file name, without building a Path (a province lists
+    100,000 names): from the last dot, unless that dot starts or ends the name."""
+    i = name.rfind(".")
+    return name[i:].lower() if 0 < i < len(name) - 1 else ""
+
+
 def _looks_like_spreadsheet(name: str) -> bool:
-    suffix = Path(name).suffix.lower()
+    suffix = _suffix(name)
     return suffix in WORKBOOK_SUFFIXES or suffix in FOREIGN_SPREADSHEET_SUFFIXES
 
 
@@ -186,13 +194,13 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
     file named explicitly is always read, so the user hears why it is not a form. A path
     that does not exist becomes an issue. ``exclude`` (e.g. the output file) is never read.
     """
-    excluded = {Path(os.path.realpath(p)) for p in exclude}
-    found: dict[Path, Path] = {}     # real path → the name it was found under
+    excluded = {os.path.realpath(p) for p in exclude}
+    found: dict[str, str] = {}     # real path → the name it was found under
     issues: list[Issue] = []
     visited: set[str] = set()
 
-    def add(path: Path) -> None:
-        found.setdefault(Path(os.path.realpath(path)), Path(os.path.abspath(path)))
+    def add(path: str | Path, real: str | None = None) -> None:
+        found.setdefault(real or os.path.realpath(path), os.path.abspath(path))
 
     for given in paths:
         path = Path(given)
@@ -216,15 +224,16 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
                             rules, "consolidate.skipped",
                             f"隐藏文件夹中有{count}个表格文件，未汇总；如需汇总，请把它们移到普通文件夹",
                             str(Path(os.path.abspath(dirpath), d))))
+                folder = os.path.abspath(dirpath)
                 for name in sorted(filenames):
                     if _skipped_name(name) or not _looks_like_spreadsheet(name):
                         continue
-                    full = Path(os.path.abspath(dirpath), name)
-                    issue = _file_issue(full, name, rules)
+                    full = os.path.join(folder, name)
+                    issue, linked = _file_issue(full, folder, name, rules)
                     if issue:
                         issues.append(issue)
-                    else:
-                        add(full)
+                    else:   # the folder's real path is known: only a linked file needs its own
+                        add(full, None if linked else os.path.join(real, name))
         elif path.is_file():
             if not _skipped_name(path.name):
                 add(path)
@@ -234,7 +243,7 @@ def discover(paths: Iterable[str | os.PathLike], *, exclude: Iterable[str | os.P
         else:
             issues.append(_skip_issue(rules, "form.unreadable", f"文件或文件夹不存在：{given}",
                                       str(given)))
-    files = sorted(shown for real, shown in found.items() if real not in excluded)
+    files = sorted(Path(shown) for real, shown in found.items() if real not in excluded)
     return files, issues
 
 
@@ -250,20 +259,27 @@ def _count_spreadsheets(folder: Path) -> int:
     return count
 
 
-def _file_issue(full: Path, name: str, rules: Rules | None) -> Issue | None:
-    """Why a spreadsheet-looking file in a folder is not read, or None to read it."""
-    suffix = Path(name).suffix.lower()
+def _file_issue(full: str, folder: str, name: str, rules: Rules | None) -> tuple[Issue | None, bool]:
+    """(why a spreadsheet-looking file in ``folder`` is not read, or None to read it;
+    whether the name is a symbolic link)."""
+    suffix = _suffix(name)
     if suffix in FOREIGN_SPREADSHEET_SUFFIXES:
         return _skip_issue(rules, "form.unreadable",
                            f"{FOREIGN_SPREADSHEET_SUFFIXES[suffix]}（{suffix}）不能汇总：请在 Excel 或 WPS 中"
-                           "打开，另存为 .xlsx（项目绩效目标表模板）后重新汇总", str(full))
-    if _hidden(str(full.parent), name):
+                           "打开，另存为 .xlsx（项目绩效目标表模板）后重新汇总", full), False
+    if _hidden(folder, name):
         return _skip_issue(rules, "consolidate.skipped",
-                           "隐藏文件，未汇总；如是项目表，请取消隐藏（或去掉文件名开头的“.”）", str(full))
-    if not full.is_file():   # a FIFO or device named x.xlsx would block or never end
-        why = special_file(full) or "不是普通文件（如管道、设备或失效的链接），未读取"
-        return _skip_issue(rules, "form.unreadable", why, str(full))
-    return None
+                           "隐藏文件，未汇总；如是项目表，请取消隐藏（或去掉文件名开头的“.”）", full), False
+    try:
+        mode = os.lstat(full).st_mode   # one call: a link, or what the file is
+        linked = stat.S_ISLNK(mode)
+        regular = os.path.isfile(full) if linked else stat.S_ISREG(mode)
+    except (OSError, ValueError):
+        linked, regular = False, False
+    if not regular:   # a FIFO or device named x.xlsx would block or never end
+        why = special_file(Path(full)) or "不是普通文件（如管道、设备或失效的链接），未读取"
+        return _skip_issue(rules, "form.unreadable", why, full), linked
+    return None, linked
 
 
 # --- reading (runs in worker processes) ------------------------------------------------
