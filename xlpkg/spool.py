@@ -67,9 +67,7 @@ class Spool:
                 # No shared file position: another process (``xlpkg.render_ahead``) may read
                 # the same open file while this one does.
                 self.flush()
-                data = _pread(self._file.fileno(), length, offset)
-                if len(data) != length:
-                    raise OSError(errno.EIO, "临时数据不完整")
+                data = _read_at(self._file.fileno(), offset, length)
             else:   # the seek flushes what add() buffered: a full disk may show only here
                 self._file.seek(offset)
                 self._moved = True
@@ -94,6 +92,13 @@ class Spool:
     def size(self) -> int:
         """Bytes on disk."""
         return self._end
+
+
+def _read_at(fd: int, offset: int, length: int) -> bytes:
+    data = _pread(fd, length, offset)
+    if len(data) != length:
+        raise OSError(errno.EIO, "临时数据不完整")
+    return data
 
 
 def _temp_failure(exc: OSError) -> OSError:
@@ -179,10 +184,7 @@ class PortableRows:
         for part in self._parts:
             if isinstance(part, tuple):
                 fd, offset, length = part
-                data = _pread(fd, length, offset)
-                if len(data) != length:
-                    raise OSError(errno.EIO, "临时数据不完整")
-                yield from pickle.loads(data)
+                yield from pickle.loads(_read_at(fd, offset, length))
             else:
                 yield from part
 

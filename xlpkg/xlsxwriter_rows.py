@@ -29,7 +29,8 @@ import threading
 import zipfile
 from typing import BinaryIO, Iterator
 
-__all__ = ["RowStream", "RowFile", "row_pixels_of", "TESTED_VERSIONS", "fast_deflate", "DEFLATE_LEVEL"]
+__all__ = ["RowStream", "RowFile", "row_pixels_of", "TESTED_VERSIONS", "fast_deflate",
+           "DEFLATE_LEVEL"]
 
 TESTED_VERSIONS = ("3.3.1",)   # the versions tests/test_fast_rows.py was last run against
 _COPY_BYTES = 1 << 20
@@ -38,7 +39,20 @@ _WORKSHEET_PARTS = ("constant_memory", "row_data_fh", "previous_row", "table",
                     "default_row_height", "original_row_height", "excel_version")
 
 
-class RowStream:
+class _Extent:
+    """The last row written and the farthest column reached, for the worksheet's dimension."""
+
+    last_row: int | None = None
+    last_col: int | None = None
+
+    def _reach(self, last_row: int | None, last_col: int | None) -> None:
+        if last_row is not None:
+            self.last_row = last_row
+        if last_col is not None and (self.last_col is None or last_col > self.last_col):
+            self.last_col = last_col
+
+
+class RowStream(_Extent):
     """Rows appended to a constant_memory worksheet after the cells written through its
     public API (the header). Rows must be written in increasing order; once streaming
     starts, nothing else may be written to this worksheet's cells."""
@@ -59,8 +73,6 @@ class RowStream:
             ws._write_single_row(first_row)
         self.next_row = first_row
         self.default_pixels = ws.default_row_height
-        self.last_row: int | None = None    # the last row written (for the dimension)
-        self.last_col: int | None = None
         self._write = ws.row_data_fh.write
 
     @staticmethod
@@ -89,9 +101,7 @@ class RowStream:
         """Rendered rows up to ``last_row`` (whose cells reach column ``last_col``; None =
         rows without cells, such as tall empty ones)."""
         self._write(xml)
-        self.last_row = last_row
-        if last_col is not None and (self.last_col is None or last_col > self.last_col):
-            self.last_col = last_col
+        self._reach(last_row, last_col)
 
     def append(self, rendered: BinaryIO, last_row: int | None, last_col: int | None) -> None:
         """Rows rendered elsewhere (``RowFile``), as UTF-8 bytes from ``rendered``'s current
@@ -100,10 +110,7 @@ class RowStream:
         fh.flush()
         shutil.copyfileobj(rendered, fh.buffer, _COPY_BYTES)
         fh.buffer.flush()
-        if last_row is not None:
-            self.last_row = last_row
-        if last_col is not None and (self.last_col is None or last_col > self.last_col):
-            self.last_col = last_col
+        self._reach(last_row, last_col)
 
     def close(self, next_row: int) -> None:
         """The worksheet takes over again at ``next_row``: its dimension covers the rows
@@ -119,7 +126,7 @@ class RowStream:
         ws.table.clear()
 
 
-class RowFile:
+class RowFile(_Extent):
     """Rows rendered for a worksheet into a file of their own (in another process, see
     ``xlpkg.render_ahead``), later appended with ``RowStream.append``. Formats come as their
     indices; a format object without one is refused, since another process cannot number
@@ -128,8 +135,6 @@ class RowFile:
 
     def __init__(self, fh: BinaryIO, default_pixels: int):
         self.fh, self.default_pixels = fh, default_pixels
-        self.last_row: int | None = None
-        self.last_col: int | None = None
 
     @staticmethod
     def xf(cell_format) -> int:
@@ -147,9 +152,7 @@ class RowFile:
 
     def write(self, xml: str, last_row: int, last_col: int | None) -> None:
         self.fh.write(xml.encode("utf-8"))
-        self.last_row = last_row
-        if last_col is not None and (self.last_col is None or last_col > self.last_col):
-            self.last_col = last_col
+        self._reach(last_row, last_col)
 
 
 def row_pixels_of(wb) -> int:
