@@ -8,7 +8,8 @@ go into text, so a fresh Python process (``python -m xlpkg.render_ahead``) rende
 of its own, reading the spool through descriptors it inherits, while this process writes
 项目汇总, 部门小计, the goals and the rest; just before the workbook is packed, each file is
 appended to its worksheet (``RowStream.append``). A fresh process rather than a fork: a forked
-copy of a province's 700 MB process dirtied a third of it by allocating into the parent's pages.
+copy of a province's 700 MB process dirtied about 300 MB of the pages it shared with its parent
+by allocating into them; the fresh process holds about 40 MB.
 
 Whenever that cannot be done, the same function renders the same rows here instead: on Windows
 (no ``pass_fds``), for a small summary (starting a process would cost more than it saves), when
