@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import sheet_xml as X
 from .cell_text import text as cell_text
 from .printing import cell_points, height_for
-from .xlsxwriter_rows import RowStream
+from .xlsxwriter_rows import RowExtent, RowStream
 
 __all__ = ["write_table_rows", "write_rows", "render_table_rows", "render_rows", "NumberedFormats",
            "column_chunks", "TABLE_FONT_PT", "LINK_TIP"]
@@ -34,20 +34,16 @@ _CACHE_ENTRIES, _CACHE_TEXT = 4096, 200
 _isfinite = math.isfinite
 
 
-class _Batch:
+class _Batch(RowExtent):
     """Rendered rows collected into large writes."""
 
     def __init__(self, stream: RowStream):
         self.stream, self.parts, self.size = stream, [], 0
-        self.last_row: int | None = None
-        self.last_col: int | None = None
 
     def add(self, xml: str, row: int, last_col: int | None) -> None:
         self.parts.append(xml)
         self.size += len(xml)
-        self.last_row = row
-        if last_col is not None and (self.last_col is None or last_col > self.last_col):
-            self.last_col = last_col
+        self._reach(row, last_col)
         if self.size >= _BATCH_CHARS:
             self.flush()
 

@@ -29,8 +29,8 @@ import threading
 import zipfile
 from typing import BinaryIO, Iterator
 
-__all__ = ["RowStream", "RowFile", "row_pixels_of", "TESTED_VERSIONS", "fast_deflate",
-           "DEFLATE_LEVEL"]
+__all__ = ["RowStream", "RowFile", "RowExtent", "row_pixels_of", "TESTED_VERSIONS",
+           "fast_deflate", "DEFLATE_LEVEL"]
 
 TESTED_VERSIONS = ("3.3.1",)   # the versions tests/test_fast_rows.py was last run against
 _COPY_BYTES = 1 << 20
@@ -39,7 +39,7 @@ _WORKSHEET_PARTS = ("constant_memory", "row_data_fh", "previous_row", "table",
                     "default_row_height", "original_row_height", "excel_version")
 
 
-class _Extent:
+class RowExtent:
     """The last row written and the farthest column reached, for the worksheet's dimension."""
 
     last_row: int | None = None
@@ -52,7 +52,7 @@ class _Extent:
             self.last_col = last_col
 
 
-class RowStream(_Extent):
+class RowStream(RowExtent):
     """Rows appended to a constant_memory worksheet after the cells written through its
     public API (the header). Rows must be written in increasing order; once streaming
     starts, nothing else may be written to this worksheet's cells."""
@@ -126,7 +126,7 @@ class RowStream(_Extent):
         ws.table.clear()
 
 
-class RowFile(_Extent):
+class RowFile(RowExtent):
     """Rows rendered for a worksheet into a file of their own (in another process, see
     ``xlpkg.render_ahead``), later appended with ``RowStream.append``. Formats come as their
     indices; a format object without one is refused, since another process cannot number
