@@ -12,7 +12,7 @@ scaled amounts). With the files in the page cache (when they fit; --cold: none),
   (b') the same work split in one subprocess: reading + merging (``consolidate()``) and writing
       the summary (``write_summary``, XlsxWriter constant_memory), each timed alone;
   (a) the naive baseline: ``openpyxl.load_workbook`` of each file, sequentially, with the same
-      extraction and metrics (``read_project_file(engine="openpyxl")``);
+      extraction and metrics (``read_checked_file(engine="openpyxl")``);
   (c) python-calamine opening every file and reading every sheet, nothing else, sequentially.
 (a) and (c) read a sample of at most --sample files; rates (forms/s) are compared. The machine
 is shared: wall-clock figures are noisy, ratios from one run are what to quote. Never run by
@@ -58,14 +58,14 @@ def bare_calamine(files: list[Path]) -> tuple[float, float]:
 
 def naive_baseline(files: list[Path]) -> tuple[float, float]:
     from xlpkg.metrics import project_metrics
-    from xlpkg.reader import read_project_file
+    from xlpkg.workbook.form_checks import read_checked_file
     from xlpkg.rules import load_rules
 
     rules = load_rules()
     cpu = time.process_time()
     started = time.perf_counter()
     for f in files:
-        result = read_project_file(f, rules=rules, engine="openpyxl")
+        result = read_checked_file(f, rules=rules, engine="openpyxl")
         if result.project is not None:
             project_metrics(result.project, rules)
     return time.perf_counter() - started, time.process_time() - cpu

@@ -1,6 +1,6 @@
 """N distinct filled project forms in seconds, made at the zip level.
 
-The seed's four projects are written once with ``xlpkg.writer.fill_workbook`` and, when
+The seed's four projects are written once with ``xlpkg.workbook.writer.fill_workbook`` and, when
 LibreOffice is installed, saved once by it (so the forms carry cached formula results and a
 shared-string table, as forms saved by Excel/WPS do). Each generated form copies one of them
 and rewrites only the XML that holds the department code, the project code and the amounts:
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from xlpkg import layout as L
+from xlpkg.workbook import layout as L
 from xlpkg.model import Project, load_project_json
-from xlpkg.workbook.namedcells import sheet_parts
+from xlpkg.sources.named import sheet_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 MONEY_NAMES = ("Budget", "YearBudget", "YearSpent", "UsesTotal", "UsesBalance", "MediumBudget",
@@ -139,8 +139,8 @@ def _zip(members: list[tuple[str, int, int, bytes]]) -> bytes:
 
 def bases(workdir: Path, *, libreoffice: bool | None = None) -> list[_Base]:
     """The four seed projects as filled forms (saved by LibreOffice when available)."""
-    from xlpkg import lo
-    from xlpkg.writer import fill_workbook
+    from xlpkg.libreoffice import harness as lo
+    from xlpkg.workbook.writer import fill_workbook
 
     projects = [load_project_json(p) for p in sorted((ROOT / "examples").glob("*.json"))]
     filled = [fill_workbook(p, workdir / f"{p.code}.xlsx") for p in projects]

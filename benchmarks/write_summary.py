@@ -6,7 +6,7 @@
 A Consolidation of N projects is built once (``consolidate()`` on forms from
 ``benchmarks/formgen.py``) and pickled; each writer then runs in its own fresh subprocess
 (so peak memory is its own): ``write_summary`` with the rows rendered by
-``xlpkg.summary_rows`` ("new"), and with every cell written through XlsxWriter's public API
+``xlpkg.summary.rows`` ("new"), and with every cell written through XlsxWriter's public API
 (``tests/legacy_summary_writer.py``, "old"). Reported per writer: CPU ms per project for the
 whole ``write_summary`` and for its row writing alone (the tables, goals and data sheet),
 XlsxWriter's ``close`` (zip deflate), and peak RSS. The machine is shared: compare the two

@@ -17,7 +17,7 @@ from xlpkg.model import load_project_json
 
 def require_libreoffice() -> None:
     """Skip without LibreOffice, unless CI demands it (XLPKG_REQUIRE_LIBREOFFICE=1): then fail."""
-    from xlpkg import lo
+    from xlpkg.libreoffice import harness as lo
 
     if lo.available():
         return
@@ -29,7 +29,7 @@ def require_libreoffice() -> None:
 @pytest.fixture
 def libreoffice():
     require_libreoffice()
-    from xlpkg import lo
+    from xlpkg.libreoffice import harness as lo
 
     return lo
 
@@ -43,7 +43,7 @@ def example_projects():
 @pytest.fixture(scope="session")
 def filled_dir(tmp_path_factory, example_projects) -> Path:
     """The examples written into the template, one workbook per project (do not modify)."""
-    from xlpkg.writer import fill_workbook
+    from xlpkg.workbook.writer import fill_workbook
 
     out = tmp_path_factory.mktemp("filled")
     for code, project in example_projects.items():

@@ -1,5 +1,5 @@
 """The summary's original per-cell writer (XlsxWriter's public API for every cell), kept only
-as the reference the fast row writer (xlpkg.summary_rows) is compared against, in
+as the reference the fast row writer (xlpkg.summary.rows) is compared against, in
 tests/test_fast_rows.py and benchmarks/write_summary.py.
 
     with per_cell_writer():
@@ -11,9 +11,9 @@ import contextlib
 import itertools
 from unittest import mock
 
-from xlpkg import summary
+from xlpkg.summary import writer as summary
 from xlpkg.cell_text import blank, text
-from xlpkg.printing import row_height
+from xlpkg.summary.printing import row_height
 
 TABLE_FONT_PT = 10
 

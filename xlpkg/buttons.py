@@ -33,15 +33,18 @@ try:
 except ImportError:   # LibreOffice's Python: the book is always passed in (xlpkg.libreoffice)
     xw = None
 
-from . import layout as L
-from .book_source import BookSource
+from .workbook import layout as L
+from .sources.book import BookSource
 from .cellref import bounds, col_letter
 from .issues import ERROR, SEVERITY_LABELS, WARNING
-from .reader import read_project
+from .workbook.form_checks import read_checked
 from .rules import load_rules
 from .sources import is_blank
 from .summary import SOURCE_FOLDER_NAME
 from .targets import TargetError, from_official, official_cells, parse_target
+from .consolidate import consolidate as consolidate_folder
+from .summary import DEPARTMENTS, GOALS, INDICATORS, ISSUES, NOTES, PROJECTS, SummaryWriteError, notes_frame, write_summary
+from .workbook.template import write_template
 
 __all__ = ["RESULTS_SHEET", "RESULT_HEADERS", "validate", "normalize_targets", "consolidate",
            "new_form"]
@@ -200,7 +203,7 @@ def validate(book: xw.Book | None = None) -> list:
     say in an alert how many errors and warnings there are. Returns the issues."""
     book = _book(book)
     rules = load_rules()
-    result = read_project(BookSource(book), file=book.name, rules=rules)
+    result = read_checked(BookSource(book), file=book.name, rules=rules)
     issues = result.issues
     errors = sum(1 for i in issues if i.severity == ERROR)
     warnings = sum(1 for i in issues if i.severity == WARNING)
@@ -252,9 +255,6 @@ def consolidate(book: xw.Book | None = None) -> dict:
     and the summary tables into this workbook's sheets (项目汇总, 部门小计, 指标明细,
     部门整体绩效目标, 问题清单). Bad files become rows of 问题清单; the others still count.
     Returns {"output", "projects", "files", "issues", "sheets", "problems", "message"}."""
-    from .consolidate import consolidate as consolidate_folder   # pandas: only when asked
-    from .summary import (DEPARTMENTS, GOALS, INDICATORS, ISSUES, NOTES, PROJECTS,
-                          SummaryWriteError, notes_frame, write_summary)
 
     book = _book(book)
     source = BookSource(book)
@@ -337,7 +337,6 @@ def new_form(book: xw.Book | None = None, folder: str | None = None) -> str:
     Documents folder, named 项目绩效目标表.xlsx (项目绩效目标表 (2).xlsx … if taken). Engines that
     can open files (classic Excel) open it; the remote/Office.js engine cannot, so an alert
     gives the path. Returns the path."""
-    from .template import write_template
 
     book = _book(book)
     base = Path(folder) if folder else (_book_folder(book) or _documents())

@@ -12,6 +12,9 @@ from .metrics import GROUP_LABELS, SelfEvaluation, level_weights, round2, self_e
 from .model import Project
 from .rules import Rules, load_rules, normalize_level2
 from .targets import format_number, parse_actual, try_parse_target
+from .metrics import monitoring_snapshot
+from .model import fund_sum
+from .targets import ActualError
 
 HUNDRED = Decimal(100)
 
@@ -248,7 +251,6 @@ def check_monitoring(p: Project, rules: Rules) -> list[Issue]:
 
 def check_rectification(p: Project, rules: Rules) -> list[Issue]:
     """A red light or a goal that cannot be met asks for a decision on 整改."""
-    from .monitoring import monitoring_snapshot
 
     rect, out = p.rectification, []
     if rect.needed is None:
@@ -269,7 +271,6 @@ def check_rectification(p: Project, rules: Rules) -> list[Issue]:
 
 def check_fund_rows(p: Project, rules: Rules) -> list[Issue]:
     """年度资金总额 against 其中：财政拨款 / 上年结转 / 其他资金 (a blank total is their sum)."""
-    from .model import fund_sum
 
     ex, out = p.execution, []
     if not ex.funds:
@@ -315,7 +316,6 @@ UNUSUAL_PERCENT = Decimal(1000)
 
 
 def check_actual_values(p: Project, rules: Rules) -> list[Issue]:
-    from .targets import ActualError, parse_actual
 
     out = []
     for i, ind in enumerate(p.indicators):

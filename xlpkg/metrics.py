@@ -1,5 +1,5 @@
 """The performance maths: rates, progress, variance, lights, indicator scores, the 100-point
-self-evaluation and department totals.
+self-evaluation, the monitoring snapshot and department totals.
 
 Rates are fractions (0.95 means 95 %); variances are percentage points. Nothing is rounded
 until a score is shown: the template's formulas round at the same places (indicator and
@@ -339,6 +339,35 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
                           indicators=scores, issues=issues, started=evaluation_started(project))
 
 
+# --- the monitoring snapshot "截至X月" (财预〔2019〕136号) ----------------------------
+# 执行率 = 1–X月执行数 ÷ 全年预算数 (年初预算数 when not adjusted); time progress = X ÷ 12; the
+# light compares them: 执行率 ÷ time progress × 100 in the rulebook's bands. The template's
+# MonRate, MonTimeProgress and MonLight formulas compute the same numbers.
+
+@dataclass
+class MonitoringSnapshot:
+    month: int | None
+    execution_rate: Decimal | None        # percent
+    time_progress: Decimal | None         # percent
+    forecast_rate: Decimal | None         # 全年预计执行数 ÷ 预算数, percent
+    light: str | None                     # red / yellow / green
+
+
+def _percent(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value * HUNDRED
+
+
+def monitoring_snapshot(project: Project, rules: Rules | None = None) -> MonitoringSnapshot:
+    rules = rules or load_rules()
+    mon, budget = project.monitoring, project.effective_budget
+    rate = _percent(execution_rate(mon.spent, budget))
+    time = None if mon.month is None else Decimal(mon.month) * HUNDRED / 12
+    return MonitoringSnapshot(
+        month=mon.month, execution_rate=rate, time_progress=time,
+        forecast_rate=_percent(execution_rate(mon.forecast_year_spent, budget)),
+        light=light(rate, time, rules))
+
+
 # --- whole project and department -------------------------------------------
 
 @dataclass
@@ -348,7 +377,7 @@ class ProjectMetrics:
     execution_rate: Decimal | None
     cost_control_rate: Decimal | None
     evaluation: SelfEvaluation
-    monitoring: object = None            # monitoring.MonitoringSnapshot (the "截至X月" snapshot)
+    monitoring: MonitoringSnapshot | None = None   # the "截至X月" snapshot
 
 
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
@@ -360,14 +389,8 @@ def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetr
         execution_rate=execution_rate(project.execution.year_spent, budget),
         cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
         evaluation=self_evaluation(project, rules),
-        monitoring=_snapshot(project, rules),
+        monitoring=monitoring_snapshot(project, rules),
     )
-
-
-def _snapshot(project: Project, rules: Rules):
-    from .monitoring import monitoring_snapshot   # it builds on this module's rates
-
-    return monitoring_snapshot(project, rules)
 
 
 @dataclass

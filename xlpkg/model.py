@@ -211,7 +211,7 @@ def _dec_str(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-def _encode(obj: Any) -> Any:
+def encode_json_value(obj: Any) -> Any:
     if isinstance(obj, dict):
         out = {}
         for key, value in obj.items():
@@ -220,10 +220,10 @@ def _encode(obj: Any) -> Any:
             elif key in _DECIMAL_LISTS:
                 out[key] = [_dec_str(v) for v in value]
             else:
-                out[key] = _encode(value)
+                out[key] = encode_json_value(value)
         return out
     if isinstance(obj, list):
-        return [_encode(v) for v in obj]
+        return [encode_json_value(v) for v in obj]
     return obj
 
 
@@ -242,7 +242,7 @@ def _drop_defaults(obj: Any) -> Any:
 
 
 def project_to_dict(project: Project) -> dict:
-    data = _drop_defaults(_encode(asdict(project)))
+    data = _drop_defaults(encode_json_value(asdict(project)))
     for ind in data["indicators"]:
         ind["causes"] = {k: v for k, v in ind["causes"].items() if v}
     data["execution"]["funds"] = {k: v for k, v in data["execution"]["funds"].items()

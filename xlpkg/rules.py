@@ -1,14 +1,13 @@
 """The rulebook: loading and validating rules.json, and the lookups every checker needs.
 
 There is one rules.json, at the repository root. An installed package carries a copy inside
-the package (``xlpkg/data/``, see ``xlpkg.package_data``); ``--rules FILE`` lets a province use its own.
+the package (``xlpkg/data/``, see ``xlpkg.system.package_data``); ``--rules FILE`` lets a province use its own.
 """
 from __future__ import annotations
 
 import json
 import os
 import string
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -18,7 +17,8 @@ from pathlib import Path
 import jsonschema
 
 from .issues import Issue
-from .os_errors import os_error_text
+from .system.os_errors import os_error_text
+from .system.package_data import DataFileMissing, rules_json
 
 RULES_ENV = "XLPKG_RULES"
 
@@ -42,7 +42,6 @@ class RulesError(ValueError):
 def default_rules_path() -> Path:
     """Where the shipped rules.json is: the repository's in a checkout, else the package's own
     copy (``xlpkg/data/rules.json``, found through importlib.resources)."""
-    from .package_data import DataFileMissing, rules_json
     try:
         return rules_json()
     except DataFileMissing:

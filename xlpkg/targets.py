@@ -46,19 +46,19 @@ _ON_TIME_TARGETS = {"按期完成", "按时完成", "如期完成"}
 DONE_WORDS = {"按期完成", "按时完成", "如期完成", "已完成", "完成", "是"}
 NOT_DONE_WORDS = {"未完成", "否", "延期", "未按期完成", "逾期"}
 
-_MONEY = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000),
+MONEY_FACTORS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000),
           "亿元": Decimal(100000000)}
 _NATURES = {"定性": "qualitative", "区间": "range", "日期": "date"}
 
 _NUM = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 # A unit is short and word-like; "%左右" or "左右" must not pass as one, hence the blacklist.
 _UNIT = r"(?:%|‰|[A-Za-z\u4e00-\u9fff/·]{1,10}?[23]?)"   # lazy: leave 以上/内 to the suffix
-_UNIT_BLACKLIST = ("左右", "约", "以", "及", "或", "不", "于", "超过", "至少", "达到", "前",
+NOT_UNITS = ("左右", "约", "以", "及", "或", "不", "于", "超过", "至少", "达到", "前",
                    "后", "内", "含", "完成")
 
 # Longest words first so that "大于等于" wins over "大于". "Neutral" prefixes (达到, 控制在, =)
 # only give a default: a suffix such as 以上/以内 decides when present ("达到95%以上").
-_PREFIXES = [
+OPERATOR_PREFIXES = [
     ("大于或等于", "≥"), ("大于等于", "≥"), ("小于或等于", "≤"), ("小于等于", "≤"),
     ("不低于", "≥"), ("不少于", "≥"), ("不小于", "≥"), ("不高于", "≤"), ("不超过", "≤"),
     ("不大于", "≤"), ("不多于", "≤"), ("控制在", "≤"), ("至少", "≥"), ("最少", "≥"),
@@ -66,15 +66,15 @@ _PREFIXES = [
     ("多于", ">"), ("低于", "<"), ("小于", "<"), ("少于", "<"), ("等于", "="), ("为", "="),
     ("达", "≥"), ("≥", "≥"), ("≤", "≤"), (">", ">"), ("<", "<"), ("=", "="),
 ]
-_NEUTRAL = {"达到", "达", "控制在", "等于", "为", "="}
-_SUFFIXES = {"及以上": "≥", "或以上": "≥", "以上": "≥", "及以下": "≤", "或以下": "≤",
+NEUTRAL_WORDS = {"达到", "达", "控制在", "等于", "为", "="}
+OPERATOR_SUFFIXES = {"及以上": "≥", "或以上": "≥", "以上": "≥", "及以下": "≤", "或以下": "≤",
              "以下": "≤", "以内": "≤", "之内": "≤", "内": "≤"}
 _OPS = ("≥", ">", "≤", "<", "=")
 
 _QUANT_RE = re.compile(
-    "^(?P<pre>" + "|".join(re.escape(p) for p, _ in _PREFIXES) + ")?"
+    "^(?P<pre>" + "|".join(re.escape(p) for p, _ in OPERATOR_PREFIXES) + ")?"
     rf"(?P<num>{_NUM})(?P<unit>{_UNIT})??"
-    r"(?:\(含\))?(?P<suf>" + "|".join(sorted(_SUFFIXES, key=len, reverse=True)) + ")?$")
+    r"(?:\(含\))?(?P<suf>" + "|".join(sorted(OPERATOR_SUFFIXES, key=len, reverse=True)) + ")?$")
 _RANGE_RE = re.compile(rf"^(?P<a>{_NUM})(?P<u1>{_UNIT})?(?:-|~|至|到)(?P<b>{_NUM})(?P<u2>{_UNIT})?$")
 _ACTUAL_RE = re.compile(rf"^(?P<num>{_NUM})(?P<unit>{_UNIT})?$")
 
@@ -162,7 +162,7 @@ def parse_number(text) -> Decimal:
 
 
 def _unit_ok(unit: str) -> bool:
-    return not any(w in unit for w in _UNIT_BLACKLIST)
+    return not any(w in unit for w in NOT_UNITS)
 
 
 def _match_date(t: str, year: int | None) -> tuple[bool, datetime.date | None, str | None]:
@@ -318,12 +318,12 @@ def _parse_target(text, year: int | None) -> Target:
         return Target("range", None, a, b, u2 or u1, text)
     if (m := _QUANT_RE.match(t)) and _unit_ok(m["unit"] or ""):
         pre, suf = m["pre"], m["suf"]
-        op = dict(_PREFIXES)[pre] if pre else "="
+        op = dict(OPERATOR_PREFIXES)[pre] if pre else "="
         if suf:
-            sop = _SUFFIXES[suf]
-            if pre and pre not in _NEUTRAL and _direction_of(op) != _direction_of(sop):
+            sop = OPERATOR_SUFFIXES[suf]
+            if pre and pre not in NEUTRAL_WORDS and _direction_of(op) != _direction_of(sop):
                 raise _fail(text, f"“{pre}”与“{suf}”方向矛盾")
-            if not pre or pre in _NEUTRAL:
+            if not pre or pre in NEUTRAL_WORDS:
                 op = sop
         return Target("quantitative", op, Decimal(m["num"]), None, m["unit"] or "", text)
     if re.search(r"[0-9]", t):
@@ -391,7 +391,7 @@ def _from_official(nature, value, unit, year: int | None) -> Target:
         if a > b:
             raise _fail(v, f"区间下限{format_number(a)}大于上限{format_number(b)}")
         return _built(Target("range", None, a, b, u, v))
-    op = n if n in _OPS else dict(_PREFIXES).get(n)
+    op = n if n in _OPS else dict(OPERATOR_PREFIXES).get(n)
     if op is None:
         raise TargetError(f"指标性质“{nature}”无法识别：应为≥、≤、=、>、<、定性、区间或日期")
     if u and vt.endswith(u):
@@ -467,8 +467,8 @@ def _parse_actual(actual, target: Target, grades: dict[str, Decimal] | None):
         return num * 100 if tu == "%" and abs(num) <= 1 else num
     if unit == tu or not tu:
         return num
-    if unit in _MONEY and tu in _MONEY:
-        return num * _MONEY[unit] / _MONEY[tu]
+    if unit in MONEY_FACTORS and tu in MONEY_FACTORS:
+        return num * MONEY_FACTORS[unit] / MONEY_FACTORS[tu]
     raise ActualError(f"实际值单位“{unit}”与指标单位“{tu}”不一致")
 
 

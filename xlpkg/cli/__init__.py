@@ -6,8 +6,9 @@ import importlib
 import os
 import sys
 
-from ..os_errors import os_error_text
+from ..system.os_errors import os_error_text
 from ..rules import RulesError
+from .. import __version__
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
 COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit")
@@ -16,7 +17,6 @@ COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlpkg", description="预算绩效管理 Excel 工具：校验、评分、生成表格、汇总")
-    from .. import __version__
     parser.add_argument("--version", action="version", version=f"xlpkg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..addin import AddinError, build_addin, build_addin_via_excel, check_macros, install_addin
+from ..delivery.addin import AddinError, build_addin, build_addin_via_excel, check_macros, install_addin
 
 
 def register(sub) -> None:

@@ -14,6 +14,8 @@ from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
 from . import add_rules_option
+from ..consolidate.department_forms import split_department_inputs
+from ..consolidate.department_forms import write_department_forms
 
 DEFAULT_OUTPUT = "部门汇总.xlsx"
 WRITTEN, WRITTEN_WITH_ERRORS, FAILED = 0, 1, 2
@@ -129,7 +131,6 @@ def run_consolidate(args) -> int:
         return _finish(args, FAILED, f"未汇总：{refused}", None, None)
     paths, dept_inputs, exclude = args.paths, [], [output]
     if args.dept_forms:
-        from ..department.forms import split_department_inputs
 
         paths, dept_inputs = split_department_inputs(args.paths)
         exclude += [*Path(args.dept_forms).glob("*.xlsx"), *dept_inputs]
@@ -161,7 +162,6 @@ def run_consolidate(args) -> int:
 
 def _write_dept_forms(args, c: Consolidation, inputs: list[str], rules) -> bool:
     """One filled 部门整体绩效表 per department into --dept-forms DIR; False on any error."""
-    from ..department.forms import write_department_forms
 
     result = write_department_forms(c, args.dept_forms, dept_info=args.dept_info,
                                     inputs=inputs, rules=rules, jobs=args.jobs)

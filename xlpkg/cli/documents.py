@@ -6,10 +6,18 @@ import sys
 from pathlib import Path
 
 from ..issues import has_errors
-from ..os_errors import os_error_text
+from ..system.os_errors import os_error_text
 from ..report import issues_to_list
 from ..rules import load_rules
 from . import add_rules_option
+from ..consolidate import DeptInfoError, load_dept_info
+from ..documents.department import info_of
+from ..documents.department import read_workbook, split_inputs
+from ..documents.docx_import import DocxImportError, import_document, write_import
+from ..documents.publish import publish_document
+from ..documents.report import (department_report_filename, render_department_report, render_project_report, report_filename)
+from ..model import ProjectFormatError
+from ..workbook.project_file import load_project
 
 OK, WITH_ERRORS, FAILED = 0, 1, 2
 
@@ -42,7 +50,6 @@ def _print_issues(issues) -> None:
 
 
 def run_import(args) -> int:
-    from ..documents.docx_import import DocxImportError, import_document, write_import
     rules = load_rules(args.rules)
     try:
         result = import_document(args.document, year=args.year, rules=rules)
@@ -71,8 +78,6 @@ def run_import(args) -> int:
 
 def _load_projects(paths):
     """Projects from files and folders (folders: workbooks and JSON, recursive)."""
-    from .. import load_project
-    from ..model import ProjectFormatError
     files: list[Path] = []
     problems: list[str] = []
     for given in paths:
@@ -103,14 +108,12 @@ def _load_projects(paths):
 
 
 def _project_paths(paths) -> list[str]:
-    from ..documents.department import split_inputs
     return split_inputs(paths)[0]
 
 
 def _departments(paths):
     """Departments read from the department workbooks among ``paths`` (none without
     xlpkg.department), and the problems of those that cannot be read."""
-    from ..documents.department import read_workbook, split_inputs
     departments, problems = [], []
     for path in split_inputs(paths)[1]:
         dept, issues = read_workbook(path)
@@ -122,9 +125,6 @@ def _departments(paths):
 
 
 def run_publish(args) -> int:
-    from ..consolidate import DeptInfoError, load_dept_info
-    from ..documents.department import info_of
-    from ..documents.publish import publish_document
     rules = load_rules(args.rules)
     try:
         infos = [load_dept_info(f) for f in args.dept_info]
@@ -165,8 +165,6 @@ def register_report(sub) -> None:
 
 
 def run_report(args) -> int:
-    from ..documents.report import (department_report_filename, render_department_report,
-                                    render_project_report, report_filename)
     rules = load_rules(args.rules)
     for template in (args.template, args.dept_template):
         if template and not Path(template).is_file():

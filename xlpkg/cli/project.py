@@ -5,12 +5,12 @@ import json
 import sys
 from pathlib import Path
 
-from .. import WORKBOOK_SUFFIXES, load_project
+from ..workbook.project_file import WORKBOOK_SUFFIXES, load_project
 from ..checks import check
 from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError
-from ..reader import read_project_file
+from ..workbook.form_checks import read_checked_file
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
@@ -41,7 +41,7 @@ def _checked(path: str, rules):
     """(project, issues, problem): a workbook through the reader, so that every issue names
     its sheet and cell; a JSON document through the model and the checks."""
     if Path(path).suffix.lower() in WORKBOOK_SUFFIXES:
-        result = read_project_file(path, rules=rules)
+        result = read_checked_file(path, rules=rules)
         if result.project is None:
             return None, [], "；".join(f"{path}：{i.message}" for i in result.issues)
         return result.project, [i.located(file="") for i in result.issues], None

@@ -5,12 +5,16 @@ import json
 import sys
 
 from ..issues import has_errors
-from ..metrics import project_metrics
 from ..model import ProjectFormatError, load_project_json, project_to_dict
-from ..os_errors import os_error_text
+from ..system.os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
+from ..workbook.upgrade import upgrade_workbook, upgraded_path
+from ..workbook.writer import CapacityError, fill_workbook
+from ..workbook.template import write_template as write_project_template
+from ..department.template import write_department_template
+from ..workbook.form_checks import read_checked_file
 
 
 def register(sub) -> None:
@@ -59,18 +63,13 @@ def _engine_option(parser) -> None:
 
 
 def run_template(args) -> int:
-    if args.kind == "department":
-        from ..workbook.department_template import write_department_template as write_template
-    else:
-        from ..template import write_template
-
+    write_template = write_department_template if args.kind == "department" else write_project_template
     path = write_template(args.output, rules=load_rules(args.rules), password=args.password)
     print(f"已生成模板：{path}")
     return 0
 
 
 def run_fill(args) -> int:
-    from ..writer import CapacityError, fill_workbook
 
     from pathlib import Path
 
@@ -100,12 +99,9 @@ def run_fill(args) -> int:
 
 
 def run_read(args) -> int:
-    from ..reader import read_project_file
-
     rules = load_rules(args.rules)
-    result = read_project_file(args.file, rules=rules, engine=args.engine)
-    project = result.project
-    metrics = project_metrics(project, rules) if project is not None else None
+    result = read_checked_file(args.file, rules=rules, engine=args.engine)
+    project, metrics = result.project, result.metrics
     if args.json:
         json.dump({"file": args.file,
                    "project": project_to_dict(project) if project is not None else None,
@@ -121,12 +117,10 @@ def run_read(args) -> int:
 
 
 def run_validate(args) -> int:
-    from ..reader import read_project_file
-
     rules = load_rules(args.rules)
     failed, report = False, []
     for path in args.files:
-        result = read_project_file(path, rules=rules, engine=args.engine)
+        result = read_checked_file(path, rules=rules, engine=args.engine)
         bad = result.project is None or has_errors(result.issues)
         failed |= bad
         report.append({"file": path, "ok": not bad, "issues": issues_to_list(result.issues)})
@@ -145,7 +139,6 @@ def run_validate(args) -> int:
 def run_upgrade(args) -> int:
     from pathlib import Path
 
-    from ..upgrade import upgrade_workbook, upgraded_path
 
     rules = load_rules(args.rules)
     out = Path(args.output) if args.output else None

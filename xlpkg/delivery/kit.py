@@ -14,15 +14,15 @@ Completeness is checked before the zip is written: for every supported Python ve
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from ..safeio import atomic_write
+from ..system.safeio import atomic_write
 from .wheels import WheelError, cache_dir, download, resolve, runtime_requirements
+from .addin import build_addin
 
 __all__ = ["KitError", "SUPPORTED_PYTHONS", "build_kit", "INSTALL_BAT", "REQUIREMENT"]
 
@@ -74,7 +74,6 @@ def build_kit(output: str | Path, *, platform: str = "win_amd64",
     """Write the kit; returns (path, {python version: wheels an install uses})."""
     if platform != "win_amd64":
         raise KitError(f"离线安装包只支持 win_amd64（Windows 版 Excel），不支持 {platform}")
-    from ..addin import build_addin
     requirements = runtime_requirements() + ["xlwings>=0.33"]
     with tempfile.TemporaryDirectory(prefix="xlpkg-kit-") as tmp:
         tmp = Path(tmp)

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from ..cellref import bounds, col_letter
 from ..metrics import round2
-from ..workbook import department_layout as L
+from . import layout as L
 from .metrics import DeptMetrics, grade_distribution_text
 
 __all__ = ["formula_values", "store_cached_values"]

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..issues import WARNING, Issue
 from ..rules import Rules, load_rules
-from ..workbook import department_layout as L
+from . import layout as L
 from .metrics import COMMON_LABELS, department_metrics
 from .model import Department
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from ..issues import ERROR, Issue
 from ..sources import CalamineSource, CellSource, SourceError, is_blank
-from ..reader import cell_text as _text
-from ..workbook import department_layout as L
+from ..workbook.reader import cell_text as _text
+from . import layout as L
 from .model import Department, DeptIndicator, DeptProject, SubGoal
+from ..targets import from_official
 
 __all__ = ["DeptReadResult", "is_department_workbook", "read_department", "read_department_file"]
 
@@ -123,7 +124,6 @@ def read_department(source: CellSource, file: str = "") -> DeptReadResult:
             continue
         target = _text(row[6])
         if not target and not is_blank(row[4]):
-            from ..targets import from_official
 
             try:
                 target = from_official(_text(row[3]), row[4] if not isinstance(row[4], _dt.datetime)

@@ -1,6 +1,6 @@
 """A department written into its workbook: the model's values into the input cells.
 
-The blank workbook, formulas and protection come from ``xlpkg.workbook.department_template``;
+The blank workbook, formulas and protection come from ``xlpkg.department.template``;
 positions from ``department_layout``. What is written reads back unchanged
 (``xlpkg.department.reader``), and the formulas carry Python's results as cached values
 (``cache``) so readers that do not calculate see them. Unused rows of the long tables are hidden, so the printed
@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from ..rules import Rules, load_rules
-from ..safeio import atomic_write
+from ..system.safeio import atomic_write
 from ..targets import official_cells, try_parse_target
-from ..workbook import department_layout as L
-from ..workbook.department_template import build_department_workbook
+from . import layout as L
+from .template import build_department_workbook
 from .cache import formula_values, store_cached_values
 from .metrics import department_metrics
 from .model import Department

@@ -13,6 +13,10 @@ from pathlib import Path
 
 from ..metrics import round2
 from ..rules import Rules, load_rules
+from ..consolidate.department_forms import split_department_inputs
+from ..department.metrics import department_metrics
+from ..department.model import department_to_dict
+from ..department.reader import read_department_file
 
 __all__ = ["available", "split_inputs", "read_workbook", "info_of", "department_report_context"]
 
@@ -34,20 +38,17 @@ def split_inputs(paths) -> tuple[list[str], list[str]]:
     """(project paths, department workbooks) among the named paths."""
     if not available():
         return [str(p) for p in paths], []
-    from ..department.forms import split_department_inputs
     return split_department_inputs(paths)
 
 
 def read_workbook(path: str | Path):
     """(Department | None, issues) of a filled department workbook."""
-    from ..department.reader import read_department_file
     result = read_department_file(path)
     return result.department, result.issues
 
 
 def info_of(dept) -> dict:
     """The department info dict (examples/departments/*.json shape) of a Department."""
-    from ..department.model import department_to_dict
     data = department_to_dict(dept)
     info = {k: data[k] for k in DEPT_INFO_KEYS if k in data}
     info.setdefault("planning", [])
@@ -67,7 +68,6 @@ def _pct(rate: Decimal | None) -> str:
 
 def department_report_context(dept, rules: Rules | None = None) -> dict:
     """Numbers of ``xlpkg.department.metrics.department_metrics``, as 2-decimal strings."""
-    from ..department.metrics import department_metrics
     rules = rules or load_rules()
     m = department_metrics(dept, rules)
     rows = [{"label": ROW_LABELS[k], "budget": _money(r.budget), "year_budget": _money(r.year_budget),

@@ -18,12 +18,18 @@ from pathlib import Path
 
 from ..issues import ERROR, WARNING, Issue
 from ..model import FundUse, Indicator, Project
-from ..os_errors import os_error_text
+from ..system.os_errors import os_error_text
 from ..rules import Rules, load_rules
 from docx.text.paragraph import Paragraph as _ParagraphType
 
 from .tables import PAD, GridCell, block_items, distinct, grid
 from .text import clean, decimal_of, key, nfkc, split_names, strip
+from ..consolidate import load_dept_info
+from ..model import project_to_json
+from ..system.safeio import ZipTooLarge, check_zip_size
+from ..system.safeio import atomic_write
+from ..targets import from_official
+from ..workbook.writer import CapacityError, fill_workbook
 
 __all__ = ["ImportResult", "DocxImportError", "import_document", "DEPT_FIELDS"]
 
@@ -210,7 +216,6 @@ def _open(path: str | Path):
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
-    from ..safeio import ZipTooLarge, check_zip_size
     path = Path(path)
     try:
         check_zip_size(path)
@@ -523,7 +528,6 @@ def _indicator_values(row: list[GridCell], columns: dict[str, int], aligned: boo
 
 def _official_target(value: dict[str, str], target: str) -> str:
     """Newer forms split 指标值 into 指标性质/指标值/度量单位; the model keeps one text."""
-    from ..targets import from_official
     op, unit = value.get("op", ""), value.get("unit", "")
     if not (op or unit):
         return target
@@ -649,9 +653,6 @@ def write_import(result: ImportResult, outdir: str | Path, *, workbooks: bool = 
     A project the writer cannot take (too many rows) becomes an issue; the others are written."""
     import json
 
-    from ..consolidate import load_dept_info
-    from ..model import project_to_json
-    from ..safeio import atomic_write
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -664,7 +665,6 @@ def write_import(result: ImportResult, outdir: str | Path, *, workbooks: bool = 
     for project in result.projects:
         text_file(outdir / f"{project.code}.json", project_to_json(project))
         if workbooks:
-            from ..writer import CapacityError, fill_workbook
             try:
                 fill_workbook(project, outdir / f"{project.code}.xlsx", rules=rules)
                 written.append(outdir / f"{project.code}.xlsx")

@@ -19,7 +19,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from ..model import Project
 from ..rules import Rules, load_rules
-from ..safeio import atomic_write
+from ..system.safeio import atomic_write
 from .docx_import import BUDGET_RE
 from .tables import CJK_FONT, set_document_defaults, keep_row_together, set_run_font, set_style_font, set_widths, write_cell
 from .text import nfkc

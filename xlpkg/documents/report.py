@@ -17,9 +17,10 @@ from ..metrics import GROUP_LABELS, project_metrics
 from ..model import Project
 from ..report import metrics_to_dict
 from ..rules import Rules, load_rules
-from ..safeio import atomic_write
+from ..system.safeio import atomic_write
 from .chart import progress_chart_png
 from .report_templates import DEPARTMENT_TEMPLATE, PROJECT_TEMPLATE
+from .department import department_report_context
 
 __all__ = ["report_context", "render_project_report", "render_department_report", "report_filename",
            "department_report_filename", "clean_text"]
@@ -178,7 +179,6 @@ def department_report_filename(dept) -> str:
 def render_department_report(dept, path: str | Path, *, rules: Rules | None = None,
                              template: str | Path | None = None) -> Path:
     """The 部门整体支出绩效自评报告 of a Department read from its workbook (xlpkg.department)."""
-    from .department import department_report_context
     ctx = department_report_context(dept, rules)
     ctx.pop("metrics")
     for name in ("problems",):

@@ -11,7 +11,7 @@ from pathlib import Path
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from ..safeio import atomic_write
+from ..system.safeio import atomic_write
 from .publish import new_document
 from .tables import set_run_font, set_widths, write_cell
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -28,7 +27,11 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .. import __version__
 from ..frontends.functions import FUNCTIONS
-from ..safeio import atomic_write
+from ..system.safeio import atomic_write
+from ..delivery.wheels import WheelError, cache_dir, download, runtime_requirements
+from ..delivery.wheels import linux_platforms
+from ..system.package_data import rules_json
+from .harness import clean_env, uno_python
 
 __all__ = ["ExtensionError", "Target", "build_extension", "local_target", "COMMANDS",
            "EXTENSION_ID", "IMPLEMENTATION", "COMMAND_PROTOCOL"]
@@ -64,12 +67,10 @@ class Target:
 
 def local_target(python: str | None = None) -> Target:
     """This machine's LibreOffice: Debian's python3 (``XLPKG_UNO_PYTHON``) on Linux."""
-    from ..delivery.wheels import linux_platforms
-    from ..lo import _clean_env, _uno_python
-    python = python or _uno_python()
+    python = python or uno_python()
     try:
         version = subprocess.run([python, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                 capture_output=True, text=True, env=_clean_env(), timeout=60).stdout.strip()
+                                 capture_output=True, text=True, env=clean_env(), timeout=60).stdout.strip()
     except OSError:
         version = ""
     if not version:
@@ -80,7 +81,6 @@ def local_target(python: str | None = None) -> Target:
 
 def target_for(platform: str, python_version: str) -> Target:
     """A named platform: win_amd64 (LibreOffice for Windows bundles its own Python) or linux."""
-    from ..delivery.wheels import linux_platforms
     if platform == "win_amd64":
         return Target(("win_amd64",), python_version, "windows_x86_64")
     if platform in ("linux_x86_64", "manylinux"):
@@ -255,7 +255,6 @@ def component_source() -> str:
 
 def _package_files() -> list[tuple[str, Path]]:
     """(path inside pythonpath/, file) for xlpkg itself, its rules.json included."""
-    from ..package_data import rules_json
     root = Path(__file__).resolve().parents[1]
     files = []
     for path in sorted(root.rglob("*")):
@@ -291,7 +290,6 @@ def build_extension(output: str | Path, *, target: Target | None = None, deps: b
     output = Path(output)
     wheels: list[Path] = []
     if deps:
-        from ..delivery.wheels import WheelError, cache_dir, download, runtime_requirements
         target = target or local_target()
         try:
             wheels = download(runtime_requirements(), cache_dir() / f"{target.oxt_platform}-{target.python_version}",

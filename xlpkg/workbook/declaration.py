@@ -4,7 +4,7 @@ from __future__ import annotations
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font
 
-from .. import layout as L
+from . import layout as L
 from ..rules import Rules
 from .style import (CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, formula, input_cell,
                     label, legible_print, page_setup, validate)

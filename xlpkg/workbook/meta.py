@@ -5,7 +5,7 @@ province's rules file changes the template without touching a formula.
 """
 from __future__ import annotations
 
-from .. import layout as L
+from . import layout as L
 from ..metrics import GROUP_LABELS, MONEY_UNITS
 from ..rules import Rules, normalize_level2
 from ..targets import DONE_WORDS, NOT_DONE_WORDS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 
-from .. import layout as L
+from . import layout as L
 from ..rules import Rules
 from .style import (CENTER, D, LIGHT_STYLES, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula,
                     input_cell, label, legible_print, page_setup, sheet_title, validate)

@@ -9,7 +9,7 @@ nowhere else; the LibreOffice recalculation tests prove the two agree.
 """
 from __future__ import annotations
 
-from .. import layout as L
+from . import layout as L
 from . import sheet_parse as P
 from .style import CENTER, D, E, M, WRAP, X, formula, input_cell, label, box
 

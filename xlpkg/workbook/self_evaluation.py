@@ -2,7 +2,7 @@
 年度总体目标 expected vs achieved, the scored indicator table, the total and the closing block."""
 from __future__ import annotations
 
-from .. import layout as L
+from . import layout as L
 from ..rules import Rules
 from ..targets import format_number
 from .monitoring import header_refs

@@ -17,7 +17,7 @@ import calendar
 import datetime as _dt
 from decimal import Decimal, InvalidOperation
 
-from ..targets import _MONEY, _NEUTRAL, _PREFIXES, _SUFFIXES, _UNIT_BLACKLIST, DONE_WORDS, NOT_DONE_WORDS
+from ..targets import MONEY_FACTORS, NEUTRAL_WORDS, OPERATOR_PREFIXES, OPERATOR_SUFFIXES, NOT_UNITS, DONE_WORDS, NOT_DONE_WORDS
 
 # Why a score cell stays blank (the `why` step's code): shown short in the cell, long in the note.
 WHY_SHORT = ("?适用", "?指标值", "?实际值", "?评分")
@@ -32,9 +32,9 @@ __all__ = ["PREFIXES", "SUFFIXES", "meta_lists", "norm", "parse_text", "parse_da
 
 SEQ = 40                    # characters a formula scans for digits
 # Longest last: the formulas take the highest index that matches (SUMPRODUCT(MAX(...))).
-PREFIXES = sorted(((w, op) for w, op in _PREFIXES), key=lambda p: len(p[0]))
-SUFFIXES = sorted(_SUFFIXES.items(), key=lambda p: len(p[0]))
-MONEY = sorted(_MONEY.items(), key=lambda p: p[1])
+PREFIXES = sorted(((w, op) for w, op in OPERATOR_PREFIXES), key=lambda p: len(p[0]))
+SUFFIXES = sorted(OPERATOR_SUFFIXES.items(), key=lambda p: len(p[0]))
+MONEY = sorted(MONEY_FACTORS.items(), key=lambda p: p[1])
 # Replacements in order; NFKC is not available to a formula, so only the usual forms are mapped.
 REPLACE = (("\n", ""), ("\r", ""), ("\t", ""), (" ", ""), ("\u3000", ""), ("％", "%"), (">=", "≥"), ("=>", "≥"), ("<=", "≤"), ("=<", "≤"),
            ("≧", "≥"), ("≦", "≤"), ("＞", ">"), ("＜", "<"), ("＝", "="), ("百分比", "%"),
@@ -50,11 +50,11 @@ def meta_lists() -> list[tuple[str, list]]:
     return [
         ("PrefixWords", [w for w, _ in PREFIXES]), ("PrefixLens", [len(w) for w, _ in PREFIXES]),
         ("PrefixOps", [op for _, op in PREFIXES]),
-        ("PrefixNeutral", [1 if w in _NEUTRAL else 0 for w, _ in PREFIXES]),
+        ("PrefixNeutral", [1 if w in NEUTRAL_WORDS else 0 for w, _ in PREFIXES]),
         ("PrefixIdx", list(range(1, len(PREFIXES) + 1))),
         ("SuffixWords", [w for w, _ in SUFFIXES]), ("SuffixLens", [len(w) for w, _ in SUFFIXES]),
         ("SuffixOps", [op for _, op in SUFFIXES]), ("SuffixIdx", list(range(1, len(SUFFIXES) + 1))),
-        ("UnitBlacklist", list(_UNIT_BLACKLIST)), ("Seq", list(range(1, SEQ + 1))),
+        ("UnitBlacklist", list(NOT_UNITS)), ("Seq", list(range(1, SEQ + 1))),
         ("MoneyConv", [u for u, _ in MONEY]), ("MoneyFactor", [float(f) for _, f in MONEY]),
     ]
 
@@ -244,11 +244,11 @@ def parse_number_unit(src: str) -> tuple[Decimal | None, str, str]:
         except InvalidOperation:   # pragma: no cover - only digits and one dot get here
             num = None
     unit = body[nlen:nlen + 99]
-    if any(w in unit for w in _UNIT_BLACKLIST) or (unit != "%" and "%" in unit):
+    if any(w in unit for w in NOT_UNITS) or (unit != "%" and "%" in unit):
         unit = "?"
     if suf:
         sop = SUFFIXES[suf - 1][1]
-        if not pre or PREFIXES[pre - 1][0] in _NEUTRAL:
+        if not pre or PREFIXES[pre - 1][0] in NEUTRAL_WORDS:
             op = sop
         else:
             pop = PREFIXES[pre - 1][1]

@@ -10,7 +10,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .. import layout as L
+from . import layout as L
 
 FONT_NAME = "宋体"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")

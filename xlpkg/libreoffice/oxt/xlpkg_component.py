@@ -11,7 +11,6 @@ import os
 import sys
 import traceback
 
-import uno
 import unohelper
 from com.sun.star.frame import XDispatch, XDispatchProvider
 from com.sun.star.lang import XInitialization
