@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 OUT ?= out/demo
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv system-deps clean templates bench extension kit
+.PHONY: demo test venv system-deps clean templates bench extension kit docs-images
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ demo: venv
 		--dept-forms $(OUT)/部门整体绩效表
 	$(VENV)/bin/xlpkg publish $(OUT)/项目表 --dept-info examples/departments/105002.json -o $(OUT)/绩效目标公开.docx
 	$(VENV)/bin/xlpkg report $(OUT)/项目表/*.xlsx -o $(OUT)/自评报告
+
+# The manuals' screenshots, rendered from the real templates through LibreOffice (commit the PNGs).
+docs-images: venv system-deps
+	$(PY) docs/images/make_images.py
 
 bench: venv
 	$(PY) benchmarks/consolidate.py 1000
