@@ -2,7 +2,7 @@
 
 Declared once here and read by the template builder, the writer and the reader of
 ``xlpkg.department``, so that the three cannot drift apart. The defined names are the
-workbook's public API (README); the finance bureau's summary reads ``DeptCode``,
+workbook's public API (docs/workbooks.md); the finance bureau's summary reads ``DeptCode``,
 ``DeptTotalScore``, ``DeptGrade`` and ``DeptExecRate`` through them, so they never change.
 """
 from __future__ import annotations

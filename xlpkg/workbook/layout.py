@@ -2,7 +2,7 @@
 
 Declared once here and read by the template writer, the filler and the reader, so that the three
 cannot drift apart. Nothing else in the package spells a cell address of the project workbook.
-The defined names are the template's public API (README); sheet positions may change between
+The defined names are the template's public API (docs/workbooks.md); sheet positions may change between
 template versions, names may not.
 """
 from __future__ import annotations
