@@ -4,7 +4,8 @@ Runs inside LibreOffice's Python (called by ``oxt/xlpkg_component.py``) and impo
 Calc hands an add-in plain Python values, and takes a tuple of tuples back.
 
 What Calc sends for an ``any`` argument: a float or a str for a single cell or a constant
-(an EMPTY single cell arrives as 0.0: Calc's rule, the add-in cannot tell it from a zero),
+(an EMPTY single cell arrives as 0.0: Calc's rule, the add-in cannot tell it from a zero,
+so EXEC_RATE(A2;B2) with A2 blank gives 0 where Excel gives a blank; A2:A2 gives the blank),
 a tuple of row tuples for a range (empty cells are ``""``), ``None`` for an omitted optional
 argument. Every function is declared to return ``sequence<sequence<any>>``: a scalar result
 is one cell, which a normal formula shows; a range result fills an array formula
