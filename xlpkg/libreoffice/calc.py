@@ -4,7 +4,8 @@ Runs inside LibreOffice's Python (called by ``oxt/xlpkg_component.py``) and impo
 Calc hands an add-in plain Python values, and takes a tuple of tuples back.
 
 What Calc sends for an ``any`` argument: a float or a str for a single cell or a constant
-(an EMPTY single cell arrives as 0.0: Calc's rule, the add-in cannot tell it from a zero),
+(an EMPTY single cell arrives as 0.0: Calc's rule, the add-in cannot tell it from a zero,
+so EXEC_RATE(A2;B2) with A2 blank gives 0 where Excel gives a blank; A2:A2 gives the blank),
 a tuple of row tuples for a range (empty cells are ``""``), ``None`` for an omitted optional
 argument. Every function is declared to return ``sequence<sequence<any>>``: a scalar result
 is one cell, which a normal formula shows; a range result fills an array formula
@@ -18,10 +19,9 @@ from typing import Any
 
 from ..frontends import functions as F
 
-__all__ = ["call", "to_cells", "warm_up", "FUNCTIONS_BY_SHEET_NAME"]
+__all__ = ["call", "to_cells", "warm_up", "date_text", "FUNCTIONS_BY_SHEET_NAME"]
 
 FUNCTIONS_BY_SHEET_NAME = {f.sheet_name: f for f in F.FUNCTIONS}
-_EPOCH = _dt.datetime(1899, 12, 30)
 
 
 def cell_out(value: Any) -> Any:
@@ -35,11 +35,18 @@ def cell_out(value: Any) -> Any:
         return 1.0 if value else 0.0   # Calc's TRUE/FALSE are 1/0
     if isinstance(value, (int, float, Decimal)):
         return float(value)
-    if isinstance(value, _dt.datetime):
-        return (value - _EPOCH).total_seconds() / 86400
-    if isinstance(value, _dt.date):
-        return float((value - _EPOCH.date()).days)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return date_text(value)
     return str(value)
+
+
+def date_text(value: _dt.date) -> str:
+    """A date result as text (2022-12-31): an add-in cannot format its cell, and a bare
+    serial number (44926) reads as nothing to an accountant. Calc still computes with the
+    ISO text (="2022-12-31"+1), and the functions read it back as a date."""
+    if isinstance(value, _dt.datetime) and value.time() != _dt.time():
+        return value.isoformat(sep=" ")
+    return value.strftime("%Y-%m-%d")
 
 
 def to_cells(result: Any) -> tuple[tuple[Any, ...], ...]:

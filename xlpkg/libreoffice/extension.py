@@ -247,7 +247,7 @@ def manifest_xml() -> str:
 
 def component_source() -> str:
     template = Path(__file__).with_name("oxt").joinpath("xlpkg_component.py").read_text("utf-8")
-    table = repr([(f.sheet_name, len(f.args)) for f in FUNCTIONS])
+    table = repr([(f.sheet_name, f.description, [(a.label, a.doc) for a in f.args]) for f in FUNCTIONS])
     return template.replace("__FUNCTIONS__", table)
 
 

@@ -382,7 +382,7 @@ def job_calc(office, job):
             if sheets.hasByName(name):
                 out["sheets"][name] = _used_values(sheets.getByName(name))
         if job.get("out"):
-            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML",
+            doc.storeToURL(_url(job["out"]), _props(FilterName=job.get("out_filter", "Calc MS Excel 2007 XML"),
                                                     Overwrite=True))
         return out
     finally:

@@ -16,8 +16,10 @@ from com.sun.star.frame import XDispatch, XDispatchProvider
 from com.sun.star.lang import XInitialization
 from com.sun.star.task import XJob
 
-# Filled in by ``xlpkg extension build``: (name typed in a cell, number of arguments).
+# Filled in by ``xlpkg extension build``: one entry per worksheet function,
+# (name typed in a cell, Chinese description, [(argument label, argument help), ...]).
 FUNCTIONS = __FUNCTIONS__
+SERVICE_NAME = "org.xlpkg.calc.Functions"
 ERROR_PREFIX = "#错误："
 HELP = "请管理员按《LibreOffice扩展安装指南》重新安装 xlpkg.oxt，或安装与 LibreOffice 的 Python 版本相符的依赖包"
 PYTHONPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pythonpath")
@@ -56,23 +58,86 @@ def _function(sheet_name):
 
 
 _functions_class = []
+_BY_NAME = {name: (description, args) for name, description, args in FUNCTIONS}
 
 
 def Functions(ctx):
     """The add-in object. Its class is made on first use: the interface comes from the
     extension's type library (xlpkg.rdb), which is live in a running office but not always
-    while unopkg registers the component, so it cannot be imported at module level."""
+    while unopkg registers the component, so it cannot be imported at module level.
+
+    It is an XAddIn (names and help for the Function Wizard) with XCompatibilityNames because
+    LibreOffice asks only such an add-in for the names a function has in Excel files: the
+    CompatibilityName of CalcAddIns.xcu alone was ignored by LibreOffice 7.4 when saving and
+    loading .xlsx (tests/test_calc_functions_engines.py)."""
     if not _functions_class:
+        from com.sun.star.lang import XServiceName
+        from com.sun.star.sheet import XAddIn, XCompatibilityNames
         from org.xlpkg.calc import XFunctions
 
-        class CalcFunctions(unohelper.Base, XFunctions):
+        class CalcFunctions(unohelper.Base, XFunctions, XAddIn, XCompatibilityNames, XServiceName):
             def __init__(self, ctx):
                 self.ctx = ctx
+                self.locale = uno.createUnoStruct("com.sun.star.lang.Locale")
 
-        for name, _count in FUNCTIONS:
+            # XServiceName: the prefix LibreOffice gives the functions internally
+            def getServiceName(self):
+                return SERVICE_NAME
+
+            # XLocalizable: Chinese in every locale (the users read Chinese)
+            def setLocale(self, locale):
+                self.locale = locale
+
+            def getLocale(self):
+                return self.locale
+
+            # XAddIn: typed and shown names are the programmatic ones (EXEC_RATE), in every
+            # UI language, as in Excel
+            def getProgrammaticFuntionName(self, display_name):   # sic: the IDL's spelling
+                name = display_name.upper()
+                return name if name in _BY_NAME else ""
+
+            def getDisplayFunctionName(self, name):
+                return name if name in _BY_NAME else ""
+
+            def getFunctionDescription(self, name):
+                return _BY_NAME.get(name, ("", ()))[0]
+
+            def getDisplayArgumentName(self, name, argument):
+                return _argument(name, argument)[0]
+
+            def getArgumentDescription(self, name, argument):
+                return _argument(name, argument)[1]
+
+            def getProgrammaticCategoryName(self, name):
+                return "Add-In"
+
+            def getDisplayCategoryName(self, name):
+                return "Add-In"
+
+            # XCompatibilityNames: the name in Excel files. Excel's own add-in (xlpkg.xlam)
+            # defines the UDFs under the same bare names, so a formula saved by LibreOffice
+            # reads EXEC_RATE(A2,B2), and such a formula from Excel computes here.
+            def getCompatibilityNames(self, name):
+                if name not in _BY_NAME:
+                    return ()
+                names = []
+                for language, country in (("en", "US"), ("zh", "CN")):
+                    localized = uno.createUnoStruct("com.sun.star.sheet.LocalizedName")
+                    localized.Locale = uno.createUnoStruct("com.sun.star.lang.Locale", language, country, "")
+                    localized.Name = name
+                    names.append(localized)
+                return tuple(names)
+
+        for name, _description, _args in FUNCTIONS:
             setattr(CalcFunctions, name, _function(name))
         _functions_class.append(CalcFunctions)
     return _functions_class[0](ctx)
+
+
+def _argument(name, position):
+    args = _BY_NAME.get(name, ("", ()))[1]
+    return tuple(args[position]) if 0 <= position < len(args) else ("", "")
 
 
 class Commands(unohelper.Base, XDispatchProvider, XDispatch, XInitialization):
@@ -140,8 +205,8 @@ def _message_box(ctx, frame, message):
 
 
 g_ImplementationHelper = unohelper.ImplementationHelper()
-g_ImplementationHelper.addImplementation(Functions, "org.xlpkg.calc.Functions",
-                                         ("com.sun.star.sheet.AddIn",))
+g_ImplementationHelper.addImplementation(Functions, SERVICE_NAME,
+                                         ("com.sun.star.sheet.AddIn", SERVICE_NAME))
 g_ImplementationHelper.addImplementation(Commands, "org.xlpkg.calc.Commands",
                                          ("com.sun.star.frame.ProtocolHandler",))
 g_ImplementationHelper.addImplementation(Warmup, "org.xlpkg.calc.Warmup", ("com.sun.star.task.Job",))
