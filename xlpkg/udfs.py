@@ -18,7 +18,8 @@ from __future__ import annotations
 import xlwings as xw
 
 from .frontends import functions as _f
-from .frontends.functions import ERROR_PREFIX
+from . import metrics, targets   # noqa: F401  (tests patch the core through this module)
+from .frontends.functions import ERROR_PREFIX, HUNDRED, KIND_LABELS   # noqa: F401
 
 __all__ = ["ERROR_PREFIX", "exec_rate", "cost_control_rate", "spend_progress",
            "quarter_variance", "parse_target", "target_met", "indicator_score", "perf_grade",

@@ -290,7 +290,7 @@ def _lo_writes_ooxml_compatibility_names() -> bool:
     writes and reads only the programmatic name (ORG.XLPKG.CALC.FUNCTIONS.EXEC_RATE), so
     no add-in can make EXEC_RATE survive .xlsx there. Read from the library itself so the
     expectation follows the installed LibreOffice, not a version number guessed here."""
-    from xlpkg import lo
+    from xlpkg.libreoffice import harness as lo
     soffice = lo._soffice()
     if not soffice:
         return False

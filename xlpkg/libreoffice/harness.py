@@ -318,7 +318,7 @@ def install_extension(oxt: str | Path, profile: Profile) -> str:
 
 
 def calc_session(jobs: list[dict], profile: Profile, env: dict | None = None) -> list:
-    """Run ``calc`` jobs (see ``lo_worker.job_calc``) in one soffice on ``profile``;
+    """Run ``calc`` jobs (see ``harness_worker.job_calc``) in one soffice on ``profile``;
     ``env`` is added to soffice's environment."""
     for job in jobs:
         job.setdefault("op", "calc")

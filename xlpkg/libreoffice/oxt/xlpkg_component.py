@@ -11,6 +11,7 @@ import os
 import sys
 import traceback
 
+import uno  # noqa: F401  (loads the UNO bridge before the com.sun.star imports below)
 import unohelper
 from com.sun.star.frame import XDispatch, XDispatchProvider
 from com.sun.star.lang import XInitialization
