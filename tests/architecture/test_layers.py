@@ -162,3 +162,11 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     """The checks above can fail: a core module importing the workbook layer is caught."""
     assert layer_of("xlpkg.metrics") > layer_of("xlpkg.workbook.reader")
     assert layer_of("xlpkg.system.safeio") > layer_of("xlpkg.model")
+
+
+def test_every_folder_of_modules_is_a_package():
+    """A folder without __init__.py imports from a checkout but is left out of the wheel and the
+    .oxt (find_packages skips it)."""
+    folders = {p.parent for p in PACKAGE.rglob("*.py")} - {PACKAGE / "libreoffice" / "oxt"}   # package data
+    missing = sorted(str(f.relative_to(PACKAGE.parent)) for f in folders if not (f / "__init__.py").is_file())
+    assert not missing, f"add __init__.py to: {missing}"
