@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-__all__ = ["ZipTooLarge", "atomic_path", "atomic_write", "check_zip_size",
+__all__ = ["ZipTooLarge", "atomic_path", "atomic_write", "check_zip_size", "read_entry",
            "MAX_UNPACKED_BYTES", "MAX_RATIO", "MAX_MEMBERS"]
 
 # A filled project form unpacks to well under 2 MB; a department summary of 10,000 projects to
@@ -30,10 +30,11 @@ def check_zip_size(path: str | Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
                    max_ratio: float = MAX_RATIO, max_members: int = MAX_MEMBERS) -> None:
     """Raise ``ZipTooLarge`` before anything is unpacked if ``path`` would unpack absurdly.
 
-    Only the central directory is read (a few KB). The declared sizes can lie, but every
-    reader used here (zipfile, calamine) stops at the declared size, so checking them is
-    enough. ``zipfile.BadZipFile`` passes through: whether a non-zip is an error is the
-    caller's call.
+    Only the central directory is read (a few KB). The declared sizes can lie: zipfile cuts
+    an entry at its declared size, but ``ZipFile.read`` inflates up to 2 GB in one call
+    before cutting, so entries must be read with ``read_entry`` (or in chunks) for this
+    check to bound memory. ``zipfile.BadZipFile`` passes through: whether a non-zip is an
+    error is the caller's call.
     """
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
@@ -47,6 +48,21 @@ def check_zip_size(path: str | Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
     # Tiny files compress badly or well by chance; the ratio only means something at size.
     if unpacked > 8 * 2**20 and unpacked > packed * max_ratio:
         raise ZipTooLarge(f"工作簿压缩比异常（{unpacked // max(packed, 1)}:1），疑似压缩炸弹，已拒绝读取")
+
+
+_ENTRY_CHUNK = 1 << 20
+
+
+def read_entry(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> bytes:
+    """An entry's bytes, inflated in 1 MB steps so that no more than its declared size (plus
+    one step) is ever held: ``zf.read`` inflates up to 2 GB at once when the header
+    under-states the size. The bytes past the declared size are never read; a CRC that does
+    not match what was read raises ``zipfile.BadZipFile`` as ``zf.read`` would."""
+    parts = []
+    with zf.open(member) as fh:
+        while chunk := fh.read(_ENTRY_CHUNK):
+            parts.append(chunk)
+    return b"".join(parts)
 
 
 @contextlib.contextmanager

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from ..issues import ERROR, WARNING, Issue
 from ..model import FundUse, Indicator, Project
-from ..os_errors import os_error_text
 from ..rules import Rules, load_rules
 from docx.text.paragraph import Paragraph as _ParagraphType
 
-from .tables import PAD, GridCell, block_items, distinct, grid
+from .package import DocumentError, open_docx
+from .tables import PAD, GridCell, TableTooWide, block_items, distinct, grid
 from .text import clean, decimal_of, key, nfkc, split_names, strip
 
 __all__ = ["ImportResult", "DocxImportError", "import_document", "DEPT_FIELDS"]
@@ -205,37 +205,10 @@ class _DeptSection:
 # --- reading the whole document ------------------------------------------------
 
 def _open(path: str | Path):
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    from ..safeio import ZipTooLarge, check_zip_size
-    path = Path(path)
     try:
-        check_zip_size(path)
-        return docx.Document(str(path))
-    except FileNotFoundError:
-        raise DocxImportError(f"找不到文件 {path}") from None
-    except ZipTooLarge as exc:
-        raise DocxImportError(f"{path.name}：{exc}".replace("工作簿", "文档")) from None
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError):
-        if _is_ole(path):
-            raise DocxImportError(f"{path.name} 是旧版 .doc 文档或已加密的文档：请在 Word 中取消密码，"
-                                  "另存为 .docx 后再导入") from None
-        raise DocxImportError(f"{path.name} 不是有效的 Word 文档（.docx）；"
-                              "旧版 .doc 请先在 Word 中另存为 .docx") from None
-    except OSError as exc:
-        raise DocxImportError(f"无法读取 {path.name}：{os_error_text(exc)}") from None
-
-
-def _is_ole(path: Path) -> bool:
-    """Word 97–2003 files and password-protected .docx are OLE compound files."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    except OSError:
-        return False
+        return open_docx(path)
+    except DocumentError as exc:
+        raise DocxImportError(str(exc)) from None
 
 
 def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> bool:
@@ -293,7 +266,13 @@ def import_document(path: str | Path, *, year: int | None = None,
             continue
         table_no += 1
         section.mode = None
-        rows = grid(block)
+        try:
+            rows = grid(block)
+        except TableTooWide as exc:
+            result.issues.append(Issue("import.table_damaged", ERROR, f"第{table_no}个表格{exc}",
+                                       location=f"表格{table_no}第{exc.row}行", file=name))
+            form = None
+            continue
         for row in rows:
             all_text.extend(c.text for c in distinct(row) if c.text)
         # every 项目编码 row starts a form: one table may hold several forms, and the rows
