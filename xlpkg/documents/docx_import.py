@@ -19,6 +19,7 @@ from pathlib import Path
 from ..issues import ERROR, WARNING, Issue
 from ..model import FundUse, Indicator, Project
 from ..rules import Rules, load_rules
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph as _ParagraphType
 
 from .package import DocumentError, open_docx
@@ -294,6 +295,15 @@ def import_document(path: str | Path, *, year: int | None = None,
             form.rows.extend(_Row(table_no, i + 1, rows[i]) for i in range(start, end))
     if section.has_content:
         sections.append(section)
+    chunks = sum(1 for _ in doc.element.body.iter(qn("w:altChunk")))
+    if chunks:
+        # Pasted HTML/RTF/another document kept as a separate part: Word shows it, python-docx
+        # cannot read it; Word merges it into the body when the document is saved again.
+        result.issues.append(Issue(
+            "import.alt_chunk", WARNING,
+            f"文档中有{chunks}处嵌入的外部内容（altChunk，如粘贴进来的网页、RTF 或另一个文档），其内容未读取；"
+            "如其中有项目表或部门目标，请在 Word 中打开后另存为 .docx（Word 会把它转为正文）再导入",
+            file=name))
 
     result.year = year or _guess_year(doc, all_text, result.issues, name)
     seen: dict[str, int] = {}

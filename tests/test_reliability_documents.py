@@ -1,0 +1,217 @@
+"""Issue 22, the Word-document side: hostile .docx files, report templates and rulebooks, and
+commands that must never replace someone's work. Every hostile file is made here, small."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.docx_seed import build_seed_docx
+from tests.helpers import ROOT
+from xlpkg.cli import main
+from xlpkg.documents.docx_import import DocxImportError, import_document
+from xlpkg.safeio import read_entry
+
+DOCUMENT = "word/document.xml"
+
+
+@pytest.fixture(scope="module")
+def seed_docx(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("seed") / "seed.docx"
+    build_seed_docx(path)
+    return path
+
+
+def patched(src: Path, dst: Path, change, part: str = DOCUMENT) -> Path:
+    """A copy of ``src`` whose ``part`` went through ``change(bytes) -> bytes``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, change(data) if info.filename == part else data)
+    return dst
+
+
+def bounded_run(code: str, cwd: Path, limit_mb: int = 1024) -> tuple[str, int]:
+    """Run ``code`` in a child whose address space is capped at ``limit_mb`` (a leak fails
+    fast instead of filling the shared machine); its output and its peak RSS in MB."""
+    prelude = ("import resource, sys\n"
+               f"resource.setrlimit(resource.RLIMIT_AS, ({limit_mb << 20}, {limit_mb << 20}))\n")
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) pytest parent
+    epilogue = ("\ntry:\n    peak = int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"
+                "except OSError:\n    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                "print('PEAK_MB', peak // 1024)\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", prelude + code + epilogue], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    out = proc.stdout + proc.stderr
+    peak = [int(line.split()[1]) for line in out.splitlines() if line.startswith("PEAK_MB")]
+    assert peak, out
+    return out, peak[0]
+
+
+# --- 11: counts read from a document are bounded ------------------------------------------
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.replace(b"<w:tr>", b'<w:tr><w:trPr><w:gridBefore w:val="99999999"/></w:trPr>', 1),
+    lambda d: d.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="50000000"/>', 1),
+    lambda d: d.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="99999999999999999999999"/>', 1),
+    lambda d: d.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="40"/>', 2),
+], ids=["gridBefore", "gridSpan", "gridSpan_overflow", "two_wide_cells"])
+def test_huge_column_counts_skip_the_table_with_a_message(seed_docx, tmp_path, change):
+    bad = patched(seed_docx, tmp_path / "bad.docx", change)
+    assert bad.stat().st_size < 60_000
+    out, peak = bounded_run(
+        "from xlpkg.cli import main\n"
+        f"print('RC', main(['import', {str(bad)!r}, '-o', 'out']))", tmp_path)
+    assert "Traceback" not in out and "内存不足" not in out, out
+    assert "超过 Word 表格的上限63列" in out and "RC 1" in out, out
+    assert "导入3个项目" in out           # the other tables are still read
+    assert peak < 400, peak
+
+
+def test_rows_of_empty_cells_cannot_become_millions_of_positions(seed_docx, tmp_path):
+    from docx.oxml.ns import qn
+    from xlpkg.documents import tables
+    doc = __import__("docx").Document()
+    table = doc.add_table(rows=1, cols=1)
+    tr = table._tbl.tr_lst[0]
+    tc = tr.tc_lst[0]
+    tc.get_or_add_tcPr().append(tc.makeelement(qn("w:gridSpan"), {qn("w:val"): "63"}))
+    for _ in range(tables.MAX_CELLS // 63 + 1):
+        table._tbl.append(tr.makeelement(qn("w:tr"), {}))
+    with pytest.raises(tables.TableTooLarge, match="超过上限"):
+        tables.grid(table)
+
+
+# --- 12: an entry is never inflated past its declared size ------------------------------
+
+def understated_zip(path: Path, real: int, declared: int, name: str = DOCUMENT) -> Path:
+    """One deflated entry of ``real`` zero bytes whose headers declare ``declared``."""
+    info = zipfile.ZipInfo(name)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(info, b"\0" * real)
+    raw = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = raw.find(signature)
+        raw[at + offset:at + offset + 4] = struct.pack("<I", declared)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_read_entry_stops_at_the_declared_size(tmp_path):
+    bomb = understated_zip(tmp_path / "u.zip", 200 * 2**20, 1000)
+    out, peak = bounded_run(
+        "import zipfile\nfrom xlpkg.safeio import read_entry\n"
+        "try:\n    read_entry(zipfile.ZipFile('u.zip'), 'word/document.xml')\n"
+        "except zipfile.BadZipFile as exc:\n    print('BAD', exc)\n", tmp_path)
+    assert "BAD Bad CRC-32" in out, out
+    assert peak < 150, peak                # zf.read inflates the 200 MB in one call
+
+
+def test_read_entry_reads_an_honest_entry_whole(tmp_path):
+    path = tmp_path / "ok.zip"
+    data = os.urandom(3 * 2**20 + 17)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.bin", data)
+    with zipfile.ZipFile(path) as zf:
+        assert read_entry(zf, "a.bin") == data
+        assert read_entry(zf, zf.getinfo("a.bin")) == data
+
+
+def test_docx_with_an_understated_part_is_refused_within_bounds(seed_docx, tmp_path):
+    # the seed's parts, then a document.xml that declares 1 KB and inflates to 200 MB
+    bomb = tmp_path / "bomb.docx"
+    understated_zip(tmp_path / "part.zip", 200 * 2**20, 1000)
+    with zipfile.ZipFile(seed_docx) as zin, zipfile.ZipFile(tmp_path / "rest.zip", "w") as zout:
+        for info in zin.infolist():
+            if info.filename != DOCUMENT:
+                zout.writestr(info, zin.read(info))
+    # splice: the rest's entries and the bomb's entry in one archive (rewrite offsets by
+    # re-adding the bomb's raw bytes through zipfile's own writer is not possible, so copy
+    # the rest into the bomb archive instead)
+    with zipfile.ZipFile(tmp_path / "part.zip", "a") as zf, zipfile.ZipFile(tmp_path / "rest.zip") as rest:
+        for info in rest.infolist():
+            zf.writestr(info, rest.read(info))
+    (tmp_path / "part.zip").rename(bomb)
+    out, peak = bounded_run(
+        "from xlpkg.cli import main\n"
+        f"print('RC', main(['import', {str(bomb)!r}, '-o', 'out']))", tmp_path)
+    assert "RC 2" in out and "Traceback" not in out and "意外" not in out, out
+    assert "bomb.docx" in out
+    assert peak < 200, peak
+    assert not (tmp_path / "out").exists()
+
+
+# --- 15: only regular files are opened ------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_import_of_a_fifo_does_not_block(tmp_path, capsys):
+    fifo = tmp_path / "fifo.docx"
+    os.mkfifo(fifo)
+    # a blocking open would hang the test; run it in a child with a timeout to fail cleanly
+    proc = subprocess.run([sys.executable, "-m", "xlpkg", "import", str(fifo), "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 2
+    assert "命名管道（FIFO）" in proc.stderr, proc.stderr
+
+
+# --- 22: damaged XML and other Word packages -----------------------------------------------
+
+LOLZ = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 2 else b"&lol;") * 10)
+                   for n in range(2, 10)) + b"]>")
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d[:len(d) // 2],
+    lambda d: LOLZ + d[d.index(b"?>") + 2:].replace(b"<w:t>", b"<w:t>&lol9;", 1),
+    lambda d: d.replace(b"<w:body>", b"<w:body><w:p>", 1),
+], ids=["truncated", "billion_laughs", "unclosed"])
+def test_damaged_document_xml_is_a_clear_message(seed_docx, tmp_path, change, capsys):
+    bad = patched(seed_docx, tmp_path / "bad.docx", change)
+    with pytest.raises(DocxImportError, match="bad.docx 的内容已损坏或含有不允许的 XML 结构"):
+        import_document(bad)
+    assert main(["import", str(bad), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "意外" not in err and "XMLSyntaxError" not in err
+
+
+MACRO_MAIN = b"application/vnd.ms-word.document.macroEnabled.main+xml"
+DOCX_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def test_docm_is_read_not_called_an_old_doc(seed_docx, tmp_path):
+    docm = patched(seed_docx, tmp_path / "seed.docm", lambda d: d.replace(DOCX_MAIN, MACRO_MAIN),
+                   part="[Content_Types].xml")
+    result = import_document(docm)
+    assert len(result.projects) == 4
+
+
+def test_zip_that_is_no_word_document_is_not_called_an_old_doc(tmp_path):
+    path = tmp_path / "book.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DocxImportError) as exc:
+        import_document(path)
+    assert "旧版" not in str(exc.value) and "book.docx" in str(exc.value)
+
+
+# --- 20: altChunk ---------------------------------------------------------------------------
+
+def test_alt_chunk_is_a_warning(seed_docx, tmp_path):
+    doc = patched(seed_docx, tmp_path / "alt.docx",
+                  lambda d: d.replace(b"<w:body>", b'<w:body><w:altChunk r:id="rIdAlt1"/>', 1))
+    result = import_document(doc)
+    warned = [i for i in result.issues if i.rule == "import.alt_chunk"]
+    assert len(warned) == 1 and "1处" in warned[0].message and warned[0].severity == "warning"
+    assert len(result.projects) == 4
+    assert not any(i.rule == "import.alt_chunk" for i in import_document(seed_docx).issues)
