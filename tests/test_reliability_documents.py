@@ -215,3 +215,52 @@ def test_alt_chunk_is_a_warning(seed_docx, tmp_path):
     assert len(warned) == 1 and "1处" in warned[0].message and warned[0].severity == "warning"
     assert len(result.projects) == 4
     assert not any(i.rule == "import.alt_chunk" for i in import_document(seed_docx).issues)
+
+
+# --- 16: every number of a rulebook is finite and in range -----------------------------------
+
+def _rulebook_with(edit) -> dict:
+    data = json.loads((ROOT / "rules.json").read_text("utf-8"))
+    edit(data)
+    return data
+
+
+@pytest.mark.parametrize("edit, where", [
+    (lambda d: d["scoring"]["qualitative_grades"].update({"较好": math.nan}), "qualitative_grades/较好"),
+    (lambda d: d["scoring"]["qualitative_grades"].update({"较好": math.inf}), "qualitative_grades/较好"),
+    (lambda d: d["scoring"]["grades"][0].update(min=math.nan), "scoring/grades/0/min"),
+    (lambda d: d["weights"].update(output=math.nan), "weights/output"),
+    (lambda d: d["monitoring"]["lights"][0].update(below=math.inf), "monitoring/lights/0/below"),
+    (lambda d: d["monitoring"].update(variance_tolerance=-math.inf), "monitoring/variance_tolerance"),
+    (lambda d: d.update(cost_control_limit=math.nan), "cost_control_limit"),
+    (lambda d: d.update(cost_control_limit=10 ** 400), "cost_control_limit"),
+    (lambda d: d["department"]["common"]["carryover"].update(weight=1e300), "department/common/carryover/weight"),
+    (lambda d: d["department"].update(projects=math.nan), "department/projects"),
+    (lambda d: d["department"]["execution"].update(total=500), "department/execution/total"),
+], ids=["grade_nan", "grade_inf", "band_nan", "weight_nan", "light_inf", "tolerance_-inf",
+        "cost_nan", "cost_huge_int", "common_weight_huge", "dept_projects_nan", "dept_weight_500"])
+def test_rulebook_numbers_must_be_finite_and_in_range(tmp_path, edit, where):
+    from xlpkg.rules import RulesError, load_rules, rules_from_dict
+    data = _rulebook_with(edit)
+    with pytest.raises(RulesError, match=where.split("/")[-1]):
+        rules_from_dict(data)
+    # the same through a file: json writes NaN/Infinity, which json.loads reads back
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    with pytest.raises(RulesError, match="无效"):
+        load_rules(path)
+
+
+def test_shipped_rulebook_still_valid():
+    from xlpkg.rules import rules_from_dict
+    rules_from_dict(_rulebook_with(lambda d: None))
+
+
+def test_rulebook_with_a_number_of_thousands_of_digits_is_refused(tmp_path):
+    from xlpkg.rules import RulesError, load_rules
+    text = (ROOT / "rules.json").read_text("utf-8").replace('"cost_control_limit": 5', '"cost_control_limit": 1' + "0" * 5000)
+    assert "0" * 5000 in text
+    path = tmp_path / "rules.json"
+    path.write_text(text, "utf-8")
+    with pytest.raises(RulesError, match="位数过多"):
+        load_rules(path)
