@@ -20,6 +20,7 @@ import jsonschema
 
 from .issues import Issue
 from .os_errors import os_error_text
+from .safeio import not_a_regular_file
 
 RULES_ENV = "XLPKG_RULES"
 
@@ -340,6 +341,9 @@ def load_rules(path: str | Path | None = None) -> Rules:
 @lru_cache(maxsize=16)
 def _load_cached(path: str) -> Rules:
     name = Path(path).name
+    why = not_a_regular_file(path)
+    if why:   # a FIFO would block the read forever
+        raise RulesError(f"规则文件 {path} {why}")
     try:
         data = json.loads(Path(path).read_text("utf-8-sig"))
     except FileNotFoundError:

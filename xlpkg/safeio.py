@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterator
 
 __all__ = ["ZipTooLarge", "atomic_path", "atomic_write", "check_zip_size", "read_entry",
-           "MAX_UNPACKED_BYTES", "MAX_RATIO", "MAX_MEMBERS"]
+           "not_a_regular_file", "MAX_UNPACKED_BYTES", "MAX_RATIO", "MAX_MEMBERS"]
 
 # A filled project form unpacks to well under 2 MB; a department summary of 10,000 projects to
 # about 60 MB. These limits leave a wide margin and still stop a zip bomb long before memory is.
@@ -48,6 +49,28 @@ def check_zip_size(path: str | Path, *, max_bytes: int = MAX_UNPACKED_BYTES,
     # Tiny files compress badly or well by chance; the ratio only means something at size.
     if unpacked > 8 * 2**20 and unpacked > packed * max_ratio:
         raise ZipTooLarge(f"工作簿压缩比异常（{unpacked // max(packed, 1)}:1），疑似压缩炸弹，已拒绝读取")
+
+
+def not_a_regular_file(path: str | Path) -> str | None:
+    """Why ``path`` is not a file one can read to the end ("是命名管道（FIFO）…"), or None.
+
+    Opening a FIFO blocks until someone writes to it, a device may never end: only regular
+    files (or links to them) are read. A missing path is not answered here (None)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "是文件夹，不是文件"
+    if stat.S_ISFIFO(mode):
+        return "是命名管道（FIFO），不是普通文件，未读取"
+    if stat.S_ISSOCK(mode):
+        return "是套接字（socket），不是普通文件，未读取"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "是设备文件，不是普通文件，未读取"
+    return "不是普通文件，未读取"
 
 
 _ENTRY_CHUNK = 1 << 20

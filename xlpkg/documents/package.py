@@ -8,8 +8,6 @@ memory first (a .docx is a few MB; ``check_zip_size`` caps it) and python-docx o
 from __future__ import annotations
 
 import io
-import os
-import stat
 import zipfile
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from ..os_errors import os_error_text
-from ..safeio import ZipTooLarge, check_zip_size, read_entry
+from ..safeio import ZipTooLarge, check_zip_size, not_a_regular_file, read_entry
 
 __all__ = ["DocumentError", "open_docx", "not_a_regular_file", "MACRO_TYPES"]
 
@@ -36,28 +34,6 @@ TEMPLATE_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml
 
 class DocumentError(ValueError):
     """A Word file that cannot be opened (Chinese message naming the file)."""
-
-
-def not_a_regular_file(path: str | Path) -> str | None:
-    """Why ``path`` is not a file one can read to the end ("是命名管道（FIFO）…"), or None.
-
-    Opening a FIFO blocks until someone writes to it, a device may never end: only regular
-    files (or links to them) are read. A missing path is not answered here (None)."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return None
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISDIR(mode):
-        return "是文件夹，不是文件"
-    if stat.S_ISFIFO(mode):
-        return "是命名管道（FIFO），不是普通文件，未读取"
-    if stat.S_ISSOCK(mode):
-        return "是套接字（socket），不是普通文件，未读取"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "是设备文件，不是普通文件，未读取"
-    return "不是普通文件，未读取"
 
 
 def _is_ole(data: bytes) -> bool:
