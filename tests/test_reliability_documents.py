@@ -264,3 +264,184 @@ def test_rulebook_with_a_number_of_thousands_of_digits_is_refused(tmp_path):
     path.write_text(text, "utf-8")
     with pytest.raises(RulesError, match="位数过多"):
         load_rules(path)
+
+
+# --- 2: import never replaces someone's work; 21: all or nothing ----------------------------
+
+def test_import_replaces_only_its_own_unchanged_outputs(seed_docx, tmp_path, capsys):
+    out = tmp_path / "out"
+    args = ["import", str(seed_docx), "-o", str(out), "--workbooks"]
+    assert main(args) in (0, 1)
+    assert main(args) in (0, 1)                    # its own outputs, unchanged: replaced
+    code = "105002B16DX0003"
+    for edited in (out / f"{code}.json", out / f"{code}.xlsx", out / "departments" / "105002.json"):
+        before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        edited.write_bytes(edited.read_bytes() + b" ")
+        before[edited] = edited.read_bytes()
+        capsys.readouterr()
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert str(edited) in err and "--force" in err
+        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before   # nothing written
+    assert main(args + ["--force"]) in (0, 1)
+    assert json.loads((out / f"{code}.json").read_text("utf-8"))["code"] == code
+
+
+def test_import_refuses_a_foreign_file_in_the_way(seed_docx, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "105002B21DX0008.xlsx").write_bytes(b"a filled form from elsewhere")
+    assert main(["import", str(seed_docx), "-o", str(out), "--workbooks"]) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["105002B21DX0008.xlsx"]
+
+
+def test_two_department_sections_of_one_code_are_written_once(seed_docx):
+    from xlpkg.documents.docx_import import write_import
+    result = import_document(seed_docx)
+    result.departments.append(dict(result.departments[0], overall_goal="另一份"))
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_import(result, folder)
+        assert len(written) == len(set(written)) == 5
+        assert json.loads(Path(folder, "departments", "105002.json").read_text("utf-8"))["overall_goal"] != "另一份"
+    assert any(i.rule == "import.duplicate_dept" for i in result.issues)
+
+
+def test_disk_full_during_import_leaves_nothing_and_says_so(seed_docx, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    # a 50 KB file-size cap: the JSON files fit, the first workbook (~120 KB) does not
+    code = ("import signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))\n"
+            "from xlpkg.cli import main\n"
+            f"print('RC', main(['import', {str(seed_docx)!r}, '-o', 'out', '--workbooks']))")
+    output, _ = bounded_run(code, tmp_path)
+    assert "RC 2" in output and "无法写入" in output and "未写入任何文件" in output, output
+    assert "Exception ignored" not in output and "Traceback" not in output, output
+    assert sorted(p.name for p in out.rglob("*")) == ["keep.txt"]
+
+
+# --- 13: report templates are bounded ---------------------------------------------------------
+
+def _template(path: Path, text: str) -> Path:
+    import docx
+    doc = docx.Document()
+    doc.add_paragraph(text)
+    doc.save(path)
+    return path
+
+
+EXAMPLE = ROOT / "examples" / "105002B16DX0003.json"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", "循环次数"),
+    ("{{ 'x' * 1500000000 }}", "超过"),
+    ("{{ [1] * 1500000000 }}", "超过"),
+    ("{% include 'other.docx' %}", "不能引用其他模板"),
+    ("{% extends 'base.docx' %}", "不能引用其他模板"),
+    ("{{ 10 ** 10 ** 8 }}", "乘方"),
+    ("{{ 'x'|center(1500000000) }}", "过大"),
+    ("{{ 'x'.ljust(1500000000) }}", "过大"),
+    ("{{ '%1500000000s' % 'x' }}", "格式宽度"),
+    ("{{ '{:>1500000000}'.format('x') }}", "格式宽度"),
+    ("{% set ns = namespace(x='xx') %}{% for i in range(40) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}", "超过"),
+    ("{{ lipsum(1000000) }}", "模板有误"),
+], ids=["nested_range", "str_mul", "list_mul", "include", "extends", "pow", "center", "ljust",
+        "percent_width", "format_width", "concat_doubling", "lipsum"])
+def test_hostile_report_template_is_a_template_error_within_bounds(tmp_path, text, words):
+    template = _template(tmp_path / "t.docx", text)
+    out, peak = bounded_run(
+        "from xlpkg.cli import main\n"
+        f"print('RC', main(['report', {str(EXAMPLE)!r}, '-o', 'rep', '--template', {str(template)!r}]))",
+        tmp_path, limit_mb=1500)
+    assert "RC 2" in out and "报告模板有误" in out and words in out, out
+    assert "意外" not in out and "Traceback" not in out
+    assert peak < 600, peak
+    assert not any((tmp_path / "rep").glob("*.docx"))
+
+
+def test_ordinary_template_features_still_render(tmp_path):
+    template = _template(tmp_path / "t.docx", "{{ name }}{% for i in range(3) %}{{ i }}{% endfor %}"
+                                              "{{ ('a' ~ code)|upper }}{{ '%5s' % 'x' }}{{ 'ab' * 3 }}")
+    assert main(["report", str(EXAMPLE), "-o", str(tmp_path / "rep"), "--template", str(template)]) == 0
+    import docx
+    (report,) = (tmp_path / "rep").glob("*.docx")
+    text = docx.Document(report).paragraphs[0].text
+    assert text == "纪委大要案准备金012A105002B16DX0003    xababab"
+
+
+def test_damaged_or_macro_template_is_named(tmp_path, seed_docx, capsys):
+    bad = patched(seed_docx, tmp_path / "bad.docx", lambda d: d[:100])
+    assert main(["report", str(EXAMPLE), "-o", str(tmp_path / "rep"), "--template", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.docx 的内容已损坏" in err and "意外" not in err
+    docm = patched(seed_docx, tmp_path / "t.docm", lambda d: d.replace(DOCX_MAIN, MACRO_MAIN),
+                   part="[Content_Types].xml")
+    assert main(["report", str(EXAMPLE), "-o", str(tmp_path / "rep"), "--template", str(docm)]) == 2
+    err = capsys.readouterr().err
+    assert "启用宏" in err and "旧版" not in err
+
+
+# --- 15: FIFOs in publish and report ----------------------------------------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("command", ["report", "publish"])
+def test_fifo_inputs_are_named_not_missing(tmp_path, command):
+    fifo = tmp_path / "p.json"
+    os.mkfifo(fifo)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "q.json")
+    target = ["-o", str(tmp_path / ("rep" if command == "report" else "x.docx"))]
+    proc = subprocess.run([sys.executable, "-m", "xlpkg", command, str(EXAMPLE), str(fifo), str(folder), *target],
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("命名管道（FIFO）") == 2 and "不存在" not in proc.stderr, proc.stderr
+
+
+# --- 17: report file names stay inside -o ---------------------------------------------------
+
+@pytest.mark.parametrize("code", ["../../X", "/abs/X", "NUL", "nul.txt", "A\x00B", "C" * 300, "..", "COM1.x"])
+def test_report_file_names_from_form_text_stay_inside_the_folder(tmp_path, code):
+    from xlpkg.model import load_project_json, project_to_json
+    project = load_project_json(EXAMPLE)
+    project.code = code
+    project.name = "名" * 200 + "/../.."
+    source = tmp_path / "in" / "p.json"
+    source.parent.mkdir()
+    source.write_text(project_to_json(project), "utf-8")
+    out = tmp_path / "deep" / "rep"
+    rc = main(["report", str(source), "-o", str(out)])
+    made = [p for p in tmp_path.rglob("*") if p.is_file() and p != source]
+    if rc == 2:      # a code the JSON reader refuses: nothing written anywhere
+        assert made == []
+        return
+    assert len(made) == 1 and made[0].parent == out, made
+    name = made[0].name
+    assert len(name.encode("utf-8")) <= 255 and not name.startswith(".")
+    assert name.split(".")[0].upper() not in {"NUL", "CON", "COM1", "PRN", "AUX"}
+
+
+def test_two_projects_whose_names_clean_alike_get_two_reports(tmp_path):
+    from xlpkg.documents.report import report_filename
+    from xlpkg.cli.documents import _unique
+    taken: set[str] = set()
+    assert _unique("a_b.docx", taken) == "a_b.docx"
+    assert _unique("A_B.docx", taken) == "A_B_2.docx"
+
+
+# --- 22: publish into a missing folder, report after a write failure ------------------------
+
+def test_publish_creates_its_folder(tmp_path, capsys):
+    target = tmp_path / "new" / "sub" / "公开.docx"
+    assert main(["publish", str(EXAMPLE), "-o", str(target)]) == 0
+    assert target.is_file()
+
+
+def test_report_write_failure_is_not_called_no_forms(tmp_path, capsys):
+    (tmp_path / "file").write_text("a file where the folder should be")
+    assert main(["report", str(EXAMPLE), "-o", str(tmp_path / "file" / "rep")]) == 2
+    err = capsys.readouterr().err
+    assert "没有可读的项目表" not in err and "未能写入" in err

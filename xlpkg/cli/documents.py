@@ -22,6 +22,8 @@ def register(sub) -> None:
     p.add_argument("--workbooks", action="store_true", help="同时生成已填写的项目工作簿（.xlsx）")
     p.add_argument("--year", type=int, default=None, metavar="YYYY", help="年度（默认从文档推断）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出导入结果和问题清单")
+    p.add_argument("--force", action="store_true",
+                   help="覆盖输出文件夹中已填写或修改过的同名文件（默认不覆盖，只替换上次导入写入的原样文件）")
     add_rules_option(p)
     p.set_defaults(handler=run_import)
 
@@ -43,7 +45,8 @@ def _print_issues(issues) -> None:
 
 
 def run_import(args) -> int:
-    from ..documents.docx_import import DocxImportError, import_document, write_import
+    from ..documents.docx_import import (DocxImportError, ImportOverwriteError, import_document,
+                                         write_import)
     rules = load_rules(args.rules)
     try:
         result = import_document(args.document, year=args.year, rules=rules)
@@ -51,9 +54,13 @@ def run_import(args) -> int:
         print(f"[错误] {exc}", file=sys.stderr)
         return FAILED
     try:
-        written = write_import(result, args.output, workbooks=args.workbooks, rules=rules)
+        written = write_import(result, args.output, workbooks=args.workbooks, rules=rules,
+                               force=args.force)
+    except ImportOverwriteError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return FAILED
     except OSError as exc:
-        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}", file=sys.stderr)
+        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}；未写入任何文件", file=sys.stderr)
         return FAILED
     if args.json:
         json.dump({"projects": [p.code for p in result.projects],

@@ -26,7 +26,8 @@ from .package import DocumentError, open_docx
 from .tables import PAD, GridCell, TableTooWide, block_items, distinct, grid
 from .text import clean, decimal_of, key, nfkc, split_names, strip
 
-__all__ = ["ImportResult", "DocxImportError", "import_document", "DEPT_FIELDS"]
+__all__ = ["ImportResult", "DocxImportError", "ImportOverwriteError", "import_document", "write_import",
+           "DEPT_FIELDS", "MANIFEST"]
 
 CODE_RE = re.compile(r"^[0-9A-Z]{6,30}$")
 DEPT_HEADER_RE = re.compile(r"^(?:部门(?:编码|名称)?\s*[:：]?\s*)?(\d{6})[\s\u3000]*([^\d\s\u3000].{0,60})$")
@@ -630,40 +631,139 @@ def _match_project(sub: dict, projects: list[Project], taken: set[str]) -> str |
 
 # --- writing what was read ----------------------------------------------------------
 
+MANIFEST = ".xlpkg-import.json"
+
+
+class ImportOverwriteError(ValueError):
+    """Files in the output folder that an import would replace but did not write (Chinese)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        shown = "、".join(str(p) for p in paths[:5]) + (f" 等{len(paths)}个文件" if len(paths) > 5 else "")
+        super().__init__(f"{shown} 已存在，且不是 xlpkg 导入时写入的原样（可能已填写或修改过）；"
+                         "未写入任何文件。确认要覆盖请加 --force，或换一个输出文件夹")
+        self.paths = paths
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _manifest(outdir: Path) -> dict[str, str]:
+    """{relative path: sha256} of what the last import into ``outdir`` wrote."""
+    import json
+    try:
+        data = json.loads((outdir / MANIFEST).read_text("utf-8"))
+        return {str(k): str(v) for k, v in data.get("files", {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _drop_unclosed_files(exc: BaseException, quiet: tuple[type, ...]) -> None:
+    """openpyxl leaves its zip open when a write fails (disk full); closed at garbage
+    collection it writes again and prints "Exception ignored in ZipFile.__del__ … OSError".
+    Release it now, with that expected second failure kept quiet."""
+    import gc
+    import sys
+    import traceback
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if isinstance(u.exc_value, quiet) else hook(u)
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 def write_import(result: ImportResult, outdir: str | Path, *, workbooks: bool = False,
-                 rules: Rules | None = None) -> list[Path]:
+                 rules: Rules | None = None, force: bool = False) -> list[Path]:
     """Project JSON files (``DIR/<项目编码>.json``), department info
     (``DIR/departments/<部门编码>.json``) and, with ``workbooks``, filled project workbooks
-    (``DIR/<项目编码>.xlsx``). Every file is written to a temporary name and renamed.
+    (``DIR/<项目编码>.xlsx``).
+
+    All or nothing: every file is first written to a temporary name; only when all are
+    written are they renamed (a full disk leaves the folder as it was). A file already there
+    is replaced only if it is what the last import wrote (its digest is in ``DIR/.xlpkg-import.json``)
+    or with ``force``: a filled workbook or an edited JSON is never lost (``ImportOverwriteError``).
     A project the writer cannot take (too many rows) becomes an issue; the others are written."""
+    import errno
     import json
+    import os
+    import tempfile
+
+    from lxml import etree
 
     from ..consolidate import load_dept_info
     from ..model import project_to_json
-    from ..safeio import atomic_write
+    from ..writer import CapacityError, fill_workbook
 
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    jobs: list[tuple[Path, object]] = []        # (target, write(tmp_path))
 
-    def text_file(path: Path, text: str) -> None:
-        atomic_write(path, lambda tmp: Path(tmp).write_text(text, "utf-8"))
-        written.append(path)
+    def text_job(path: Path, text: str):
+        jobs.append((path, lambda tmp: Path(tmp).write_text(text, "utf-8")))
 
     for project in result.projects:
-        text_file(outdir / f"{project.code}.json", project_to_json(project))
+        text_job(outdir / f"{project.code}.json", project_to_json(project))
         if workbooks:
-            from ..writer import CapacityError, fill_workbook
+            jobs.append((outdir / f"{project.code}.xlsx",
+                         lambda tmp, project=project: fill_workbook(project, tmp, rules=rules)))
+    seen_depts: set[str] = set()
+    for info in result.departments:
+        if info["dept_code"] in seen_depts:
+            result.issues.append(Issue("import.duplicate_dept", ERROR,
+                                       f"部门{info['dept_code']}的部门总体绩效目标出现了不止一次，只导出第一处"))
+            continue
+        seen_depts.add(info["dept_code"])
+        load_dept_info(info)           # what we write must be what consolidation accepts
+        text_job(outdir / "departments" / f"{info['dept_code']}.json",
+                 json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+
+    known = _manifest(outdir)
+    if not force:
+        foreign = [t for t, _ in jobs if t.exists() and
+                   (t.is_symlink() or known.get(t.relative_to(outdir).as_posix()) != _digest(t))]
+        if foreign:
+            raise ImportOverwriteError(foreign)
+
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, write in jobs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".~{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            staged.append((Path(name), target))
             try:
-                fill_workbook(project, outdir / f"{project.code}.xlsx", rules=rules)
-                written.append(outdir / f"{project.code}.xlsx")
+                write(Path(name))
             except CapacityError as exc:
                 result.issues.append(Issue("import.workbook_capacity", ERROR,
-                                           f"项目{project.code}未生成工作簿：{exc}"))
-    for info in result.departments:
-        load_dept_info(info)           # what we write must be what consolidation accepts
-        folder = outdir / "departments"
-        folder.mkdir(exist_ok=True)
-        text_file(folder / f"{info['dept_code']}.json",
-                  json.dumps(info, ensure_ascii=False, indent=2) + "\n")
-    return written
+                                           f"项目{target.stem}未生成工作簿：{exc}"))
+                Path(name).unlink(missing_ok=True)
+                staged.pop()
+        for tmp, _ in staged:
+            with open(tmp, "rb+") as fh:       # on disk before any rename
+                os.fsync(fh.fileno())
+    except (OSError, etree.SerialisationError) as exc:
+        _drop_unclosed_files(exc, (OSError, etree.SerialisationError))
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise
+        # lxml reports a failed write as "IO_ENOSPC", "IO_EFBIG": the errno's name
+        code = getattr(errno, str(exc).rpartition("IO_")[2].strip(), None)
+        raise OSError(code, os.strerror(code) if code else str(exc)) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    for tmp, target in staged:
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+        known[target.relative_to(outdir).as_posix()] = _digest(target) or ""
+    from ..safeio import atomic_write
+    manifest = json.dumps({"note": "xlpkg import 写入的文件及其摘要：与此相同的文件可被再次导入覆盖", "files": known},
+                          ensure_ascii=False, indent=1) + "\n"
+    atomic_write(outdir / MANIFEST, lambda tmp: Path(tmp).write_text(manifest, "utf-8"))
+    return [target for _, target in staged]

@@ -118,8 +118,10 @@ class ReportEnvironment(SandboxedEnvironment):
 
     def call(self, __context, __obj, *args, **kwargs):
         self._check_args(args, kwargs)
-        if getattr(__obj, "__name__", "") in ("format", "format_map") and \
-                isinstance(getattr(__obj, "__self__", None), str) and _BIG_WIDTH.search(__obj.__self__):
+        method = getattr(__obj, "__wrapped__", __obj)    # the sandbox wraps str.format
+        owner = getattr(method, "__self__", None)
+        if getattr(method, "__name__", "") in ("format", "format_map") and isinstance(owner, str) \
+                and _BIG_WIDTH.search(owner):
             raise SecurityError("报告模板的格式宽度过大")
         return _checked(super().call(__context, __obj, *args, **kwargs))
 
