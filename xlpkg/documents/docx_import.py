@@ -631,7 +631,8 @@ def _match_project(sub: dict, projects: list[Project], taken: set[str]) -> str |
 
 # --- writing what was read ----------------------------------------------------------
 
-MANIFEST = ".xlpkg-import.json"
+# no .json suffix: a glob for project JSON files (*.json) must not pick it up
+MANIFEST = ".xlpkg-import"
 
 
 class ImportOverwriteError(ValueError):
@@ -687,7 +688,7 @@ def write_import(result: ImportResult, outdir: str | Path, *, workbooks: bool = 
 
     All or nothing: every file is first written to a temporary name; only when all are
     written are they renamed (a full disk leaves the folder as it was). A file already there
-    is replaced only if it is what the last import wrote (its digest is in ``DIR/.xlpkg-import.json``)
+    is replaced only if it is what the last import wrote (its digest is in ``DIR/.xlpkg-import``)
     or with ``force``: a filled workbook or an edited JSON is never lost (``ImportOverwriteError``).
     A project the writer cannot take (too many rows) becomes an issue; the others are written."""
     import errno
