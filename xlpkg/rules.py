@@ -6,6 +6,7 @@ the package (``xlpkg/data/``, see ``xlpkg.system.package_data``); ``--rules FILE
 from __future__ import annotations
 
 import json
+import math
 import os
 import string
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import jsonschema
 from .issues import Issue
 from .system.os_errors import os_error_text
 from .system.package_data import DataFileMissing, rules_json
+from .system.safeio import not_a_regular_file
 
 RULES_ENV = "XLPKG_RULES"
 
@@ -137,6 +139,28 @@ def _bad_strings(data, path: str = ""):
             if 0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 0x20 and ch not in "\t\n\r"):
                 yield f"{path or '(根)'}：含有无效字符 U+{ord(ch):04X}"
                 break
+
+
+# JSON numbers of a rulebook are weights, percentages, ratios and factors: none is sensibly
+# beyond this, and every one must survive Decimal(str(x)) and comparison.
+MAX_RULE_NUMBER = 1e6
+
+
+def _bad_numbers(data, path: str = ""):
+    """Numbers no rule can use: NaN and ±Infinity (json accepts them; jsonschema's minimum and
+    maximum let NaN through), and magnitudes past ``MAX_RULE_NUMBER``."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _bad_numbers(value, f"{path}/{key}".lstrip("/"))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _bad_numbers(value, f"{path}/{i}".lstrip("/"))
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        if isinstance(data, float) and not math.isfinite(data):
+            yield f"{path or '(根)'}：{data} 不是有效数字，应为有限的数值"
+        elif abs(data) > MAX_RULE_NUMBER:
+            shown = f"{data:g}" if isinstance(data, float) else (str(data)[:12] + ("…" if len(str(data)) > 12 else ""))
+            yield f"{path or '(根)'}：数值{shown}超出合理范围（绝对值不超过{MAX_RULE_NUMBER:g}）"
 
 
 def _business_problems(data: dict) -> list[str]:
@@ -289,6 +313,10 @@ def normalize_level2(name: str) -> str:
 
 
 def rules_from_dict(data: dict, source: str = "rules.json") -> Rules:
+    numbers = list(_bad_numbers(data))[:5]
+    if numbers:
+        # before the schema: NaN passes its range checks, and the later checks compare numbers
+        raise RulesError(f"规则文件 {source} 无效：\n  " + "\n  ".join(numbers))
     validator = jsonschema.Draft202012Validator(_rules_schema(),
                                                 format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -312,12 +340,17 @@ def load_rules(path: str | Path | None = None) -> Rules:
 @lru_cache(maxsize=16)
 def _load_cached(path: str) -> Rules:
     name = Path(path).name
+    why = not_a_regular_file(path)
+    if why:   # a FIFO would block the read forever
+        raise RulesError(f"规则文件 {path} {why}")
     try:
         data = json.loads(Path(path).read_text("utf-8-sig"))
     except FileNotFoundError:
         raise RulesError(f"规则文件 {path} 不存在") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RulesError(f"规则文件 {name} 不是有效的JSON：{exc}") from None
+    except ValueError:   # an integer of thousands of digits (Python's conversion limit)
+        raise RulesError(f"规则文件 {name} 无效：含有位数过多的数字") from None
     except RecursionError:
         raise RulesError(f"规则文件 {name} 嵌套层次过深，不是规则文件") from None
     except OSError as exc:

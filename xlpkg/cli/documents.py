@@ -5,15 +5,21 @@ import json
 import sys
 from pathlib import Path
 
+from docx.opc.exceptions import PackageNotFoundError
+from jinja2 import TemplateError
+from lxml import etree
+
 from ..issues import has_errors
 from ..system.os_errors import os_error_text
 from ..report import issues_to_list
+from ..system.safeio import not_a_regular_file
 from ..rules import load_rules
 from . import add_rules_option
 from ..consolidate import DeptInfoError, load_dept_info
 from ..documents.department import info_of
 from ..documents.department import read_workbook, split_inputs
-from ..documents.docx_import import DocxImportError, import_document, write_import
+from ..documents.docx_import import DocxImportError, ImportOverwriteError, import_document, write_import
+from ..documents.package import DocumentError
 from ..documents.publish import publish_document
 from ..documents.report import (department_report_filename, render_department_report, render_project_report, report_filename)
 from ..model import ProjectFormatError
@@ -29,6 +35,8 @@ def register(sub) -> None:
     p.add_argument("--workbooks", action="store_true", help="同时生成已填写的项目工作簿（.xlsx）")
     p.add_argument("--year", type=int, default=None, metavar="YYYY", help="年度（默认从文档推断）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出导入结果和问题清单")
+    p.add_argument("--force", action="store_true",
+                   help="覆盖输出文件夹中已填写或修改过的同名文件（默认不覆盖，只替换上次导入写入的原样文件）")
     add_rules_option(p)
     p.set_defaults(handler=run_import)
 
@@ -57,9 +65,13 @@ def run_import(args) -> int:
         print(f"[错误] {exc}", file=sys.stderr)
         return FAILED
     try:
-        written = write_import(result, args.output, workbooks=args.workbooks, rules=rules)
+        written = write_import(result, args.output, workbooks=args.workbooks, rules=rules,
+                               force=args.force)
+    except ImportOverwriteError as exc:
+        print(f"[错误] {exc}", file=sys.stderr)
+        return FAILED
     except OSError as exc:
-        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}", file=sys.stderr)
+        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}；未写入任何文件", file=sys.stderr)
         return FAILED
     if args.json:
         json.dump({"projects": [p.code for p in result.projects],
@@ -82,11 +94,19 @@ def _load_projects(paths):
     problems: list[str] = []
     for given in paths:
         path = Path(given)
+        why = not_a_regular_file(path)
         if path.is_dir():
             found = [p for p in path.rglob("*") if p.suffix.lower() in (".xlsx", ".xlsm", ".json")
                      and not p.name.startswith(("~$", ".")) and "departments" not in p.parts]
+            # a FIFO named *.json would block the read: only regular files are opened
+            for p in found:
+                if not_a_regular_file(p):
+                    problems.append(f"{p} {not_a_regular_file(p)}")
+            found = [p for p in found if not not_a_regular_file(p)]
             # workbooks first: they are what the accountant keeps filling in
             files += sorted(found, key=lambda p: (p.suffix.lower() == ".json", str(p)))
+        elif why:
+            problems.append(f"{given} {why}")
         elif path.is_file():
             files.append(path)
         else:
@@ -126,6 +146,10 @@ def _departments(paths):
 
 def run_publish(args) -> int:
     rules = load_rules(args.rules)
+    for f in args.dept_info:
+        if not_a_regular_file(f):
+            print(f"[错误] {f} {not_a_regular_file(f)}", file=sys.stderr)
+            return FAILED
     try:
         infos = [load_dept_info(f) for f in args.dept_info]
     except DeptInfoError as exc:
@@ -142,10 +166,13 @@ def run_publish(args) -> int:
         return FAILED
     extra = {"east_asia": args.font} if args.font else {}
     try:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)   # as every other command
         publish_document(projects, args.output, infos, rules=rules, **extra)
     except OSError as exc:
-        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}（文件是否正在 Word 中打开？）",
-              file=sys.stderr)
+        # only a refused rename of an existing file is likely Word holding it open
+        open_in_word = isinstance(exc, PermissionError) and Path(args.output).is_file()
+        print(f"[错误] 无法写入 {args.output}：{os_error_text(exc)}"
+              + ("（文件是否正在 Word 中打开？）" if open_in_word else ""), file=sys.stderr)
         return FAILED
     print(f"已生成 {args.output}：{len(projects)}个项目")
     return WITH_ERRORS if problems else OK
@@ -167,6 +194,9 @@ def register_report(sub) -> None:
 def run_report(args) -> int:
     rules = load_rules(args.rules)
     for template in (args.template, args.dept_template):
+        if template and not_a_regular_file(template):
+            print(f"[错误] 报告模板 {template} {not_a_regular_file(template)}", file=sys.stderr)
+            return FAILED
         if template and not Path(template).is_file():
             print(f"[错误] 找不到报告模板 {template}", file=sys.stderr)
             return FAILED
@@ -176,29 +206,49 @@ def run_report(args) -> int:
     for problem in problems:
         print(f"[错误] {problem}", file=sys.stderr)
     out = Path(args.output)
-    written = 0
+    written = failed = 0
     jobs = [(report_filename(p), render_project_report, p, args.template) for p in projects]
     jobs += [(department_report_filename(d), render_department_report, d, args.dept_template)
              for d in departments]
+    taken: set[str] = set()
     for filename, render, subject, template in jobs:
-        target = out / filename
+        target = out / _unique(filename, taken)
         try:
             out.mkdir(parents=True, exist_ok=True)
+            if target.resolve().parent != out.resolve():   # name_part makes this impossible
+                raise PermissionError(0, "文件名指向输出文件夹之外", str(target))
             render(subject, target, rules=rules, template=template)
-        except OSError as exc:
-            problems.append(str(exc))
-            print(f"[错误] 无法写入 {target}：{os_error_text(exc)}", file=sys.stderr)
-            continue
-        except Exception as exc:   # a province's edited template with a broken tag
-            from jinja2 import TemplateError
-            if not isinstance(exc, TemplateError):
-                raise
+        except DocumentError as exc:
+            print(f"[错误] 报告模板无法使用：{exc}", file=sys.stderr)
+            return FAILED
+        except (TemplateError, etree.XMLSyntaxError, PackageNotFoundError) as exc:
+            # a province's edited template: a broken tag, a limit of the sandbox, an include
             print(f"[错误] 报告模板有误（{type(exc).__name__}：{exc}），请检查模板中的 {{{{ }}}} 与 {{% %}} 标记",
                   file=sys.stderr)
             return FAILED
+        except OSError as exc:
+            failed += 1
+            problems.append(str(exc))
+            print(f"[错误] 无法写入 {target}：{os_error_text(exc)}", file=sys.stderr)
+            continue
         written += 1
         print(f"已生成 {target}")
     if not written:
-        print("[错误] 没有可读的项目表，未生成报告", file=sys.stderr)
+        if failed:
+            print(f"[错误] {failed}份报告均未能写入 {out}，未生成报告", file=sys.stderr)
+        else:
+            print("[错误] 没有可读的项目表，未生成报告", file=sys.stderr)
         return FAILED
     return WITH_ERRORS if problems else OK
+
+
+def _unique(filename: str, taken: set[str]) -> str:
+    """``filename``, or ``名_2.docx``… when another input of this run already has that name
+    (names are cleaned, so two codes can meet; Windows and macOS ignore case)."""
+    stem, dot, suffix = filename.rpartition(".")
+    candidate, n = filename, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem}_{n}{dot}{suffix}"
+    taken.add(candidate.casefold())
+    return candidate

@@ -20,6 +20,7 @@ from ..cellref import bounds, col_letter
 from ..metrics import round2
 from . import layout as L
 from .metrics import DeptMetrics, grade_distribution_text
+from ..system.safeio import read_entry
 
 __all__ = ["formula_values", "store_cached_values"]
 
@@ -66,8 +67,8 @@ def formula_values(m: DeptMetrics) -> dict[str, list[list[Any]]]:
 
 def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → part name, from workbook.xml and its relationships."""
-    wb = z.read("xl/workbook.xml").decode("utf-8")
-    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    wb = read_entry(z, "xl/workbook.xml").decode("utf-8")
+    rels = read_entry(z, "xl/_rels/workbook.xml.rels").decode("utf-8")
     targets = {}
     for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
         attrs = dict(re.findall(r'(\w+)="([^"]*)"', rel[0]))
@@ -114,7 +115,7 @@ def store_cached_values(src: Path, dst: Path, values: dict[str, list[list[Any]]]
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         parts = {part: sheet for sheet, part in _sheet_parts(zin).items()}
         for info in zin.infolist():
-            data = zin.read(info.filename)
+            data = read_entry(zin, info)
             sheet = parts.get(info.filename)
             if sheet in by_sheet:
                 data = _patch(data.decode("utf-8"), by_sheet[sheet]).encode("utf-8")

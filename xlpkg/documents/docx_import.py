@@ -18,20 +18,21 @@ from pathlib import Path
 
 from ..issues import ERROR, WARNING, Issue
 from ..model import FundUse, Indicator, Project
-from ..system.os_errors import os_error_text
 from ..rules import Rules, load_rules
+from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph as _ParagraphType
 
-from .tables import PAD, GridCell, block_items, distinct, grid
+from .package import DocumentError, open_docx
+from .tables import PAD, GridCell, TableTooWide, block_items, distinct, grid
 from .text import clean, decimal_of, key, nfkc, split_names, strip
 from ..consolidate import load_dept_info
 from ..model import project_to_json
-from ..system.safeio import ZipTooLarge, check_zip_size
 from ..system.safeio import atomic_write
 from ..targets import from_official
 from ..workbook.writer import CapacityError, fill_workbook
 
-__all__ = ["ImportResult", "DocxImportError", "import_document", "DEPT_FIELDS"]
+__all__ = ["ImportResult", "DocxImportError", "ImportOverwriteError", "import_document", "write_import",
+           "DEPT_FIELDS", "MANIFEST"]
 
 CODE_RE = re.compile(r"^[0-9A-Z]{6,30}$")
 DEPT_HEADER_RE = re.compile(r"^(?:部门(?:编码|名称)?\s*[:：]?\s*)?(\d{6})[\s\u3000]*([^\d\s\u3000].{0,60})$")
@@ -211,36 +212,10 @@ class _DeptSection:
 # --- reading the whole document ------------------------------------------------
 
 def _open(path: str | Path):
-    import zipfile
-
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    path = Path(path)
     try:
-        check_zip_size(path)
-        return docx.Document(str(path))
-    except FileNotFoundError:
-        raise DocxImportError(f"找不到文件 {path}") from None
-    except ZipTooLarge as exc:
-        raise DocxImportError(f"{path.name}：{exc}".replace("工作簿", "文档")) from None
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError):
-        if _is_ole(path):
-            raise DocxImportError(f"{path.name} 是旧版 .doc 文档或已加密的文档：请在 Word 中取消密码，"
-                                  "另存为 .docx 后再导入") from None
-        raise DocxImportError(f"{path.name} 不是有效的 Word 文档（.docx）；"
-                              "旧版 .doc 请先在 Word 中另存为 .docx") from None
-    except OSError as exc:
-        raise DocxImportError(f"无法读取 {path.name}：{os_error_text(exc)}") from None
-
-
-def _is_ole(path: Path) -> bool:
-    """Word 97–2003 files and password-protected .docx are OLE compound files."""
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    except OSError:
-        return False
+        return open_docx(path)
+    except DocumentError as exc:
+        raise DocxImportError(str(exc)) from None
 
 
 def _looks_like_form_part(rows: list[list[GridCell]], level_names: set[str]) -> bool:
@@ -298,7 +273,13 @@ def import_document(path: str | Path, *, year: int | None = None,
             continue
         table_no += 1
         section.mode = None
-        rows = grid(block)
+        try:
+            rows = grid(block)
+        except TableTooWide as exc:
+            result.issues.append(Issue("import.table_damaged", ERROR, f"第{table_no}个表格{exc}",
+                                       location=f"表格{table_no}第{exc.row}行", file=name))
+            form = None
+            continue
         for row in rows:
             all_text.extend(c.text for c in distinct(row) if c.text)
         # every 项目编码 row starts a form: one table may hold several forms, and the rows
@@ -320,6 +301,15 @@ def import_document(path: str | Path, *, year: int | None = None,
             form.rows.extend(_Row(table_no, i + 1, rows[i]) for i in range(start, end))
     if section.has_content:
         sections.append(section)
+    chunks = sum(1 for _ in doc.element.body.iter(qn("w:altChunk")))
+    if chunks:
+        # Pasted HTML/RTF/another document kept as a separate part: Word shows it, python-docx
+        # cannot read it; Word merges it into the body when the document is saved again.
+        result.issues.append(Issue(
+            "import.alt_chunk", WARNING,
+            f"文档中有{chunks}处嵌入的外部内容（altChunk，如粘贴进来的网页、RTF 或另一个文档），其内容未读取；"
+            "如其中有项目表或部门目标，请在 Word 中打开后另存为 .docx（Word 会把它转为正文）再导入",
+            file=name))
 
     result.year = year or _guess_year(doc, all_text, result.issues, name)
     seen: dict[str, int] = {}
@@ -645,36 +635,136 @@ def _match_project(sub: dict, projects: list[Project], taken: set[str]) -> str |
 
 # --- writing what was read ----------------------------------------------------------
 
+# no .json suffix: a glob for project JSON files (*.json) must not pick it up
+MANIFEST = ".xlpkg-import"
+
+
+class ImportOverwriteError(ValueError):
+    """Files in the output folder that an import would replace but did not write (Chinese)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        shown = "、".join(str(p) for p in paths[:5]) + (f" 等{len(paths)}个文件" if len(paths) > 5 else "")
+        super().__init__(f"{shown} 已存在，且不是 xlpkg 导入时写入的原样（可能已填写或修改过）；"
+                         "未写入任何文件。确认要覆盖请加 --force，或换一个输出文件夹")
+        self.paths = paths
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _manifest(outdir: Path) -> dict[str, str]:
+    """{relative path: sha256} of what the last import into ``outdir`` wrote."""
+    import json
+    try:
+        data = json.loads((outdir / MANIFEST).read_text("utf-8"))
+        return {str(k): str(v) for k, v in data.get("files", {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _drop_unclosed_files(exc: BaseException, quiet: tuple[type, ...]) -> None:
+    """openpyxl leaves its zip open when a write fails (disk full); closed at garbage
+    collection it writes again and prints "Exception ignored in ZipFile.__del__ … OSError".
+    Release it now, with that expected second failure kept quiet."""
+    import gc
+    import sys
+    import traceback
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if isinstance(u.exc_value, quiet) else hook(u)
+    try:
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 def write_import(result: ImportResult, outdir: str | Path, *, workbooks: bool = False,
-                 rules: Rules | None = None) -> list[Path]:
+                 rules: Rules | None = None, force: bool = False) -> list[Path]:
     """Project JSON files (``DIR/<项目编码>.json``), department info
     (``DIR/departments/<部门编码>.json``) and, with ``workbooks``, filled project workbooks
-    (``DIR/<项目编码>.xlsx``). Every file is written to a temporary name and renamed.
+    (``DIR/<项目编码>.xlsx``).
+
+    All or nothing: every file is first written to a temporary name; only when all are
+    written are they renamed (a full disk leaves the folder as it was). A file already there
+    is replaced only if it is what the last import wrote (its digest is in ``DIR/.xlpkg-import``)
+    or with ``force``: a filled workbook or an edited JSON is never lost (``ImportOverwriteError``).
     A project the writer cannot take (too many rows) becomes an issue; the others are written."""
+    import errno
     import json
+    import os
+    import tempfile
+
+    from lxml import etree
 
 
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    jobs: list[tuple[Path, object]] = []        # (target, write(tmp_path))
 
-    def text_file(path: Path, text: str) -> None:
-        atomic_write(path, lambda tmp: Path(tmp).write_text(text, "utf-8"))
-        written.append(path)
+    def text_job(path: Path, text: str):
+        jobs.append((path, lambda tmp: Path(tmp).write_text(text, "utf-8")))
 
     for project in result.projects:
-        text_file(outdir / f"{project.code}.json", project_to_json(project))
+        text_job(outdir / f"{project.code}.json", project_to_json(project))
         if workbooks:
+            jobs.append((outdir / f"{project.code}.xlsx",
+                         lambda tmp, project=project: fill_workbook(project, tmp, rules=rules)))
+    seen_depts: set[str] = set()
+    for info in result.departments:
+        if info["dept_code"] in seen_depts:
+            result.issues.append(Issue("import.duplicate_dept", ERROR,
+                                       f"部门{info['dept_code']}的部门总体绩效目标出现了不止一次，只导出第一处"))
+            continue
+        seen_depts.add(info["dept_code"])
+        load_dept_info(info)           # what we write must be what consolidation accepts
+        text_job(outdir / "departments" / f"{info['dept_code']}.json",
+                 json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+
+    known = _manifest(outdir)
+    if not force:
+        foreign = [t for t, _ in jobs if t.exists() and
+                   (t.is_symlink() or known.get(t.relative_to(outdir).as_posix()) != _digest(t))]
+        if foreign:
+            raise ImportOverwriteError(foreign)
+
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, write in jobs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".~{target.stem[:40]}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            staged.append((Path(name), target))
             try:
-                fill_workbook(project, outdir / f"{project.code}.xlsx", rules=rules)
-                written.append(outdir / f"{project.code}.xlsx")
+                write(Path(name))
             except CapacityError as exc:
                 result.issues.append(Issue("import.workbook_capacity", ERROR,
-                                           f"项目{project.code}未生成工作簿：{exc}"))
-    for info in result.departments:
-        load_dept_info(info)           # what we write must be what consolidation accepts
-        folder = outdir / "departments"
-        folder.mkdir(exist_ok=True)
-        text_file(folder / f"{info['dept_code']}.json",
-                  json.dumps(info, ensure_ascii=False, indent=2) + "\n")
-    return written
+                                           f"项目{target.stem}未生成工作簿：{exc}"))
+                Path(name).unlink(missing_ok=True)
+                staged.pop()
+        for tmp, _ in staged:
+            with open(tmp, "rb+") as fh:       # on disk before any rename
+                os.fsync(fh.fileno())
+    except (OSError, etree.SerialisationError) as exc:
+        _drop_unclosed_files(exc, (OSError, etree.SerialisationError))
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise
+        # lxml reports a failed write as "IO_ENOSPC", "IO_EFBIG": the errno's name
+        code = getattr(errno, str(exc).rpartition("IO_")[2].strip(), None)
+        raise OSError(code, os.strerror(code) if code else str(exc)) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    for tmp, target in staged:
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+        known[target.relative_to(outdir).as_posix()] = _digest(target) or ""
+    manifest = json.dumps({"note": "xlpkg import 写入的文件及其摘要：与此相同的文件可被再次导入覆盖", "files": known},
+                          ensure_ascii=False, indent=1) + "\n"
+    atomic_write(outdir / MANIFEST, lambda tmp: Path(tmp).write_text(manifest, "utf-8"))
+    return [target for _, target in staged]

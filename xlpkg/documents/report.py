@@ -19,11 +19,13 @@ from ..report import metrics_to_dict
 from ..rules import Rules, load_rules
 from ..system.safeio import atomic_write
 from .chart import progress_chart_png
+from .package import open_docx
 from .report_templates import DEPARTMENT_TEMPLATE, PROJECT_TEMPLATE
 from .department import department_report_context
+from .template_sandbox import ReportEnvironment
 
 __all__ = ["report_context", "render_project_report", "render_department_report", "report_filename",
-           "department_report_filename", "clean_text"]
+           "department_report_filename", "clean_text", "name_part"]
 
 QUARTER_LABELS = ["第一季度", "第二季度", "第三季度", "第四季度"]
 # C0 controls other than tab and newline are not allowed in XML; docxtpl turns \a and \f in
@@ -133,9 +135,27 @@ def _v2_context(project: Project) -> dict:
     }
 
 
+_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])$", re.I)
+
+
+def name_part(text, max_bytes: int, *, dots: bool = True) -> str:
+    """Form text as one piece of a file name: no separators or characters Windows refuses, no
+    leading dot (hidden) or trailing dot/space (dropped by Windows), not a reserved device name,
+    at most ``max_bytes`` in UTF-8 (file names are limited to 255 bytes). ``dots=False`` turns
+    dots into "_" too (a code: "NUL.x_…" is the device NUL on Windows)."""
+    text = _UNSAFE_NAME.sub("_", clean_text(text).replace("\n", " "))
+    if not dots:
+        text = text.replace(".", "_")
+    text = text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+    text = text.strip(" .").lstrip(".")
+    if _RESERVED.match(text.split(".")[0]):
+        text = "_" + text
+    return text or "未命名"
+
+
 def report_filename(project: Project) -> str:
-    name = _UNSAFE_NAME.sub("_", project.name)[:60]
-    return f"{project.code}_{name}_项目支出绩效自评报告.docx"
+    return (f"{name_part(project.code, 60, dots=False)}_{name_part(project.name, 120)}"
+            "_项目支出绩效自评报告.docx")
 
 
 def _sanitized(value):
@@ -152,14 +172,16 @@ def _sanitized(value):
 def _render(template: Path, ctx: dict, path: str | Path, chart: bytes | None = None) -> Path:
     from docx.shared import Mm
     from docxtpl import DocxTemplate, InlineImage
-    from jinja2.sandbox import SandboxedEnvironment
 
     tpl = DocxTemplate(str(template))
+    # opened here, not by docxtpl: a FIFO, a damaged or macro-enabled file is a Chinese message
+    tpl.docx = open_docx(template, allow_macros=False)
     ctx = _sanitized(ctx)
     if chart is not None:
         ctx["chart"] = InlineImage(tpl, io.BytesIO(chart), width=Mm(140))
-    # A province's template is code of a sort: run it sandboxed, values escaped, rendered once.
-    env = SandboxedEnvironment(autoescape=True)
+    # A province's template is code of a sort: run it sandboxed and bounded, values escaped,
+    # rendered once.
+    env = ReportEnvironment(autoescape=True)
     tpl.render(ctx, jinja_env=env, autoescape=True)
     return atomic_write(path, lambda tmp: tpl.save(str(tmp)))
 
@@ -173,7 +195,8 @@ def render_project_report(project: Project, path: str | Path, *, rules: Rules | 
 
 
 def department_report_filename(dept) -> str:
-    return f"{dept.dept_code}_{_UNSAFE_NAME.sub('_', dept.dept_name)[:60]}_部门整体支出绩效自评报告.docx"
+    return (f"{name_part(dept.dept_code, 60, dots=False)}_{name_part(dept.dept_name, 120)}"
+            "_部门整体支出绩效自评报告.docx")
 
 
 def render_department_report(dept, path: str | Path, *, rules: Rules | None = None,

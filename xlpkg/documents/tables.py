@@ -53,37 +53,80 @@ def block_items(doc) -> Iterator[Paragraph | Table]:
     yield from walk(doc.element.body)
 
 
+# Word's own limit is 63 columns; a count beyond it in the XML is damage or an attack (a
+# gridBefore of 10^8 would otherwise become a list of 10^8 cells).
+MAX_COLUMNS = 63
+# Grid positions of one table, padding included: a form is ~40 rows of 6, a hundred forms in
+# one table ~25,000; rows of empty cells must not become millions of positions either.
+MAX_CELLS = 1_000_000
+
+
+class TableTooWide(ValueError):
+    """A row whose declared columns exceed ``MAX_COLUMNS`` (Chinese message, 1-based row)."""
+
+    def __init__(self, row: int, columns: int) -> None:
+        super().__init__(f"第{row}行声明了{columns}列，超过 Word 表格的上限{MAX_COLUMNS}列，"
+                         "文档已损坏或被改动过，此表格未读取")
+        self.row = row
+
+
+class TableTooLarge(TableTooWide):
+    def __init__(self, row: int, cells: int) -> None:
+        ValueError.__init__(self, f"到第{row}行已有{cells}个单元格位置，超过上限{MAX_CELLS}，"
+                                  "文档已损坏或被改动过，此表格未读取")
+        self.row = row
+
+
+def _count(value) -> int:
+    """A count from the XML (gridSpan, gridBefore): anything unreadable counts as 0."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def _span(tc) -> int:
     try:
-        return max(1, int(tc.grid_span))
-    except (TypeError, ValueError):
+        return max(1, _count(tc.grid_span))
+    except (TypeError, ValueError, AttributeError):
         return 1
 
 
 def _before(tr) -> int:
     try:
-        return int(tr.grid_before or 0)
+        return _count(tr.grid_before)
     except (TypeError, ValueError, AttributeError):
         return 0
 
 
 def grid(table: Table) -> list[list[GridCell]]:
-    """The table as rows of equal length; merged cells repeated over the positions they cover."""
+    """The table as rows of equal length; merged cells repeated over the positions they cover.
+
+    Raises ``TableTooWide`` before a row grows past ``MAX_COLUMNS``, ``TableTooLarge`` before
+    the table passes ``MAX_CELLS`` positions."""
     rows: list[list[GridCell]] = []
     # A serial number, not id(tc): lxml proxies are made on access and their ids are reused.
     serial = itertools.count()
-    for tr in table._tbl.tr_lst:
-        row: list[GridCell] = [EMPTY] * _before(tr)
+    width = 0
+    for number, tr in enumerate(table._tbl.tr_lst, 1):
+        before = _before(tr)
+        if before > MAX_COLUMNS:
+            raise TableTooWide(number, before)
+        row: list[GridCell] = [EMPTY] * before
         for tc in tr.tc_lst:
             span, col = _span(tc), len(row)
+            if col + span > MAX_COLUMNS:
+                raise TableTooWide(number, col + span)
             if tc.vMerge == "continue":
                 above = rows[-1][col] if rows and col < len(rows[-1]) else EMPTY
                 row.extend([above] * span)
                 continue
             cell = GridCell(clean(_Cell(tc, table).text), next(serial), col)
             row.extend([cell] * span)
+        width = max(width, len(row))
+        if width * (len(rows) + 1) > MAX_CELLS:
+            raise TableTooLarge(number, width * (len(rows) + 1))
         rows.append(row)
-    width = max((len(r) for r in rows), default=0)
     return [r + [PAD] * (width - len(r)) for r in rows]
 
 

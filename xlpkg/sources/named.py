@@ -28,6 +28,7 @@ from xml.parsers import expat
 
 from ..cellref import bounds, col_index, col_letter
 from .cells import SourceError, parse_name_target
+from ..system.safeio import read_entry
 
 __all__ = ["NamedCellSource", "clip_names", "sheet_extent", "MAX_CELLS"]
 
@@ -280,7 +281,7 @@ class NamedCellSource:
 
     def _member(self, name: str) -> bytes:
         try:
-            return self._open_zip().read(name)
+            return read_entry(self._open_zip(), name)
         except KeyError:
             raise SourceError(f"文件不是完整的 Excel 工作簿：缺少 {name}") from None
 
@@ -552,7 +553,7 @@ class NamedCellSource:
                 key = (info.CRC, info.file_size)
                 found = _parsed_styles.get(key)
                 if found is None:
-                    xml = self._open_zip().read(part)
+                    xml = read_entry(self._open_zip(), part)
                     found = _remember(_parsed_styles, key,
                                       frozenset(map(str, _read_date_styles(xml, part))))
                 self._date_styles = found
@@ -614,8 +615,9 @@ def _checked_sheet(zf: zipfile.ZipFile, part: str, last_row: int | None) -> tupl
     part, whether the plain path may read it). Bytes the plain path may not read are parsed
     by expat later, which checks them; plain ones are checked here by ``_plain``."""
     if zf.getinfo(part).file_size <= _WHOLE_PART:
-        # A form's sheet: inflated in one call, which costs less than the chunks' bookkeeping.
-        data = zf.read(part)
+        # A form's sheet: inflated in one step, which costs less than the chunks' bookkeeping;
+        # never past its declared size, whatever the compressed data would give.
+        data = read_entry(zf, part)
         cut = _first_row_past(data, last_row, 0)
         if cut is not None:
             data = data[:cut]

@@ -36,6 +36,7 @@ from ..cell_text import blank, text
 from .render_ahead import Deferred, RenderAhead
 from .rows import TABLE_FONT_PT, NumberedFormats, column_chunks, render_rows, render_table_rows, write_rows, write_table_rows
 from .xlsxwriter_rows import fast_deflate, row_pixels_of
+from ..system.safeio import read_entry
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
            "sheet_order",
@@ -795,7 +796,7 @@ def is_xlpkg_summary(path: str | os.PathLike) -> bool:
             info = zf.getinfo("docProps/core.xml")
             if info.file_size > 64 * 1024:
                 return False
-            core = zf.read(info).decode("utf-8", errors="replace")
+            core = read_entry(zf, info).decode("utf-8", errors="replace")
     except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError, EOFError):
         return False
     return f"{TEMPLATE_ID} v" in core
