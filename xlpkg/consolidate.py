@@ -127,6 +127,8 @@ class Consolidation:
     project_goals: dict[str, str] = field(default_factory=dict, repr=False)  # code → 绩效目标
     year: int | None = None                  # the year summed (given, or the forms' common one)
     notes: list[str] = field(default_factory=list)   # the counting rules, as the summary states them
+    # 结果应用 (xlpkg.history.results): set when earlier years are known (--db, --previous).
+    results_application: Any = None   # history.results.ResultsApplication
 
     @property
     def project_count(self) -> int:
@@ -551,7 +553,7 @@ def _compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
 
 
 def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
-              progress: bool) -> list[FileOutcome]:
+              progress: bool, reader=None, on_outcome=None) -> list[FileOutcome]:
     from .pool import read_in_workers
     from .readahead import ahead
 
@@ -561,10 +563,12 @@ def _read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
     spool = Spool()   # closed with the last table that reads it (its file is unlinked already)
     try:
         if jobs <= 1 or len(files) < 8:
-            outcomes = (read_one(path, rules, year) for path in ahead(files))
+            outcomes = ((reader or read_one)(path, rules, year) for path in ahead(files))
         else:
-            outcomes = read_in_workers(files, rules, year, jobs, _chunks(files, jobs))
+            outcomes = read_in_workers(files, rules, year, jobs, _chunks(files, jobs), reader)
         for outcome in outcomes:
+            if on_outcome is not None:
+                outcome = on_outcome(outcome)
             out.append(_compact(outcome, seen, spool))
             bar.advance(1)
         return out
@@ -728,7 +732,8 @@ def _summary_year(outcomes: list[FileOutcome], rules: Rules, year: int | None) -
             o.issues.append(_issue(
                 rules, "consolidate.mixed_years",
                 f"项目年度为{other}年，与本次汇总的{chosen}年（多数项目表的年度）不同：不同年度的金额不能相加，"
-                f"本文件未计入汇总；如需汇总{other}年，请用 --year {other} 单独汇总",
+                f"本文件未计入汇总；如需汇总{other}年，请用 --year {other} 单独汇总；"
+                f"如需对比上年，请用 --previous 指定上年的项目表或汇总表，或用 --db 记入历史库",
                 file=o.via or o.path, sheet=L.DECL if not o.via else "项目汇总",
                 cell=L.NAMES["FiscalYear"].ref if not o.via else ""))
     return chosen
@@ -918,7 +923,8 @@ def _check_arguments(paths, year, jobs) -> tuple[list, int | None]:
 
 def consolidate(paths, *, rules: Rules | str | os.PathLike | None = None, jobs: int | None = None,
                 year: int | None = None, dept_info=None, progress: bool = False,
-                exclude: Iterable[str | os.PathLike] = ()) -> Consolidation:
+                exclude: Iterable[str | os.PathLike] = (), reader=None,
+                on_outcome=None) -> Consolidation:
     """Read every project workbook under ``paths`` and return the summary tables.
 
     ``jobs``: worker processes (None = all cores, 1 = in this process). ``year``: only
@@ -926,11 +932,14 @@ def consolidate(paths, *, rules: Rules | str | os.PathLike | None = None, jobs: 
     forms have; see ``build``). ``dept_info``: department info files (or parsed documents)
     for the 部门整体绩效目标 section. ``progress``: draw a progress bar on stderr if it is a
     terminal. Nothing is written to disk. Wrong argument types raise TypeError/ValueError.
+    ``reader``/``on_outcome``: for ``--db`` (xlpkg.history): a module-level reader that
+    replaces ``read_one`` in the workers, and a function the main process passes each file's
+    outcome through as it arrives (it records the file and returns the outcome to keep).
     """
     paths, year = _check_arguments(paths, year, jobs)
     rules = rules if isinstance(rules, Rules) else load_rules(rules)
     info = _dept_info_map(dept_info)   # a bad info file fails before minutes of reading
     files, missing = discover(paths, exclude=exclude, rules=rules)
     jobs = worker_count(jobs, len(files))
-    outcomes = _read_all([str(f) for f in files], rules, year, jobs, progress)
+    outcomes = _read_all([str(f) for f in files], rules, year, jobs, progress, reader, on_outcome)
     return build(outcomes, rules, dept_info=info, extra_issues=missing, year=year)

@@ -10,7 +10,8 @@ from ..os_errors import os_error_text
 from ..rules import RulesError
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
-COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit")
+COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit",
+                   "history")
 
 
 def build_parser() -> argparse.ArgumentParser:
