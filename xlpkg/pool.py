@@ -141,16 +141,16 @@ def _round(chunks: list[list[tuple[int, str]]], workers: int, rules: "Rules", ye
 
 
 def read_in_workers(files: list[str], rules: "Rules", year: int | None, workers: int,
-                    chunks: list[list[str]], reader=None) -> Iterator["FileOutcome"]:
+                    chunks: list[list[str]], read_file=None) -> Iterator["FileOutcome"]:
     """Every file's outcome, in completion order, whatever happens to the workers.
 
-    ``reader(path, rules, year)``: a module-level function returning a FileOutcome (default
+    ``read_file(path, rules, year)``: a module-level function returning a FileOutcome (default
     ``consolidate.read_one``); the history store's reader adds the exact metrics."""
     from . import reader  # noqa: F401 - imported once here, inherited by every forked worker
     index = {path: i for i, path in enumerate(files)}
     pending = [[(index[p], p) for p in chunk] for chunk in chunks]
     while pending:
-        unfinished, suspects = yield from _round(pending, workers, rules, year, reader)
+        unfinished, suspects = yield from _round(pending, workers, rules, year, read_file)
         suspects &= {i for chunk in unfinished for i, _ in chunk}   # finished ones are safe
         if unfinished and not suspects:
             # A death outside any file (e.g. while starting): the first unfinished chunk is
@@ -159,6 +159,6 @@ def read_in_workers(files: list[str], rules: "Rules", year: int | None, workers:
         pending = [kept for chunk in unfinished
                    if (kept := [(i, p) for i, p in chunk if i not in suspects])]
         for i in sorted(suspects):
-            alone, _ = yield from _round([[(i, files[i])]], 1, rules, year, reader)
+            alone, _ = yield from _round([[(i, files[i])]], 1, rules, year, read_file)
             if alone:
                 yield _died(files[i], rules)

@@ -125,7 +125,7 @@ def add_paths(store: HistoryStore, paths: Iterable[str], rules: Rules, *,
         outcomes = (read_for_history(p, rules, None) for p in names)
     else:
         outcomes = read_in_workers(names, rules, None, workers, _chunks(names, workers),
-                                   reader=read_for_history)
+                                   read_file=read_for_history)
     for outcome in outcomes:
         recorder(outcome)
         if outcome.project_row is None and not outcome.children and outcome.kind == "project":

@@ -135,6 +135,8 @@ class HistoryStore:
         self.dialect = u.get_backend_name()
         if self.dialect == "sqlite":
             path = u.database
+            if path.startswith("file:"):   # an SQLite URI (…?mode=ro&uri=true)
+                path = path[len("file:"):].split("?")[0]
             if not write and not os.path.exists(path):
                 raise self.error(f"历史库文件不存在：{path}")
             folder = os.path.dirname(os.path.abspath(path))
@@ -155,12 +157,21 @@ class HistoryStore:
                 if write:   # a store we may read but not write is refused before any reading
                     conn.execute(update(meta).where(meta.c.key == "application")
                                  .values(value=meta.c.value))
+            if write and self.dialect == "sqlite":
+                self._use_wal()
         except SchemaProblem as exc:
             self.engine.dispose()
             raise self.error(str(exc)) from None
         except SQLAlchemyError as exc:
             self.engine.dispose()
             raise self.error(_why(exc)) from None
+
+    def _use_wal(self) -> None:
+        """WAL (kept in the file): a commit per file without an fsync per commit; a crash keeps
+        every committed file and loses at most the last ones, never half of one. Set only
+        once the file is known to be a store: another application's file is never touched."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
 
     def error(self, why: str) -> StoreError:
         text = f"历史库 {self.shown}：{why}"
@@ -307,10 +318,7 @@ def _sqlite_pragmas(write: bool):
     def on_connect(dbapi_conn, _record) -> None:
         cursor = dbapi_conn.cursor()
         try:
-            if write:
-                # WAL: a commit per file without an fsync per commit; a crash keeps every
-                # committed file and loses no more than the last ones, never half of one.
-                cursor.execute("PRAGMA journal_mode=WAL")
+            if write:   # with WAL (set once the file is known to be ours): see _use_wal
                 cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
         except Exception:   # noqa: BLE001 - a read-only or foreign file: the open reports it
