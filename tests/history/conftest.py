@@ -3,6 +3,7 @@ package, initdb into a temporary folder, a free port, stopped at the end of the 
 every test's store URL for SQLite and PostgreSQL alike, and three years of filled forms."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -66,14 +67,10 @@ class PostgresServer:
             conn.execute(sql)
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    bindir = _pg_bindir()
-    if bindir is None:
-        if os.environ.get(REQUIRE_ENV) == "1":
-            pytest.fail(f"{REQUIRE_ENV}=1 but PostgreSQL (initdb, postgres) is not installed: "
-                        "apt-get install postgresql")
-        pytest.skip("PostgreSQL (Debian package postgresql) not installed")
+@contextlib.contextmanager
+def start_postgres(bindir: Path, *, durable: bool = False):
+    """A throw-away server on a free port of 127.0.0.1 (password auth for TCP), removed at
+    exit. ``durable``: keep fsync on (benchmarks); the tests do not need it."""
     base = Path(tempfile.mkdtemp(prefix="xlpkg-pg-"))
     data = base / "data"
     as_root = os.geteuid() == 0
@@ -84,39 +81,54 @@ def postgres_server():
         for path in (base, pwfile):
             shutil.chown(path, "postgres", "postgres")
     os.chmod(base, 0o700)
-    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                    "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
-                    "-E", "UTF8", "--locale=C"],
-                   check=True, capture_output=True)
-    port = free_port()
-    log = open(base / "server.log", "wb")
-    server = subprocess.Popen(
-        [*prefix, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(base),
-         "-c", "listen_addresses=127.0.0.1",
-         # the tests do not survive a power cut either: no fsync keeps them quick
-         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
-        stdout=log, stderr=subprocess.STDOUT)
+    server = log = None
     try:
+        subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                        "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
+                        "-E", "UTF8", "--locale=C"], check=True, capture_output=True)
+        port = free_port()
+        log = open(base / "server.log", "wb")
+        quick = [] if durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                                    "-c", "full_page_writes=off"]
+        server = subprocess.Popen(
+            [*prefix, str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k", str(base),
+             "-c", "listen_addresses=127.0.0.1", *quick], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
-        while True:
-            ready = subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                                   capture_output=True)
-            if ready.returncode == 0:
-                break
+        while subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                             capture_output=True).returncode != 0:
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("PostgreSQL did not start: " + (base / "server.log").read_text(errors="replace"))
+                raise RuntimeError("PostgreSQL did not start: "
+                                   + (base / "server.log").read_text(errors="replace"))
             time.sleep(0.2)
         yield PostgresServer(port, f"host=127.0.0.1 port={port} user=postgres "
                                    f"password={PG_PASSWORD} dbname=postgres")
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if log is not None:
+            log.close()
         shutil.rmtree(base, ignore_errors=True)
+
+
+def pg_bindir_or_skip() -> Path:
+    bindir = _pg_bindir()
+    if bindir is None:
+        if os.environ.get(REQUIRE_ENV) == "1":
+            pytest.fail(f"{REQUIRE_ENV}=1 but PostgreSQL (initdb, postgres) is not installed: "
+                        "apt-get install postgresql")
+        pytest.skip("PostgreSQL (Debian package postgresql) not installed")
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    with start_postgres(pg_bindir_or_skip()) as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
