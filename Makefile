@@ -16,13 +16,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-# LibreOffice recalculates the templates in the tests; install it when missing (Debian, root).
+# LibreOffice recalculates the templates in the tests, PostgreSQL serves the history tests;
+# install them when missing (Debian, root).
 system-deps:
-	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! dpkg -s libreoffice-writer-nogui libreoffice-dev >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
-	  echo "Installing LibreOffice (libreoffice-calc-nogui, fonts-noto-cjk, python3-uno)"; \
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! dpkg -s libreoffice-writer-nogui libreoffice-dev postgresql >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then \
+	  echo "Installing LibreOffice (libreoffice-calc-nogui, fonts-noto-cjk, python3-uno) and PostgreSQL (the history tests' server)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-dev fonts-noto-cjk python3-uno poppler-utils >/dev/null; \
+	    libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-dev fonts-noto-cjk python3-uno poppler-utils postgresql >/dev/null; \
 	fi
 
 # The LibreOffice extension and the Windows offline kit; wheels are cached in .cache/wheels.
@@ -33,7 +34,7 @@ kit: venv
 	$(VENV)/bin/xlpkg kit build --platform win_amd64 -o dist/xlpkg-kit.zip
 
 test: venv system-deps extension kit
-	XLPKG_REQUIRE_LIBREOFFICE=1 $(PY) -m pytest -q
+	XLPKG_REQUIRE_LIBREOFFICE=1 XLPKG_REQUIRE_POSTGRES=1 $(PY) -m pytest -q
 
 demo: venv
 	@mkdir -p $(OUT)/项目表

@@ -10,12 +10,17 @@ import sys
 from pathlib import Path
 
 from ..consolidate import Consolidation, DeptInfoError, consolidate, worker_count
+from ..history.adding import Recorder
+from ..history.comparison import previous_scores, results_for
+from ..history.records import read_for_history
+from ..history.store import StoreError, open_store
 from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
 from . import add_rules_option
 from ..consolidate.department_forms import split_department_inputs
 from ..consolidate.department_forms import write_department_forms
+from .history import print_add_report
 
 DEFAULT_OUTPUT = "部门汇总.xlsx"
 WRITTEN, WRITTEN_WITH_ERRORS, FAILED = 0, 1, 2
@@ -38,6 +43,11 @@ def register(sub) -> None:
                         "汇总涉及两个及以上部门时自动写入")
     p.add_argument("--dept-forms", metavar="DIR",
                    help="同时为每个部门生成部门整体绩效表 DIR/<部门编码>.xlsx（保留已有表中部门自填的内容）")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="同时把读取的项目记入绩效历史库，并按库中上年得分生成“结果应用”表；"
+                        "如 sqlite:///绩效历史.sqlite 或 postgresql://用户名@主机:5432/数据库名")
+    p.add_argument("--previous", nargs="+", default=None, metavar="PATH",
+                   help="上年的项目表或汇总表（或所在文件夹）：不用历史库，直接生成“结果应用”表")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
     add_rules_option(p)
     p.set_defaults(handler=run_consolidate)
@@ -108,6 +118,8 @@ def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Pa
         if c is not None:
             result.update(year=c.year, notes=c.notes,
                           files_read=c.files_read, files_with_errors=c.files_with_errors)
+            if c.results_application is not None:
+                result["results_application"] = c.results_application.listed
             tables = {"projects": c.projects, "departments": c.departments,
                       "dept_evaluations": c.dept_evaluations, "issues": c.issues}
         _write_json(result, tables, sys.stdout)
@@ -134,11 +146,30 @@ def run_consolidate(args) -> int:
 
         paths, dept_inputs = split_department_inputs(args.paths)
         exclude += [*Path(args.dept_forms).glob("*.xlsx"), *dept_inputs]
+    store = recorder = None
+    if args.db is not None:
+        try:   # refused before minutes of reading, like the output file
+            store = open_store(args.db, write=True)
+        except StoreError as exc:
+            return _finish(args, FAILED, f"未汇总：{exc}。未写入任何数据。", None, None)
+        recorder = Recorder(store)
     try:
         c = consolidate(paths, rules=rules, jobs=args.jobs, year=args.year,
-                        dept_info=args.dept_info, progress=not args.json, exclude=exclude)
+                        dept_info=args.dept_info, progress=not args.json, exclude=exclude,
+                        reader=read_for_history if store else None, on_outcome=recorder)
+        if c.year is not None and (store is not None or args.previous):
+            before = previous_scores(c, rules, store=store, paths=args.previous, jobs=args.jobs,
+                                     exclude=exclude)
+            c.results_application = results_for(c, before, rules)
     except DeptInfoError as exc:
         return _finish(args, FAILED, f"未汇总：{exc}", None, None)
+    except StoreError as exc:
+        return _finish(args, FAILED, f"未汇总：{exc}", None, None)
+    finally:
+        if store is not None:
+            store.close()
+    if recorder is not None:
+        print_add_report(recorder.report, store.shown, out=sys.stderr if args.json else sys.stdout)
     if not args.json:
         _print_problems(c)
     if c.project_count == 0:

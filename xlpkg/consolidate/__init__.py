@@ -58,7 +58,8 @@ def _check_arguments(paths, year, jobs) -> tuple[list, int | None]:
 
 def consolidate(paths, *, rules: Rules | str | os.PathLike | None = None, jobs: int | None = None,
                 year: int | None = None, dept_info=None, progress: bool = False,
-                exclude: Iterable[str | os.PathLike] = ()) -> Consolidation:
+                exclude: Iterable[str | os.PathLike] = (), reader=None,
+                on_outcome=None) -> Consolidation:
     """Read every project workbook under ``paths`` and return the summary tables.
 
     ``jobs``: worker processes (None = all cores, 1 = in this process). ``year``: only
@@ -66,11 +67,14 @@ def consolidate(paths, *, rules: Rules | str | os.PathLike | None = None, jobs: 
     forms have; see ``build``). ``dept_info``: department info files (or parsed documents)
     for the 部门整体绩效目标 section. ``progress``: draw a progress bar on stderr if it is a
     terminal. Nothing is written to disk. Wrong argument types raise TypeError/ValueError.
+    ``reader``/``on_outcome``: for ``--db`` (xlpkg.history): a module-level reader that
+    replaces ``read_one`` in the workers, and a function the main process passes each file's
+    outcome through as it arrives (it records the file and returns the outcome to keep).
     """
     paths, year = _check_arguments(paths, year, jobs)
     rules = rules if isinstance(rules, Rules) else load_rules(rules)
     info = dept_info_map(dept_info)   # a bad info file fails before minutes of reading
     files, missing = discover(paths, exclude=exclude, rules=rules)
     jobs = worker_count(jobs, len(files))
-    outcomes = read_all([str(f) for f in files], rules, year, jobs, progress)
+    outcomes = read_all([str(f) for f in files], rules, year, jobs, progress, reader, on_outcome)
     return build(outcomes, rules, dept_info=info, extra_issues=missing, year=year)

@@ -92,6 +92,8 @@ class Consolidation:
     project_goals: dict[str, str] = field(default_factory=dict, repr=False)  # code → 绩效目标
     year: int | None = None                  # the year summed (given, or the forms' common one)
     notes: list[str] = field(default_factory=list)   # the counting rules, as the summary states them
+    # 结果应用 (xlpkg.summary.results_application): set when earlier years are known (--db, --previous).
+    results_application: Any = None   # summary.results_application.ResultsApplication
 
     @property
     def project_count(self) -> int:

@@ -36,11 +36,11 @@ IN_FLIGHT_PER_WORKER = 4   # submitted chunks per worker: enough to keep both co
 _state: dict = {}
 
 
-def _init(slots, counter, rules, year, parent_pid: int) -> None:
+def _init(slots, counter, rules, year, parent_pid: int, reader=None) -> None:
     with counter.get_lock():
         _state["slot"] = counter.value % len(slots)
         counter.value += 1
-    _state.update(slots=slots, rules=rules, year=year)
+    _state.update(slots=slots, rules=rules, year=year, reader=reader)
     watch_parent(parent_pid)
     _cap_memory()
     ignore_interrupt()
@@ -64,12 +64,13 @@ def _cap_memory() -> None:
 
 def _read_files(chunk: list[tuple[int, str]]) -> list[FileOutcome]:
     slots, slot = _state["slots"], _state["slot"]
+    read = _state["reader"] or read_one   # looked up per chunk: tests replace read_one
     out = []
     paths = [path for _, path in chunk]
     try:
         for (index, _), path in zip(chunk, ahead(paths)):
             slots[slot] = index
-            out.append(read_one(path, _state["rules"], _state["year"]))
+            out.append(read(path, _state["rules"], _state["year"]))
     finally:
         slots[slot] = -1
     return out
@@ -89,8 +90,8 @@ def _failed(path: str, rules: Rules, exc: BaseException) -> FileOutcome:
         rules, "form.unreadable", f"读取文件时出现意外错误（{type(exc).__name__}: {exc}）", file=path)])
 
 
-def _round(chunks: list[list[tuple[int, str]]], workers: int, rules: Rules, year: int | None
-           ) -> Iterator[FileOutcome]:
+def _round(chunks: list[list[tuple[int, str]]], workers: int, rules: Rules, year: int | None,
+           reader=None) -> Iterator[FileOutcome]:
     """Read ``chunks`` in one pool; on a break, return (unfinished chunks, suspect indexes)."""
     ctx = mp.get_context()
     slots = ctx.RawArray("q", [-1] * workers)
@@ -100,7 +101,7 @@ def _round(chunks: list[list[tuple[int, str]]], workers: int, rules: Rules, year
     unfinished: list[list[tuple[int, str]]] = []
     broken = False
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init,
-                               initargs=(slots, counter, rules, year, os.getpid()))
+                               initargs=(slots, counter, rules, year, os.getpid(), reader))
     try:
         while todo or running:
             while todo and not broken and len(running) < workers * IN_FLIGHT_PER_WORKER:
@@ -132,12 +133,15 @@ def _round(chunks: list[list[tuple[int, str]]], workers: int, rules: Rules, year
 
 
 def read_in_workers(files: list[str], rules: Rules, year: int | None, workers: int,
-                    chunks: list[list[str]]) -> Iterator[FileOutcome]:
-    """Every file's outcome, in completion order, whatever happens to the workers."""
+                    chunks: list[list[str]], read_file=None) -> Iterator[FileOutcome]:
+    """Every file's outcome, in completion order, whatever happens to the workers.
+
+    ``read_file(path, rules, year)``: a module-level function returning a FileOutcome (default
+    ``outcome.read_one``); the history store's reader adds the exact metrics."""
     index = {path: i for i, path in enumerate(files)}
     pending = [[(index[p], p) for p in chunk] for chunk in chunks]
     while pending:
-        unfinished, suspects = yield from _round(pending, workers, rules, year)
+        unfinished, suspects = yield from _round(pending, workers, rules, year, read_file)
         suspects &= {i for chunk in unfinished for i, _ in chunk}   # finished ones are safe
         if unfinished and not suspects:
             # A death outside any file (e.g. while starting): the first unfinished chunk is
@@ -146,6 +150,6 @@ def read_in_workers(files: list[str], rules: Rules, year: int | None, workers: i
         pending = [kept for chunk in unfinished
                    if (kept := [(i, p) for i, p in chunk if i not in suspects])]
         for i in sorted(suspects):
-            alone, _ = yield from _round([[(i, files[i])]], 1, rules, year)
+            alone, _ = yield from _round([[(i, files[i])]], 1, rules, year, read_file)
             if alone:
                 yield _died(files[i], rules)

@@ -98,17 +98,22 @@ def compact(outcome: FileOutcome, seen: dict, spool: Spool) -> FileOutcome:
 
 
 def read_all(files: list[str], rules: Rules, year: int | None, jobs: int,
-              progress: bool) -> list[FileOutcome]:
+             progress: bool, reader=None, on_outcome=None) -> list[FileOutcome]:
+    """Every file's outcome. ``reader(path, rules, year)`` replaces ``read_one`` (in the workers
+    too: a module-level function); ``on_outcome`` sees each outcome as it arrives in this
+    process and returns the one to keep (``--db`` records files as they are read)."""
     bar = Progress(len(files), progress)
     out: list[FileOutcome] = []
     seen: dict[str, str] = {}
     spool = Spool()   # closed with the last table that reads it (its file is unlinked already)
     try:
         if jobs <= 1 or len(files) < 8:
-            outcomes = (read_one(path, rules, year) for path in ahead(files))
+            outcomes = ((reader or read_one)(path, rules, year) for path in ahead(files))
         else:
-            outcomes = read_in_workers(files, rules, year, jobs, chunks(files, jobs))
+            outcomes = read_in_workers(files, rules, year, jobs, chunks(files, jobs), reader)
         for outcome in outcomes:
+            if on_outcome is not None:
+                outcome = on_outcome(outcome)
             out.append(compact(outcome, seen, spool))
             bar.advance(1)
         return out

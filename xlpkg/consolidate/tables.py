@@ -83,7 +83,8 @@ def _summary_year(outcomes: list[FileOutcome], rules: Rules, year: int | None) -
             o.issues.append(rule_issue(
                 rules, "consolidate.mixed_years",
                 f"项目年度为{other}年，与本次汇总的{chosen}年（多数项目表的年度）不同：不同年度的金额不能相加，"
-                f"本文件未计入汇总；如需汇总{other}年，请用 --year {other} 单独汇总",
+                f"本文件未计入汇总；如需汇总{other}年，请用 --year {other} 单独汇总；"
+                f"如需对比上年，请用 --previous 指定上年的项目表或汇总表，或用 --db 记入历史库",
                 file=o.via or o.path, sheet=L.DECL if not o.via else "项目汇总",
                 cell=L.NAMES["FiscalYear"].ref if not o.via else ""))
     return chosen

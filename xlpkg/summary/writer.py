@@ -33,6 +33,7 @@ from .printing import HEADER as PRINT_HEADER
 from .printing import SCALE, PrintSpec, apply_print, row_height
 from ..system.safeio import atomic_path
 from ..cell_text import blank, text
+from .results_sheet import write_results_sheet
 from .render_ahead import Deferred, RenderAhead
 from .rows import TABLE_FONT_PT, NumberedFormats, column_chunks, render_rows, render_table_rows, write_rows, write_table_rows
 from .xlsxwriter_rows import fast_deflate, row_pixels_of
@@ -731,6 +732,8 @@ def _sheets(wb, fmt: _Formats, c: Consolidation, rules: Rules, links: _LinkMaker
     _table(wb, fmt, ISSUES, c.issues.assign(文件=[links.shown(p) for p in c.issues["文件"].tolist()]),
            links, protect=locked, widths=ISSUE_WIDTHS)
     _table(wb, fmt, NOTES, notes_frame(c, links), links, protect=locked, widths={NOTES_COLUMN: 130})
+    if c.results_application is not None:   # 结果应用: only when earlier years were given
+        write_results_sheet(wb, c.results_application.rows, protect=locked)
     _charts_sheet(wb, fmt, c.departments, rules)
     if tables is not None:
         _bureau_charts(wb, fmt, tables, rules)
