@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import formgen  # noqa: E402
 
 from tests.history.conftest import _pg_bindir, start_postgres  # noqa: E402
-from xlpkg.history.store import HistoryStore  # noqa: E402
+from xlpkg.history.database import HistoryStore  # noqa: E402
 from xlpkg.history.views import history_of  # noqa: E402
 
 XLPKG = [sys.executable, "-m", "xlpkg"]

@@ -13,14 +13,39 @@ from .. import __version__
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
 COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit",
                    "history")
+# The command each module registers. Only the module of the command being run is imported, so a
+# command does not pay for the libraries of all the others (openpyxl, python-docx, SQLAlchemy…);
+# `xlpkg --help` and an unknown command import them all. tests/cli checks this table.
+COMMANDS = {
+    "check": "project", "score": "project",
+    "template": "workbook", "fill": "workbook", "read": "workbook", "validate": "workbook",
+    "upgrade": "workbook",
+    "consolidate": "consolidate", "summary-template": "consolidate",
+    "addin": "addin",
+    "import": "documents", "publish": "documents", "report": "documents",
+    "extension": "extension",
+    "kit": "kit",
+    "history": "history",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: list[str] | None) -> tuple[str, ...]:
+    """The command modules needed to parse ``argv``: its command's alone, when it names one."""
+    args = sys.argv[1:] if argv is None else argv
+    command = next((a for a in args if not a.startswith("-")), None)
+    if command is None and any(a == "--version" for a in args):
+        return ()
+    module = COMMANDS.get(command or "")
+    return (module,) if module in COMMAND_MODULES else COMMAND_MODULES
+
+
+def build_parser(argv: list[str] | None = None, *, modules: tuple[str, ...] | None = None
+                 ) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xlpkg", description="预算绩效管理 Excel 工具：校验、评分、生成表格、汇总")
     parser.add_argument("--version", action="version", version=f"xlpkg {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in (_modules_for(argv) if modules is None else modules):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
@@ -58,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             # lone surrogate from a file name is printed escaped, not raised.
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         return args.handler(args)
     except RulesError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -18,8 +18,6 @@ from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
 from . import add_rules_option
-from ..consolidate.department_forms import split_department_inputs
-from ..consolidate.department_forms import write_department_forms
 from .history import print_add_report
 
 DEFAULT_OUTPUT = "部门汇总.xlsx"
@@ -143,7 +141,8 @@ def run_consolidate(args) -> int:
         return _finish(args, FAILED, f"未汇总：{refused}", None, None)
     paths, dept_inputs, exclude = args.paths, [], [output]
     if args.dept_forms:
-
+        # deferred: openpyxl (about 0.2 s of start-up) only for runs that write department forms
+        from ..consolidate.department_forms import split_department_inputs
         paths, dept_inputs = split_department_inputs(args.paths)
         exclude += [*Path(args.dept_forms).glob("*.xlsx"), *dept_inputs]
     store = recorder = None
@@ -193,7 +192,7 @@ def run_consolidate(args) -> int:
 
 def _write_dept_forms(args, c: Consolidation, inputs: list[str], rules) -> bool:
     """One filled 部门整体绩效表 per department into --dept-forms DIR; False on any error."""
-
+    from ..consolidate.department_forms import write_department_forms   # deferred: see run_consolidate
     result = write_department_forms(c, args.dept_forms, dept_info=args.dept_info,
                                     inputs=inputs, rules=rules, jobs=args.jobs)
     out = sys.stderr if args.json else sys.stdout

@@ -8,6 +8,8 @@ a better copy arrives after a worse one was recorded, it replaces it.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -16,7 +18,10 @@ from ..issues import ERROR, Issue
 from ..consolidate.pool import read_in_workers
 from ..rules import Rules
 from .records import HistoryOutcome, ProjectRecord, has_error, read_for_history
-from .store import HistoryStore, Replaced
+from .address import Replaced
+
+if TYPE_CHECKING:
+    from .database import HistoryStore
 
 __all__ = ["Recorder", "AddReport", "add_paths", "MemorySink"]
 

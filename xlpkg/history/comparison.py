@@ -2,6 +2,8 @@
 (--previous, read as consolidate reads them, with the store's exact figures)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from decimal import Decimal
 from typing import Iterable
 
@@ -10,7 +12,9 @@ from ..rules import Rules
 from .adding import MemorySink, Recorder
 from .records import read_for_history
 from ..summary.results_application import ResultsApplication, results_application
-from .store import HistoryStore
+
+if TYPE_CHECKING:
+    from .database import HistoryStore
 
 __all__ = ["previous_scores", "results_for"]
 

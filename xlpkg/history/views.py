@@ -1,13 +1,17 @@
 """What `xlpkg history show/list/export` print or write, from the store's rows."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import os
 from decimal import Decimal
 from pathlib import Path
 
 from ..consolidate import normalize_code
 from ..system.safeio import atomic_path
-from .store import HistoryStore
+
+if TYPE_CHECKING:
+    from .database import HistoryStore
 
 __all__ = ["history_of", "format_history", "format_listing", "export_xlsx", "EXPORT_COLUMNS"]
 
