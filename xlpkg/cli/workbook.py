@@ -10,6 +10,7 @@ from ..system.os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
+from ..workbook.layout import TEMPLATE_VERSION
 from ..workbook.upgrade import upgrade_workbook, upgraded_path
 from ..workbook.writer import CapacityError, fill_workbook
 from ..workbook.template import write_template as write_project_template
@@ -48,7 +49,8 @@ def register(sub) -> None:
     v.set_defaults(handler=run_validate)
 
 
-    u = sub.add_parser("upgrade", help="把旧版模板填写的工作簿迁移到当前版本模板（写出 NAME.v2.xlsx）")
+    u = sub.add_parser("upgrade", help="把旧版（第1、2版）模板填写的工作簿迁移到当前版本模板"
+                                       f"（写出 NAME.v{TEMPLATE_VERSION}.xlsx）")
     u.add_argument("files", nargs="+", metavar="FILE.xlsx")
     u.add_argument("-o", "--output", metavar="OUT",
                    help="输出文件（一个输入时）或输出文件夹（多个输入时）；默认写在原文件旁")

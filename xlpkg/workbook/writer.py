@@ -92,14 +92,14 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
         value = getattr(project, field)
         put(name, _number(value) if isinstance(value, Decimal) else (value if value != "" else None))
     decl = wb[L.DECL]
-    uses_width = sum(L.DECL_WIDTHS[1:])
+    uses_width = sum(L.DECL_WIDTHS[1:L.DECL_FORM_COLS])
     decl.row_dimensions[L.USES_TEXT_ROW].height = max(60, _row_height(project.uses_text, uses_width))
     decl.row_dimensions[L.GOAL_ROW].height = max(30, _row_height(project.goal, uses_width))
     for i, use in enumerate(project.uses):
         put("FundUses", use.item, i)
         put("FundUses", _number(use.amount), i, 1)
         put("FundUseNotes", use.note or None, i)
-        note_width = sum(L.DECL_WIDTHS[5:])
+        note_width = sum(L.DECL_WIDTHS[5:L.DECL_FORM_COLS])
         decl.row_dimensions[L.USES_FIRST + i].height = max(
             _row_height(use.note, note_width), _row_height(use.item, L.DECL_WIDTHS[3]))
     for q, value in enumerate(project.plan[:4]):
@@ -160,7 +160,7 @@ def _fit_rows(put, project: Project):
             ws = cell.parent
             ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value), width))
     eval_width = sum(L.EVAL_WIDTHS[1:])
-    grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:]), 30)
+    grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:L.DECL_FORM_COLS]), 30)
     grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]), 45)
     for field in L.EVAL_CLOSE_TEXTS:
         grow(L.TEXT_FIELDS_V2[field], field, eval_width, 40)
@@ -173,6 +173,16 @@ def _date_cell(text: str) -> tuple[object, int, int, str | None]:
     except ValueError:
         return (text or None), 0, 0, None
     return _dt.datetime(day.year, day.month, day.day), 0, 0, "yyyy-mm-dd"
+
+
+def _fill_history(put, i: int, ind, target) -> None:
+    """v3 (issue 24): 设定依据类别 and the history columns. A past actual is stored as the
+    number it reads back as in this row's unit (or as its text), like this year's actual."""
+    put("IndBasisKind", ind.basis_kind or None, i)
+    put("IndLastTarget", ind.last_target or None, i)
+    for field in ("last_actual", "history_value"):
+        value, fmt = actual_cell(getattr(ind, field), target)
+        put(L.IND_CARRY_NAMES[field], value, i, fmt=fmt)
 
 
 def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
@@ -196,6 +206,7 @@ def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
     put("IndApplicable", None if ind.applicable else "否", i)
     put("IndWeightInput", None if ind.weight is None else _number(ind.weight), i)
     put("IndRatedScore", None if ind.rated_score is None else _number(ind.rated_score), i)
+    _fill_history(put, i, ind, target)
     decl.row_dimensions[L.IND_FIRST + i].height = max(
         _row_height(ind.description, L.DECL_WIDTHS[3]), _row_height(ind.basis, L.DECL_WIDTHS[7]),
         _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]))
