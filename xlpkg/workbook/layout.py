@@ -99,6 +99,12 @@ IND_CARRY = {
 IND_CARRY_NAMES = {field: name for field, (_, name, _) in IND_CARRY.items()}
 V3_CARRY_NAMES = tuple(IND_CARRY_NAMES.values())
 V3_CARRY_INPUTS = ("IndBasisKind",)   # the one typed (unlocked) column of the four
+# The indicator library (指标库): its table's headings, as `xlpkg library build` writes them and
+# as the visible sheet embedded by `--library` shows them.
+LIBRARY_SHEET = "指标库"
+LIBRARY_HEADERS = ("一级指标", "二级指标", "三级指标", "度量单位", "使用项目数", "年度范围", "常用指标性质",
+                   "指标值中位数", "实际完成值中位数", "近三年平均", "示例项目")
+LIBRARY_WIDTHS = (10, 12, 26, 9, 9, 11, 11, 11, 12, 10, 30)
 
 # --- 绩效运行监控 (monitoring) ----------------------------------------------------
 

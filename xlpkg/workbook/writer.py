@@ -18,7 +18,7 @@ from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
 from .template import build_workbook, save_workbook
 
-__all__ = ["CapacityError", "actual_cell", "fill_workbook"]
+__all__ = ["CapacityError", "actual_cell", "fill_book", "fill_workbook"]
 
 
 class CapacityError(ValueError):
@@ -69,14 +69,21 @@ def _row_height(text: str, width_chars: float, *, line=14.0, minimum=18.0) -> fl
 
 
 def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = None,
-                  password: str | None = None) -> Path:
-    """The template with ``project`` written into its input cells."""
+                  password: str | None = None, library=None) -> Path:
+    """The template with ``project`` written into its input cells (``library``: the 指标库
+    entries to embed, see ``xlpkg.workbook.library_sheet``)."""
+    return save_workbook(fill_book(project, rules=rules, password=password, library=library), path)
+
+
+def fill_book(project: Project, *, rules: Rules | None = None, password: str | None = None,
+              library=None):
+    """``fill_workbook`` without saving: the openpyxl workbook, for a caller that adds to it."""
     rules = rules or load_rules()
     if len(project.indicators) > L.INDICATOR_ROWS:
         raise CapacityError(f"指标有{len(project.indicators)}个，模板最多容纳{L.INDICATOR_ROWS}个")
     if len(project.uses) > L.FUND_USE_ROWS:
         raise CapacityError(f"资金用途有{len(project.uses)}项，模板最多容纳{L.FUND_USE_ROWS}项")
-    wb = build_workbook(rules, password)
+    wb = build_workbook(rules, password, library=library)
 
     def put(name: str, value, offset: int = 0, col_offset: int = 0, fmt: str | None = None):
         sheet, col, row = L.first_cell(name)
@@ -120,7 +127,7 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
-    return save_workbook(wb, path)
+    return wb
 
 
 def _money(value: Decimal | None):
