@@ -151,7 +151,7 @@ def _indicator_table(ws):
                    "指标值、度量单位”拆分填写（如 ≥、95、%），并在“原指标值（文字）”列照录原文（如 95%以上）；"
                    "两者都填时须一致。空行不计入指标。金额单位：万元。")
     ws.merge_cells(f"A{n}:I{n}")
-    ws[f"A{n}"].font = Font(name=FONT_NAME, size=9)
+    ws[f"A{n}"].font = Font(name=FONT_NAME, size=10)   # v3: the wider table prints smaller
     ws[f"A{n}"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[n].height = 36
 
@@ -165,7 +165,7 @@ def _history_columns(ws):
             if field == "basis_kind":
                 input_cell(ws, f"{col}{row}", align=CENTER)
             else:
-                box(ws, f"{col}{row}", align=CENTER, size=9)
+                box(ws, f"{col}{row}", align=CENTER)
     col = L.IND_CARRY["basis_kind"][0]
     validate(ws, f"{col}{L.IND_FIRST}:{col}{L.IND_LAST}", kind="list",
              formula1=basis_kind_list(), title="指标值设定依据",

@@ -51,7 +51,8 @@ def shift_col(col: str, offset: int) -> str:
 # --- 绩效目标申报表 (declaration) -------------------------------------------------
 
 DECL_COLUMNS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M")
-DECL_WIDTHS = (11, 14, 18, 26, 10, 11, 9, 20, 13, 10, 10, 10, 9)
+# v3 narrowed A:I to make room for J:M: one A4 landscape page wide, text at 7 pt or more.
+DECL_WIDTHS = (10, 12, 16, 20, 8, 11, 8, 15, 11, 9, 8, 9, 8)
 DECL_FORM_COLS = 9   # A:I, the width the blocks above the indicator table span
 TITLE_ROW = 1
 DEPT_ROW = 2
@@ -104,7 +105,7 @@ V3_CARRY_INPUTS = ("IndBasisKind",)   # the one typed (unlocked) column of the f
 LIBRARY_SHEET = "指标库"
 LIBRARY_HEADERS = ("一级指标", "二级指标", "三级指标", "度量单位", "使用项目数", "年度范围", "常用指标性质",
                    "指标值中位数", "实际完成值中位数", "近三年平均", "示例项目")
-LIBRARY_WIDTHS = (10, 12, 26, 9, 9, 11, 11, 11, 12, 10, 30)
+LIBRARY_WIDTHS = (10, 12, 24, 8, 8, 11, 10, 11, 12, 10, 28)
 
 # --- 绩效运行监控 (monitoring) ----------------------------------------------------
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import layout as L
-from .style import CENTER, FONT_NAME, WRAP, box, define_name, label, legible_print, page_setup
+from .style import CENTER, WRAP, box, define_name, label, legible_print, page_setup
 
 __all__ = ["LibraryEntry", "build_library_sheet", "write_library_table"]
 
@@ -61,7 +60,7 @@ def write_library_table(ws, entries: Iterable[LibraryEntry]) -> int:
             cell = ws.cell(r, c, value)
             if isinstance(value, str):
                 cell.data_type = "s"   # an indicator named "=1+1" is text, never a formula
-            box(ws, cell.coordinate, align=WRAP if c in (3, 11) else CENTER, size=9)
+            box(ws, cell.coordinate, align=WRAP if c in (3, 11) else CENTER)
         count += 1
     last = L.shift_col("A", len(L.LIBRARY_HEADERS) - 1)
     ws.auto_filter.ref = f"A1:{last}{max(count + 1, 2)}"

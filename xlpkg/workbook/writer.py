@@ -216,7 +216,9 @@ def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
     _fill_history(put, i, ind, target)
     decl.row_dimensions[L.IND_FIRST + i].height = max(
         _row_height(ind.description, L.DECL_WIDTHS[3]), _row_height(ind.basis, L.DECL_WIDTHS[7]),
-        _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]))
+        _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]),
+        *(_row_height(getattr(ind, f), L.DECL_WIDTHS[L.col_index(c) - 1])   # v3: J:M
+          for f, (c, _, _) in L.IND_CARRY.items()))
     wb = decl.parent
     cause_width = L.MON_WIDTHS[L.col_index(L.MON_CAUSE_FIRST) - 1]
     wb[L.MON].row_dimensions[L.MON_IND_FIRST + i].height = max(
