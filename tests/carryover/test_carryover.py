@@ -176,3 +176,23 @@ def test_carry_over_command(forms, tmp_path):
     assert (tmp_path / "db" / f"{SEED}.xlsx").exists()   # the forms' history is used either way
     if not store_available():   # without xlpkg.history, --db says so and fails the command
         assert db.returncode == 1 and "历史库" in db.stderr
+
+
+def test_a_v1_form_is_carried_into_v3_with_a_library(tmp_path):
+    from tests.helpers import ROOT
+    from xlpkg.library import LibraryEntry, write_library
+
+    lib = write_library([LibraryEntry("产出指标", "数量指标", "系统开发数量", "", 1)], tmp_path / "lib.xlsx")
+    run = lambda *a: subprocess.run([sys.executable, "-m", "xlpkg", *a], capture_output=True,
+                                    text=True, encoding="utf-8")
+    v1 = ROOT / "tests" / "data" / "v1" / "105002B22DX0009.xlsx"
+    done = run("carry-over", str(v1), "-o", str(tmp_path / "out"), "--year", "2023", "--library", str(lib))
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out" / "105002B22DX0009.xlsx"
+    wb = openpyxl.load_workbook(out)
+    assert wb["_xlpkg"]["B2"].value == L.TEMPLATE_VERSION and L.LIBRARY_SHEET in wb.sheetnames
+    p = read_checked_file(out).project
+    before = read_checked_file(v1).project
+    assert [(i.name, i.last_actual) for i in p.indicators] == [(i.name, i.actual) for i in before.indicators]
+    bad = run("carry-over", str(v1), "-o", str(tmp_path / "x"), "--year", "2023", "--library", str(v1))
+    assert bad.returncode == 2 and "不是指标库文件" in bad.stderr and not (tmp_path / "x").exists()

@@ -49,7 +49,9 @@ def write_library_table(ws, entries: Iterable[LibraryEntry]) -> int:
     """Headings on row 1, one entry per row below; frozen, filterable, one page wide. Returns
     the number of entries written."""
     page_setup(ws, landscape=True, widths=L.LIBRARY_WIDTHS, freeze="A2")
-    legible_print(ws, L.LIBRARY_WIDTHS, landscape=True, title_rows="1:1")
+    # No repeated title rows here: inside a project workbook they make LibreOffice headless crash
+    # now and then when typing moves between sheets (style.legible_print); the file sets them.
+    legible_print(ws, L.LIBRARY_WIDTHS, landscape=True)
     ws.sheet_view.showGridLines = True
     for c, head in enumerate(L.LIBRARY_HEADERS, start=1):
         label(ws, f"{L.shift_col('A', c - 1)}1", head)
