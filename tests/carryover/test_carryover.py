@@ -146,6 +146,12 @@ def test_a_form_with_errors_is_refused_and_nothing_is_overwritten(forms, tmp_pat
     assert (out / f"{SEED}.xlsx").stat().st_mtime_ns == first
     forced = carry_over([forms[1]], out, 2023, force=True)
     assert forced.ok and forced.written
+    # an input form is never overwritten, not even with --force
+    inside = out / f"{SEED}.xlsx"
+    inside.write_bytes(forms[1].read_bytes())
+    same = carry_over([out], out, 2023, force=True)
+    assert not same.written and "是输入的项目表" in same.problems[0]
+    assert inside.read_bytes() == forms[1].read_bytes()
 
 
 def test_history_forms_and_multi_year_projects(forms, tmp_path):

@@ -86,9 +86,8 @@ def carry_over(inputs: Iterable[str | Path], out_dir: str | Path, year: int, *,
     rules = rules or load_rules()
     out_dir = Path(out_dir)
     report = CarryReport()
-    existing = list(out_dir.glob("*.xls[xm]")) if out_dir.is_dir() else []
-    given = read_forms(inputs, rules=rules, exclude=existing)
-    extra = read_forms(history, rules=rules, exclude=existing) if history else None
+    given = read_forms(inputs, rules=rules)
+    extra = read_forms(history, rules=rules) if history else None
     report.refused.extend(given.refused)
     if extra is not None:
         report.refused.extend(extra.refused)
@@ -117,6 +116,10 @@ def carry_over(inputs: Iterable[str | Path], out_dir: str | Path, year: int, *,
                 known = {p.year for p in past}
                 past += [a for a in past_actuals(stored) if a.year not in known]
         target = out_dir / output_name(base.project.code)
+        read = {f.path.resolve() for f in given.forms + (extra.forms if extra else [])}
+        if target.resolve() in read:   # even with --force: last year's form is never replaced
+            report.problems.append(f"{target} 是输入的项目表，不能用新表覆盖；请另指定输出文件夹")
+            continue
         if target.exists() and not force:
             report.problems.append(f"{target} 已存在，未覆盖（如需覆盖请加 --force）")
             continue
