@@ -18,7 +18,7 @@ def build_declaration(wb, rules: Rules):
     page_setup(ws, landscape=True, widths=L.DECL_WIDTHS, freeze=f"A{L.DEPT_ROW + 1}")
     legible_print(ws, L.DECL_WIDTHS, landscape=True)
     ws["A1"] = '=IF(ISNUMBER(FiscalYear),FiscalYear&"年度","")&"项目支出绩效目标申报表"'
-    ws.merge_cells("A1:I1")
+    ws.merge_cells(f"A1:{L.DECL_COLUMNS[-1]}1")   # centred over the whole printed width
     ws["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 32

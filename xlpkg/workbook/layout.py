@@ -52,7 +52,7 @@ def shift_col(col: str, offset: int) -> str:
 
 DECL_COLUMNS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M")
 # v3 narrowed A:I to make room for J:M: one A4 landscape page wide, text at 7 pt or more.
-DECL_WIDTHS = (10, 12, 16, 20, 8, 11, 8, 15, 11, 9, 8, 9, 8)
+DECL_WIDTHS = (11, 12, 16, 18, 10, 11, 8, 15, 11, 9, 8, 9, 8)
 DECL_FORM_COLS = 9   # A:I, the width the blocks above the indicator table span
 TITLE_ROW = 1
 DEPT_ROW = 2
