@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from .issues import Issue
 from .metrics import GROUP_LABELS, SelfEvaluation, level_weights, round2, self_evaluation
-from .model import Project
+from .model import BASIS_KINDS, Project
 from .rules import Rules, load_rules, normalize_level2
 from .targets import format_number, parse_actual, try_parse_target
 from .metrics import monitoring_snapshot
@@ -341,13 +341,52 @@ def check_actual_values(p: Project, rules: Rules) -> list[Issue]:
     return out
 
 
+def _past_number(text: str, target) -> Decimal | None:
+    """A past actual or 历史值 in the target's terms, or None when it is not a number."""
+    try:
+        value = parse_actual(text, target)
+    except (ActualError, ValueError, ArithmeticError):
+        return None
+    return value if isinstance(value, Decimal) else None
+
+
+def check_history(p: Project, rules: Rules) -> list[Issue]:
+    """v3 (issue 24): the chosen 设定依据 against the cost level and the indicator's history."""
+    out = []
+    for i, ind in enumerate(p.indicators):
+        at, name, kind = f"indicators[{i}]", ind.name.strip(), ind.basis_kind.strip()
+        if kind and kind not in BASIS_KINDS:
+            out.append(rules.issue("indicator.basis_kind_unknown", f"{at}.basis_kind", name=name,
+                                   value=kind[:40], allowed="、".join(BASIS_KINDS)))
+        if kind == "预算支出标准" and not rules.is_cost(ind.level1, ind.level2):
+            out.append(rules.issue("indicator.basis_kind_mismatch", f"{at}.basis_kind", name=name,
+                                   value=kind))
+        target, _ = try_parse_target(ind.target, year=p.year) if ind.target.strip() else (None, None)
+        if target is None or target.kind != "quantitative" or target.value is None:
+            continue
+        history = _past_number(ind.history_value, target) if ind.history_value.strip() else None
+        if kind == "历史标准" and history is not None:
+            low = target.direction == "positive" and target.value < history
+            high = target.direction == "negative" and target.value > history
+            if low or high:
+                out.append(rules.issue("indicator.below_history", f"{at}.target", name=name,
+                                       target=ind.target, history=ind.history_value,
+                                       relation="低于" if low else "高于（反向指标）"))
+        last = _past_number(ind.last_actual, target) if ind.last_actual.strip() else None
+        if (last is not None and target.direction == "positive" and target.value < last
+                and normalize_level2(ind.level2) in ("数量", "质量")):
+            out.append(rules.issue("indicator.target_below_last_actual", f"{at}.target", name=name,
+                                   target=ind.target, last=ind.last_actual))
+    return out
+
+
 def check(project: Project, rules: Rules | None = None, *,
           evaluation: SelfEvaluation | None = None) -> list[Issue]:
     """All business checks of the rulebook on one project (``evaluation``: the project's
     self-evaluation if the caller has computed it already)."""
     rules = rules or load_rules()
     issues: list[Issue] = []
-    for run in (*CHECKS, check_actual_values):
+    for run in (*CHECKS, check_actual_values, check_history):
         issues.extend(run(project, rules))
     issues.extend(check_self_evaluation(project, rules, evaluation))
     return issues

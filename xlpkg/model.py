@@ -36,6 +36,16 @@ class FundUse:
     note: str = ""
 
 
+# --- v3 (issue 24): the five 指标值设定依据 of pmkpi (财预〔2021〕101号) and their definitions
+BASIS_KINDS = {
+    "计划标准": "预先制定的中长期或年度规划、计划、目标等数据",
+    "历史标准": "历史年度完成值或前三年平均值",
+    "行业标准": "国家公布的行业标准明确的指标数据或统一的技术要求和规范",
+    "预算支出标准": "用于成本指标的取值，不得超出规定的预算支出标准设置目标值",
+    "其他标准": "其他来源及数据口径的参考标准",
+}
+
+
 @dataclass
 class Indicator:
     """One row of the indicator table, with its monitoring and self-evaluation fields."""
@@ -58,6 +68,11 @@ class Indicator:
     analysis: str = ""               # 偏差原因分析及改进措施
     applicable: bool = True          # False drops it from scoring (rescaled to 100)
     rated_score: Decimal | None = None   # 评分: the evaluator's points for a 定性 tier
+    # --- v3 (issue 24): 设定依据类别 and the indicator's history (texts, in the target's unit)
+    basis_kind: str = ""             # 指标值设定依据: 计划标准/历史标准/行业标准/预算支出标准/其他标准
+    last_target: str = ""            # 上年指标值
+    last_actual: str = ""            # 上年实际完成值
+    history_value: str = ""          # 历史值: mean of up to three previous actuals ("" when none)
 
 
 def causes_from_text(text: str) -> dict[str, str]:
@@ -229,7 +244,9 @@ def encode_json_value(obj: Any) -> Any:
 
 # Fields added after the first published JSON: left out while at their default, so that
 # documents written before them round-trip unchanged.
-_OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": ""}
+_OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": "",
+                      # v3 (issue 24)
+                      "basis_kind": "", "last_target": "", "last_actual": "", "history_value": ""}
 
 
 def _drop_defaults(obj: Any) -> Any:

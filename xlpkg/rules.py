@@ -96,6 +96,11 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "execution.fund_total": ("sum", "total", "what"), "execution.fund_budget": ("budget", "sum"),
     "period.order": ("end", "start"), "period.year": ("end", "start", "year"),
     "medium.over_budget": ("budget", "medium"),
+    # v3 (issue 24): 设定依据类别 and the indicator's history
+    "indicator.below_history": ("history", "name", "relation", "target"),
+    "indicator.basis_kind_mismatch": ("name", "value"),
+    "indicator.basis_kind_unknown": ("allowed", "name", "value"),
+    "indicator.target_below_last_actual": ("last", "name", "target"),
     **{rule: ("detail",) for rule in (
         "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",

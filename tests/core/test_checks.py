@@ -68,6 +68,13 @@ TRIGGERS = {
     "indicator.analysis_missing": lambda p: p.indicators.append(_ind(actual="5次")),
     "indicator.overachieved": lambda p: p.indicators.append(_ind(actual="≥16次")),
     "execution.reason_missing": lambda p: setattr(p.execution, "year_spent", p.budget * D("0.5")),
+    # v3 (issue 24): 设定依据类别 and the indicator's history
+    "indicator.below_history": lambda p: p.indicators.append(
+        _ind(target="≥10次", basis_kind="历史标准", history_value="12.5次")),
+    "indicator.basis_kind_mismatch": lambda p: p.indicators.append(_ind(basis_kind="预算支出标准")),
+    "indicator.basis_kind_unknown": lambda p: p.indicators.append(_ind(basis_kind="拍脑袋标准")),
+    "indicator.target_below_last_actual": lambda p: p.indicators.append(
+        _ind(level2="质量指标", target="≥90%", last_actual="95%")),
 }
 
 
@@ -131,3 +138,30 @@ def test_uses_sum_is_exact_to_the_cent():
     project.uses[0].amount += D("0.01")
     (issue,) = [i for i in check(project) if i.rule == "uses.sum"]
     assert "1400.01" in issue.message and "1400" in issue.message and "0.01" in issue.message
+
+
+# --- v3 (issue 24) -----------------------------------------------------------------------
+
+def _history_rules(*indicators):
+    project = example()
+    project.indicators.extend(indicators)
+    return [(i.rule, i.location) for i in check(project) if i.rule in (
+        "indicator.below_history", "indicator.basis_kind_mismatch",
+        "indicator.target_below_last_actual", "indicator.basis_kind_unknown")]
+
+
+def test_history_rules_follow_the_direction_and_the_level():
+    n = len(example().indicators)
+    at = lambda k, f: f"indicators[{n + k}].{f}"
+    assert _history_rules(
+        _ind(name="a", target="≥12.5次", basis_kind="历史标准", history_value="12.5次"),   # equal: fine
+        _ind(name="b", target="≤5%", basis_kind="历史标准", history_value="4%"),          # 反向, above
+        _ind(name="c", target="≤5%", basis_kind="历史标准", history_value="6%"),          # 反向, below: fine
+        _ind(name="d", target="≥10次", basis_kind="计划标准", history_value="20次"),      # not 历史标准
+        _ind(name="e", level2="时效指标", target="≥90%", last_actual="95%"),              # not 数量/质量
+        _ind(name="f", level2="数量", target="≥90次", last_actual="95次"),                # 数量 spelled short
+        _ind(name="g", target="≤90次", last_actual="95次"),                               # 反向: fine
+        _ind(name="h", level2="成本指标", target="≤100万元", basis_kind="预算支出标准"),   # cost: fine
+        _ind(name="i", target="≥10次", basis_kind="历史标准", history_value="较好"),       # 定性 history
+    ) == [("indicator.below_history", at(1, "target")),
+          ("indicator.target_below_last_actual", at(5, "target"))]

@@ -92,7 +92,7 @@ def test_protection_inputs_unlocked_and_shaded_formulas_locked(template):
         assert ws.protection.password is None
     assert [ws.title for ws in wb.worksheets if not ws.protection.sheet] == [L.RESULTS]
     inputs = set()
-    for name in (*L.INPUT_NAMES, *L.OPTIONAL_INPUT_NAMES):
+    for name in (*L.INPUT_NAMES, *L.OPTIONAL_INPUT_NAMES, *L.V3_CARRY_INPUTS):
         spec = L.NAMES[name]
         for cell in cells(wb[spec.sheet], spec.ref):
             inputs.add((spec.sheet, cell.coordinate))

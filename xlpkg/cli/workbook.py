@@ -10,6 +10,8 @@ from ..system.os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
+from .carryover import library_option, load_library_option
+from ..workbook.layout import TEMPLATE_VERSION
 from ..workbook.upgrade import upgrade_workbook, upgraded_path
 from ..workbook.writer import CapacityError, fill_workbook
 from ..workbook.template import write_template as write_project_template
@@ -23,6 +25,7 @@ def register(sub) -> None:
                    help="模板种类：project（项目绩效目标表）、department（部门整体绩效表）")
     t.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx）")
     t.add_argument("--password", help="工作表保护密码（默认无密码）")
+    library_option(t)
     add_rules_option(t)
     t.set_defaults(handler=run_template)
 
@@ -30,6 +33,7 @@ def register(sub) -> None:
     f.add_argument("project", metavar="PROJECT.json")
     f.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     f.add_argument("--password", help="工作表保护密码（默认无密码）")
+    library_option(f)
     add_rules_option(f)
     f.set_defaults(handler=run_fill)
 
@@ -48,7 +52,8 @@ def register(sub) -> None:
     v.set_defaults(handler=run_validate)
 
 
-    u = sub.add_parser("upgrade", help="把旧版模板填写的工作簿迁移到当前版本模板（写出 NAME.v2.xlsx）")
+    u = sub.add_parser("upgrade", help="把旧版（第1、2版）模板填写的工作簿迁移到当前版本模板"
+                                       f"（写出 NAME.v{TEMPLATE_VERSION}.xlsx）")
     u.add_argument("files", nargs="+", metavar="FILE.xlsx")
     u.add_argument("-o", "--output", metavar="OUT",
                    help="输出文件（一个输入时）或输出文件夹（多个输入时）；默认写在原文件旁")
@@ -63,8 +68,15 @@ def _engine_option(parser) -> None:
 
 
 def run_template(args) -> int:
-    write_template = write_department_template if args.kind == "department" else write_project_template
-    path = write_template(args.output, rules=load_rules(args.rules), password=args.password)
+    library, problem = load_library_option(args.library)
+    if problem or (library is not None and args.kind == "department"):
+        print(f"错误：{problem or '--library 只用于项目绩效目标表（project）'}", file=sys.stderr)
+        return 2
+    if args.kind == "department":
+        path = write_department_template(args.output, rules=load_rules(args.rules), password=args.password)
+    else:
+        path = write_project_template(args.output, rules=load_rules(args.rules), password=args.password,
+                                      library=library)
     print(f"已生成模板：{path}")
     return 0
 
@@ -77,6 +89,10 @@ def run_fill(args) -> int:
         print(f"错误：输出文件“{args.output}”就是输入的项目 JSON，不能覆盖；请另指定 .xlsx 文件名",
               file=sys.stderr)
         return 1
+    library, problem = load_library_option(args.library)
+    if problem:
+        print(f"错误：{problem}", file=sys.stderr)
+        return 1
     try:
         project = load_project_json(args.project)
     except ProjectFormatError as exc:
@@ -87,7 +103,7 @@ def run_fill(args) -> int:
         return 1
     try:
         path = fill_workbook(project, args.output, rules=load_rules(args.rules),
-                             password=args.password)
+                             password=args.password, library=library)
     except CapacityError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1

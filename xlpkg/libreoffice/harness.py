@@ -180,7 +180,8 @@ def inspect(path: str | Path, cells: Sequence[str], *, names: Sequence[str] = ()
     ``values`` {cell: float | str | None}, ``names`` {name: 2-D list of values},
     ``locked`` {cell: bool}, ``sheet_protected`` {sheet: bool} (every sheet),
     ``formulas`` {cell: Excel-style formula text or None}, ``errors`` {cell: "#DIV/0!" ...}
-    (only for cells whose formula gives an error; their value is None).
+    (only for cells whose formula gives an error; their value is None), ``validation``
+    {cell: {type, formula1, show_error, alert_style, show_input, input_message}}.
 
     Cells are written ``Sheet!A1`` (quotes allowed: ``'My sheet'!$A$1``).
     """

@@ -256,6 +256,15 @@ def job_writer_pdf(office, job):
     return job["out"]
 
 
+def _validation(cell):
+    """A cell's data validation as LibreOffice understands it: type, list formula, whether an
+    error box shows and how it alerts (STOP refuses the entry)."""
+    v = cell.Validation
+    return {"type": v.Type.value, "formula1": v.getFormula1(), "show_error": bool(v.ShowErrorMessage),
+            "alert_style": v.ErrorAlertStyle.value, "show_input": bool(v.ShowInputMessage),
+            "input_message": v.InputMessage}
+
+
 def job_inspect(office, job):
     doc = office.load(job["path"])
     try:
@@ -276,6 +285,7 @@ def job_inspect(office, job):
             if err is not None:
                 out["errors"][ref] = err
             out["locked"][ref] = bool(cell.CellProtection.IsLocked)
+            out.setdefault("validation", {})[ref] = _validation(cell)
             out["formulas"][ref] = _formula_text(cell, parser)
             out["sheet_protected"][sheet_name] = bool(sheet.isProtected())
         for name in job.get("names", []):

@@ -6,10 +6,10 @@ from openpyxl.styles import Alignment, Font
 
 from . import layout as L
 from ..rules import Rules
-from .style import (CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, formula, input_cell,
-                    label, legible_print, page_setup, validate)
+from .style import (CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, formula,
+                    input_cell, label, legible_print, page_setup, validate)
 
-__all__ = ["build_declaration"]
+__all__ = ["basis_kind_list", "build_declaration"]
 
 
 def build_declaration(wb, rules: Rules):
@@ -18,7 +18,7 @@ def build_declaration(wb, rules: Rules):
     page_setup(ws, landscape=True, widths=L.DECL_WIDTHS, freeze=f"A{L.DEPT_ROW + 1}")
     legible_print(ws, L.DECL_WIDTHS, landscape=True)
     ws["A1"] = '=IF(ISNUMBER(FiscalYear),FiscalYear&"年度","")&"项目支出绩效目标申报表"'
-    ws.merge_cells("A1:I1")
+    ws.merge_cells(f"A1:{L.DECL_COLUMNS[-1]}1")   # centred over the whole printed width
     ws["A1"].font = Font(name=FONT_NAME, size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 32
@@ -131,11 +131,12 @@ def _plan_and_goal(ws):
 def _indicator_table(ws):
     for col, head in zip(L.DECL_COLUMNS, L.IND_HEADERS):
         label(ws, f"{col}{L.IND_HEAD_ROW}", head)
-    ws.row_dimensions[L.IND_HEAD_ROW].height = 28
+    ws.row_dimensions[L.IND_HEAD_ROW].height = 40   # v3: the history headings wrap on 3 lines
     for row in range(L.IND_FIRST, L.IND_LAST + 1):
         for field, col in L.IND_COL.items():
             centred = field in ("level1", "level2", "nature", "value", "unit")
             input_cell(ws, f"{col}{row}", align=CENTER if centred else WRAP)
+    _history_columns(ws)
     first, last = L.IND_FIRST, L.IND_LAST
     # The paper form merges a group's 一级/二级 cells; inputs cannot be merged, so a repeated
     # value is printed in the fill colour and the column reads as one group.
@@ -150,9 +151,31 @@ def _indicator_table(ws):
                    "指标值、度量单位”拆分填写（如 ≥、95、%），并在“原指标值（文字）”列照录原文（如 95%以上）；"
                    "两者都填时须一致。空行不计入指标。金额单位：万元。")
     ws.merge_cells(f"A{n}:I{n}")
-    ws[f"A{n}"].font = Font(name=FONT_NAME, size=9)
+    ws[f"A{n}"].font = Font(name=FONT_NAME, size=10)   # v3: the wider table prints smaller
     ws[f"A{n}"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[n].height = 36
+
+
+def _history_columns(ws):
+    """v3 (issue 24): J 设定依据类别 (typed, a list); K:M the indicator's history, written by
+    carry-over and locked: what last year promised and achieved is not the preparer's to edit."""
+    for field, (col, _, head) in L.IND_CARRY.items():
+        label(ws, f"{col}{L.IND_HEAD_ROW}", head)
+        for row in range(L.IND_FIRST, L.IND_LAST + 1):
+            if field == "basis_kind":
+                input_cell(ws, f"{col}{row}", align=CENTER)
+            else:
+                box(ws, f"{col}{row}", align=CENTER)
+    col = L.IND_CARRY["basis_kind"][0]
+    validate(ws, f"{col}{L.IND_FIRST}:{col}{L.IND_LAST}", kind="list",
+             formula1=basis_kind_list(), title="指标值设定依据",
+             prompt="；".join(f"{k}：{v}" for k, v in L.BASIS_KINDS.items()),
+             error="设定依据类别应为" + "、".join(L.BASIS_KINDS) + "之一，请从下拉列表中选择")
+
+
+def basis_kind_list() -> str:
+    """The five standards as an inline list (Excel: at most 255 characters)."""
+    return '"' + ",".join(L.BASIS_KINDS) + '"'
 
 
 def _validations(ws):

@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass
 
 from ..cellref import col_index, col_letter
+from ..model import BASIS_KINDS as _BASIS_KINDS
 
 TEMPLATE_ID = "xlpkg.project-form"
 # Bump whenever a defined name, a table capacity or the meaning of an input cell changes:
 # the reader refuses other versions instead of misreading them.
-TEMPLATE_VERSION = 2
-READABLE_VERSIONS = (1, 2)   # v1 workbooks already filled keep reading through their own names
+TEMPLATE_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)   # v1/v2 workbooks already filled keep reading through their own names
 
 DECL = "绩效目标申报表"
 MON = "绩效运行监控"
@@ -49,8 +50,10 @@ def shift_col(col: str, offset: int) -> str:
 
 # --- 绩效目标申报表 (declaration) -------------------------------------------------
 
-DECL_COLUMNS = ("A", "B", "C", "D", "E", "F", "G", "H", "I")
-DECL_WIDTHS = (11, 14, 18, 26, 10, 11, 9, 20, 13)
+DECL_COLUMNS = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M")
+# v3 narrowed A:I to make room for J:M: one A4 landscape page wide, text at 7 pt or more.
+DECL_WIDTHS = (11, 12, 16, 18, 10, 11, 8, 15, 11, 9, 8, 9, 8)
+DECL_FORM_COLS = 9   # A:I, the width the blocks above the indicator table span
 TITLE_ROW = 1
 DEPT_ROW = 2
 PROJ_ROW = 3
@@ -81,6 +84,28 @@ IND_FIELDS = ("level1", "level2", "name", "description", "nature", "value", "uni
 IND_COL = dict(zip(IND_FIELDS, DECL_COLUMNS))
 IND_HEADERS = ("一级指标", "二级指标", "三级指标", "绩效指标描述", "指标性质", "指标值",
                "度量单位", "指标值确定依据", "原指标值（文字）")
+
+# --- v3 (issue 24): 指标值设定依据 as a choice and the indicator's history, columns J:M --------
+# The five standards (model.BASIS_KINDS, with the definitions the cell's input message shows):
+# a literal list, not the rulebook's, because the standards are national, not provincial.
+BASIS_KINDS = _BASIS_KINDS
+# model Indicator field → (column, defined name, header); J is typed, K:M are written by
+# carry-over (or fill) and locked.
+IND_CARRY = {
+    "basis_kind": ("J", "IndBasisKind", "设定依据类别"),
+    "last_target": ("K", "IndLastTarget", "上年指标值"),
+    "last_actual": ("L", "IndLastActual", "上年实际完成值"),
+    "history_value": ("M", "IndHistoryValue", "历史值（近三年平均）"),
+}
+IND_CARRY_NAMES = {field: name for field, (_, name, _) in IND_CARRY.items()}
+V3_CARRY_NAMES = tuple(IND_CARRY_NAMES.values())
+V3_CARRY_INPUTS = ("IndBasisKind",)   # the one typed (unlocked) column of the four
+# The indicator library (指标库): its table's headings, as `xlpkg library build` writes them and
+# as the visible sheet embedded by `--library` shows them.
+LIBRARY_SHEET = "指标库"
+LIBRARY_HEADERS = ("一级指标", "二级指标", "三级指标", "度量单位", "使用项目数", "年度范围", "常用指标性质",
+                   "指标值中位数", "实际完成值中位数", "近三年平均", "示例项目")
+LIBRARY_WIDTHS = (10, 12, 24, 8, 8, 11, 10, 11, 12, 10, 28)
 
 # --- 绩效运行监控 (monitoring) ----------------------------------------------------
 
@@ -254,6 +279,8 @@ def _cells() -> dict[str, Name]:
                       ("weight_input", "IndWeightInput"), ("weight", "IndWeight"),
                       ("score", "IndScore"), ("analysis", "IndAnalysis"), ("rated", "IndRatedScore")):
         n[name] = _column(EVAL, EVAL_IND_COLS[key], EVAL_IND_FIRST, EVAL_IND_LAST)
+    for col, name, _ in IND_CARRY.values():   # v3 (issue 24)
+        n[name] = _column(DECL, col, IND_FIRST, IND_LAST)
     return n
 
 
@@ -299,7 +326,8 @@ V2_INPUT_NAMES = ("PeriodStart", "PeriodEnd", "MediumBudget", "MediumGoal", "Mon
 OPTIONAL_INPUT_NAMES = ("IndRatedScore", "ExecDeviationReason")
 INPUT_NAMES = (tuple(n for n in V1_INPUT_NAMES if n != "IndCause") + ("IndCauses",) + V2_INPUT_NAMES
                + OPTIONAL_INPUT_NAMES)
-INPUT_NAMES_BY_VERSION = {1: V1_INPUT_NAMES, 2: INPUT_NAMES}
+INPUT_NAMES_BY_VERSION = {1: V1_INPUT_NAMES, 2: INPUT_NAMES,
+                          3: INPUT_NAMES + V3_CARRY_NAMES}   # v3 (issue 24): J:M
 
 
 def first_cell(name: str, names: dict | None = None) -> tuple[str, str, int]:
@@ -318,7 +346,7 @@ def ind_cell(name_or_field: str, index: int, names: dict | None = None) -> tuple
     if name_or_field in IND_COL:
         sheet, col, row = first_cell("Indicators", names)
         return sheet, f"{shift_col(col, IND_FIELDS.index(name_or_field))}{row + index}"
-    name = IND_INPUT_NAMES.get(name_or_field, name_or_field)
+    name = IND_INPUT_NAMES.get(name_or_field) or IND_CARRY_NAMES.get(name_or_field, name_or_field)
     if names and name not in names and name == "IndCauses" and "IndCause" in names:
         name = "IndCause"   # a v1 workbook: one cause column
     sheet, col, row = first_cell(name, names)
@@ -372,7 +400,7 @@ def locate(path: str, ind_rows: list[int], use_rows: list[int],
             return ind_cell(col, row, names)
         if sub == "deviation_cause":
             sub = "causes"
-        if sub in IND_COL or sub in IND_INPUT_NAMES:
+        if sub in IND_COL or sub in IND_INPUT_NAMES or sub in IND_CARRY_NAMES:
             return ind_cell(sub, row, names)
         return ind_cell("name", row, names)
     if field == "uses" and i is not None and int(i) < len(use_rows):

@@ -236,6 +236,7 @@ def _indicators(form: FormRead, year: int) -> list[Indicator]:
     inputs = {f: form.column(n) if n in form.names else [] for f, n in L.IND_INPUT_NAMES.items()
               if f != "causes"}
     causes = _cause_grid(form)
+    history = {f: form.column(n) if n in form.names else [] for f, n in L.IND_CARRY_NAMES.items()}
     col = {f: i for i, f in enumerate(L.IND_FIELDS)}
     out = []
     for r, row in enumerate(table):
@@ -270,6 +271,11 @@ def _indicators(form: FormRead, year: int) -> list[Indicator]:
             remark=cell_text(extra["remark"]), actual=actual_text(extra["actual"], parsed),
             weight=weight, analysis=cell_text(extra["analysis"]), applicable=applicable,
             rated_score=rated))
+        past = {f: (v[r] if r < len(v) else None) for f, v in history.items()}   # v3 (issue 24)
+        out[-1].basis_kind = cell_text(past["basis_kind"])
+        out[-1].last_target = cell_text(past["last_target"])
+        out[-1].last_actual = actual_text(past["last_actual"], parsed)
+        out[-1].history_value = actual_text(past["history_value"], parsed)
     return out
 
 
@@ -425,7 +431,7 @@ def _cached(form: FormRead) -> dict[str, Any]:
 # 一级/二级/三级 through formulas (=IF(申报表!A22="","",申报表!A22)).
 _MIRRORS = {"IndProgress": (L.MON_IND_COLS["level1"], L.MON_IND_COLS["name"]),
             "IndActual": (L.EVAL_IND_COLS["level1"], L.EVAL_IND_COLS["name"])}
-_PER_INDICATOR = (*L.IND_INPUT_NAMES.values(), "IndWeight", "IndScore")
+_PER_INDICATOR = (*L.IND_INPUT_NAMES.values(), *L.V3_CARRY_NAMES, "IndWeight", "IndScore")
 _MIRROR_COLUMNS = dict(_MIRRORS)   # read with the names, in the same pass over each sheet
 
 

@@ -16,6 +16,7 @@ from . import layout as L
 from ..rules import Rules, load_rules
 from ..system.safeio import atomic_write
 from .declaration import build_declaration
+from .library_sheet import build_library_sheet
 from .meta import NATURES, build_meta
 from .monitoring import build_monitoring
 from .self_evaluation import build_self_evaluation
@@ -34,20 +35,25 @@ def _results_sheet(wb: Workbook) -> None:
         ws.cell(row=1, column=col, value=header).font = Font(name=FONT_NAME, bold=True)
 
 
-def build_workbook(rules: Rules | None = None, password: str | None = None) -> Workbook:
-    """The blank, protected template as an openpyxl workbook (not yet saved)."""
+def build_workbook(rules: Rules | None = None, password: str | None = None, *,
+                   library=None) -> Workbook:
+    """The blank, protected template as an openpyxl workbook (not yet saved); ``library``
+    (指标库 entries) adds the visible 指标库 sheet and the 三级指标 suggestions (v3)."""
     rules = rules or load_rules()
     wb = Workbook()
     build_declaration(wb, rules)
     build_monitoring(wb, rules)
     build_self_evaluation(wb, rules)
     _results_sheet(wb)
+    protected = list(L.PROTECTED_SHEETS)
+    if library:
+        protected.append(build_library_sheet(wb, library))
     build_meta(wb, rules)
     wb.move_sheet(L.CALC, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(L.CALC))
     for name, spec in L.NAMES.items():
         if name not in wb.defined_names:
             define_name(wb, name, spec.sheet, spec.ref)
-    protect(wb, (wb[name] for name in L.PROTECTED_SHEETS), password)
+    protect(wb, (wb[name] for name in protected), password)
     wb.active = 0
     return wb
 
@@ -59,5 +65,6 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
     return atomic_write(path, wb.save)
 
 
-def write_template(path: str | Path, *, rules: Rules | None = None, password: str | None = None) -> Path:
-    return save_workbook(build_workbook(rules, password), path)
+def write_template(path: str | Path, *, rules: Rules | None = None, password: str | None = None,
+                   library=None) -> Path:
+    return save_workbook(build_workbook(rules, password, library=library), path)

@@ -1,6 +1,6 @@
 """Move a filled project workbook of an older template version into a fresh current template.
 
-Every input goes through the reader (which reads v1 and v2) and the writer (which writes only
+Every input goes through the reader (which reads v1, v2 and v3) and the writer (which writes only
 the current version), so the upgraded file reads back as the same project. A file whose values
 cannot all be read is refused rather than upgraded with something missing.
 """
@@ -33,7 +33,7 @@ class UpgradeResult:
 
 
 def upgraded_path(source: str | Path) -> Path:
-    """NAME.v2.xlsx beside NAME.xlsx."""
+    """NAME.v3.xlsx (the current template version) beside NAME.xlsx."""
     source = Path(source)
     return source.with_name(f"{source.stem}.v{L.TEMPLATE_VERSION}.xlsx")
 

@@ -18,7 +18,7 @@ from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
 from .template import build_workbook, save_workbook
 
-__all__ = ["CapacityError", "actual_cell", "fill_workbook"]
+__all__ = ["CapacityError", "actual_cell", "fill_book", "fill_workbook"]
 
 
 class CapacityError(ValueError):
@@ -69,14 +69,21 @@ def _row_height(text: str, width_chars: float, *, line=14.0, minimum=18.0) -> fl
 
 
 def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = None,
-                  password: str | None = None) -> Path:
-    """The template with ``project`` written into its input cells."""
+                  password: str | None = None, library=None) -> Path:
+    """The template with ``project`` written into its input cells (``library``: the 指标库
+    entries to embed, see ``xlpkg.workbook.library_sheet``)."""
+    return save_workbook(fill_book(project, rules=rules, password=password, library=library), path)
+
+
+def fill_book(project: Project, *, rules: Rules | None = None, password: str | None = None,
+              library=None):
+    """``fill_workbook`` without saving: the openpyxl workbook, for a caller that adds to it."""
     rules = rules or load_rules()
     if len(project.indicators) > L.INDICATOR_ROWS:
         raise CapacityError(f"指标有{len(project.indicators)}个，模板最多容纳{L.INDICATOR_ROWS}个")
     if len(project.uses) > L.FUND_USE_ROWS:
         raise CapacityError(f"资金用途有{len(project.uses)}项，模板最多容纳{L.FUND_USE_ROWS}项")
-    wb = build_workbook(rules, password)
+    wb = build_workbook(rules, password, library=library)
 
     def put(name: str, value, offset: int = 0, col_offset: int = 0, fmt: str | None = None):
         sheet, col, row = L.first_cell(name)
@@ -92,14 +99,14 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
         value = getattr(project, field)
         put(name, _number(value) if isinstance(value, Decimal) else (value if value != "" else None))
     decl = wb[L.DECL]
-    uses_width = sum(L.DECL_WIDTHS[1:])
+    uses_width = sum(L.DECL_WIDTHS[1:L.DECL_FORM_COLS])
     decl.row_dimensions[L.USES_TEXT_ROW].height = max(60, _row_height(project.uses_text, uses_width))
     decl.row_dimensions[L.GOAL_ROW].height = max(30, _row_height(project.goal, uses_width))
     for i, use in enumerate(project.uses):
         put("FundUses", use.item, i)
         put("FundUses", _number(use.amount), i, 1)
         put("FundUseNotes", use.note or None, i)
-        note_width = sum(L.DECL_WIDTHS[5:])
+        note_width = sum(L.DECL_WIDTHS[5:L.DECL_FORM_COLS])
         decl.row_dimensions[L.USES_FIRST + i].height = max(
             _row_height(use.note, note_width), _row_height(use.item, L.DECL_WIDTHS[3]))
     for q, value in enumerate(project.plan[:4]):
@@ -120,7 +127,7 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
-    return save_workbook(wb, path)
+    return wb
 
 
 def _money(value: Decimal | None):
@@ -160,7 +167,7 @@ def _fit_rows(put, project: Project):
             ws = cell.parent
             ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value), width))
     eval_width = sum(L.EVAL_WIDTHS[1:])
-    grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:]), 30)
+    grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:L.DECL_FORM_COLS]), 30)
     grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]), 45)
     for field in L.EVAL_CLOSE_TEXTS:
         grow(L.TEXT_FIELDS_V2[field], field, eval_width, 40)
@@ -173,6 +180,16 @@ def _date_cell(text: str) -> tuple[object, int, int, str | None]:
     except ValueError:
         return (text or None), 0, 0, None
     return _dt.datetime(day.year, day.month, day.day), 0, 0, "yyyy-mm-dd"
+
+
+def _fill_history(put, i: int, ind, target) -> None:
+    """v3 (issue 24): 设定依据类别 and the history columns. A past actual is stored as the
+    number it reads back as in this row's unit (or as its text), like this year's actual."""
+    put("IndBasisKind", ind.basis_kind or None, i)
+    put("IndLastTarget", ind.last_target or None, i)
+    for field in ("last_actual", "history_value"):
+        value, fmt = actual_cell(getattr(ind, field), target)
+        put(L.IND_CARRY_NAMES[field], value, i, fmt=fmt)
 
 
 def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
@@ -196,9 +213,12 @@ def _fill_indicator(put, decl, i: int, ind, year: int, causes: list[str]):
     put("IndApplicable", None if ind.applicable else "否", i)
     put("IndWeightInput", None if ind.weight is None else _number(ind.weight), i)
     put("IndRatedScore", None if ind.rated_score is None else _number(ind.rated_score), i)
+    _fill_history(put, i, ind, target)
     decl.row_dimensions[L.IND_FIRST + i].height = max(
         _row_height(ind.description, L.DECL_WIDTHS[3]), _row_height(ind.basis, L.DECL_WIDTHS[7]),
-        _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]))
+        _row_height(ind.name, L.DECL_WIDTHS[2]), _row_height(ind.level2, L.DECL_WIDTHS[1]),
+        *(_row_height(getattr(ind, f), L.DECL_WIDTHS[L.col_index(c) - 1])   # v3: J:M
+          for f, (c, _, _) in L.IND_CARRY.items()))
     wb = decl.parent
     cause_width = L.MON_WIDTHS[L.col_index(L.MON_CAUSE_FIRST) - 1]
     wb[L.MON].row_dimensions[L.MON_IND_FIRST + i].height = max(
