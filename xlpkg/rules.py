@@ -95,7 +95,8 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "period.order": ("end", "start"), "period.year": ("end", "start", "year"),
     "medium.over_budget": ("budget", "medium"),
     **{rule: ("detail",) for rule in (
-        "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
+        "form.not_template", "form.unreadable", "form.value", "form.target_variant", "form.stale_cache",
+        "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
         "consolidate.mixed_years", "consolidate.skipped")},
 }
