@@ -190,6 +190,9 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
                                        progress=_fmt(round(progress, 2)), plan=_fmt(p.plan[q]),
                                        gap=_fmt(round(gap, 2))))
         previous = value
+    if ex.year_spent is None and any(ind.actual.strip() for ind in p.indicators):
+        # self-evaluated without 全年执行数: the 执行率 points are 0 in the total, never silently
+        out.append(rules.issue("execution.year_spent_missing", "execution.year_spent"))
     if ex.year_spent is not None and ex.year_spent < 0:
         out.append(rules.issue("execution.year_spent_negative", "execution.year_spent",
                                value=_fmt(ex.year_spent)))

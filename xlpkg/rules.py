@@ -87,6 +87,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "execution.over_budget": ("budget", "value", "what"),
     "execution.behind_plan": ("gap", "plan", "progress", "quarter"),
     "execution.year_budget": ("value",), "execution.year_spent_negative": ("value",),
+    "execution.year_spent_missing": (),
     "execution.reason_missing": ("limit", "rate"),
     # the v2 blocks (issue 10)
     "monitoring.month_missing": (), "monitoring.spent_over": ("budget", "value", "what"),

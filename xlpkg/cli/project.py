@@ -82,12 +82,13 @@ def run_score(args) -> int:
             print(f"[错误] {problem}", file=sys.stderr)
             continue
         m = project_metrics(project, rules)
+        # a form still in its declaration stage has no actuals to miss (issue 21 #6)
+        issues = m.evaluation.issues if m.evaluation.started else []
         if args.json:
-            out.append({"file": path, **metrics_to_dict(m),
-                        "issues": issues_to_list(m.evaluation.issues)})
+            out.append({"file": path, **metrics_to_dict(m), "issues": issues_to_list(issues)})
         else:
             print(format_metrics(m, lambda light: rules.light_label(light) if light else "—"))
-            for issue in m.evaluation.issues:
+            for issue in issues:
                 print(f"  {issue}")
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
