@@ -11,6 +11,8 @@ from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError
 from ..workbook.form_checks import read_checked_file
+from ..department.checked import (department_metrics_dict, format_department, is_department_file,
+                                  read_checked_department_file)
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
@@ -76,6 +78,17 @@ def run_score(args) -> int:
     rules = load_rules(args.rules)
     out, failed = [], False
     for path in args.files:
+        if Path(path).suffix.lower() in WORKBOOK_SUFFIXES and is_department_file(path):
+            dept = read_checked_department_file(path, rules)   # issue 21 #13
+            if dept.department is None:
+                failed = True
+                print(f"[错误] {path}：" + "；".join(i.message for i in dept.issues), file=sys.stderr)
+            elif args.json:
+                out.append({"file": path, "kind": "department", **department_metrics_dict(dept.metrics),
+                            "issues": issues_to_list(dept.issues)})
+            else:
+                print(format_department(dept.department, dept.metrics))
+            continue
         project, problem = _load(path)
         if project is None:
             failed = True
