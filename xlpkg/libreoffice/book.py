@@ -8,15 +8,17 @@ application's ``alert``, ``books.open`` and ``engine.type``. ``LOBook`` provides
 over UNO objects handed to it (``XSpreadsheetDocument``, its frame, the component context);
 it imports no uno at module level, so it is importable (and testable) anywhere.
 
-Values: numbers come back as floats, empty cells as ``None``, text as ``str`` (like xlwings;
-date cells arrive as serial numbers, as from xlwings' Office.js engine). Writing follows
+Values: numbers come back as floats, empty cells as ``None``, text as ``str``, and a number in a
+date-formatted cell as a ``datetime`` (as classic xlwings returns it: what Excel shows). Writing follows
 Excel's typing rule that the buttons rely on: a text that starts with an apostrophe is
 stored without it, as text; nothing written is ever turned into a formula (``setDataArray``
 stores strings as text).
 """
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -73,8 +75,11 @@ class _Range:
 
     @property
     def value(self) -> Any:
-        rows = [[_cell_in(v) for v in row]
-                for row in self.sheet.uno.getCellRangeByName(self.ref).getDataArray()]
+        cells = self.sheet.uno.getCellRangeByName(self.ref)
+        rows = [[_cell_in(v) for v in row] for row in cells.getDataArray()]
+        # A date cell holds a serial number; Excel (and xlwings' classic engine) shows it as
+        # the date its format says: so must the buttons read it (issue 21 #7).
+        self.sheet.book.dates_as_shown(cells, rows)
         if self.ndim == 2:
             return rows
         if len(rows) == 1 and len(rows[0]) == 1:
@@ -211,11 +216,16 @@ class _App:
         return "ok"
 
 
+# com.sun.star.util.NumberFormat.DATE: set in the Type of every date and date-time format
+_DATE_TYPE = 2
+
+
 class LOBook:
     """An open Calc document as the buttons' Book (see the module docstring)."""
 
     def __init__(self, doc: Any, ctx: Any = None, frame: Any = None):
         self.doc = doc
+        self._date_keys: dict[int, bool] = {}
         if frame is None:
             try:
                 frame = doc.getCurrentController().getFrame()
@@ -223,6 +233,40 @@ class LOBook:
                 frame = None
         self.app = _App(self, ctx, frame)
         self.sheets = _Sheets(self)
+
+    def _is_date_format(self, key: int) -> bool:
+        known = self._date_keys.get(key)
+        if known is None:
+            try:
+                known = bool(self.doc.getNumberFormats().getByKey(key).Type & _DATE_TYPE)
+            except Exception:   # an unknown key: a plain number
+                known = False
+            self._date_keys[key] = known
+        return known
+
+    def _epoch(self) -> datetime.datetime:
+        try:
+            null = self.doc.NullDate   # 1899-12-30 unless the document says otherwise
+            return datetime.datetime(null.Year, null.Month, null.Day)
+        except Exception:
+            return datetime.datetime(1899, 12, 30)
+
+    def dates_as_shown(self, cells: Any, rows: list[list[Any]]) -> None:
+        """Replace, in ``rows`` read from ``cells``, each number whose cell has a date format
+        by that date (a ``datetime``), as xlwings returns date cells."""
+        epoch = None
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if not isinstance(value, float) or not math.isfinite(value):
+                    continue
+                if not self._is_date_format(cells.getCellByPosition(c, r).NumberFormat):
+                    continue
+                epoch = epoch or self._epoch()
+                try:
+                    day = epoch + datetime.timedelta(seconds=round(value * 86400))
+                except OverflowError:
+                    continue
+                row[c] = day
 
     @property
     def fullname(self) -> str:
