@@ -337,7 +337,9 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     assert result["output"] == str(output) and output.is_file()
     assert (result["projects"], result["files"], result["problems"]) == (4, 5, [])
     expected = consolidate(folder, jobs=1, exclude=[output])
-    got = actions(book)
+    every = actions(book)
+    got = [a for a in every if a["func"] != "setNumberFormat"]
+    formats = [a for a in every if a["func"] == "setNumberFormat"]
     sheets = [s["name"] for s in book_payload(tmp_path / "部门汇总表.xlsx")["sheets"]]
     frames = [("项目汇总", expected.projects), ("部门小计", expected.departments),
               ("指标明细", expected.indicators), ("部门整体绩效目标", expected.dept_goals),
@@ -357,6 +359,14 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     columns = ("项目数", "全年预算数（万元）", "全年执行数（万元）")
     assert [rows["105002"][c] for c in columns] == [3, 2778, 2714]
     assert [rows["105004"][c] for c in columns] == [1, 1177, 1150]
+    # issue 21 #12: the sheets show 98.75 %, 2,778.00 as the summary does, not 0.987460815047022
+    rate_col = head.index("执行率")
+    dept_sheet = sheets.index("部门小计")
+    shown = {(a["sheet_position"], a["start_column"]): a["args"][0] if isinstance(a["args"], list) else a["args"]
+             for a in formats}
+    assert shown[(dept_sheet, rate_col)] == "0.00%"
+    assert shown[(dept_sheet, head.index("全年预算数（万元）"))] == "#,##0.00"
+    assert (dept_sheet, head.index("部门名称")) not in shown
     assert rows["合计"]["执行率"] == pytest.approx((2714 + 1150) / (2778 + 1177), abs=1e-12)
     # the same values as the summary file next to the sources (which shows source paths
     # relative to the folder, as links; the book shows them in full)

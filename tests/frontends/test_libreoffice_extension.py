@@ -317,7 +317,7 @@ def test_consolidate_and_new_run_from_the_menu_in_the_summary_workbench(tmp_path
     wb.save(bench)
     (result,), alerts = session(profile, [{
         "path": str(bench), "commands": [COMMAND + "consolidate", COMMAND + "new"],
-        "sheets": ["部门小计", "项目汇总"]}], tmp_path)
+        "sheets": ["部门小计", "项目汇总"], "out": str(tmp_path / "bench_after.xlsx")}], tmp_path)
     assert (folder / "部门汇总.xlsx").is_file()
     departments = result["sheets"]["部门小计"]
     head = departments[0]
@@ -325,6 +325,13 @@ def test_consolidate_and_new_run_from_the_menu_in_the_summary_workbench(tmp_path
     columns = ("项目数", "全年预算数（万元）", "全年执行数（万元）")
     assert [rows["105002"][c] for c in columns] == [3, 2778, 2714]
     assert len([r for r in result["sheets"]["项目汇总"][1:] if any(r)]) >= 4
+    # issue 21 #12: formatted as the summary file is (LOBook's number_format)
+    stored = openpyxl.load_workbook(tmp_path / "bench_after.xlsx")["部门小计"]
+    rate = stored.cell(row=2, column=head.index("执行率") + 1)
+    money = stored.cell(row=2, column=head.index("全年预算数（万元）") + 1)
+    # LibreOffice stores the English locale it parsed the code in ("[$-409]0.00%"): Excel reads it so
+    plain = lambda code: re.sub(r"^\[\$-409\]", "", code)   # noqa: E731
+    assert (plain(rate.number_format), plain(money.number_format)) == ("0.00%", "#,##0.00")
     assert alerts[0]["title"] == "汇总" and alerts[0]["message"].startswith("汇总完成：读取4个文件，汇总4个项目")
     new = tmp_path / "项目绩效目标表.xlsx"   # next to the workbench
     assert new.is_file()

@@ -3,7 +3,7 @@
 The buttons touch a workbook through a handful of xlwings ``Book`` members: ``name``,
 ``fullname``, ``names`` (each with ``name`` and ``refers_to``), ``sheets`` (by name, by index,
 ``len``, iteration, ``add(name, after=)``), a sheet's ``name``, ``range(ref).value`` (read and
-write), ``range(ref).options(ndim=2).value``, ``clear_contents()``, ``activate()``, and the
+write), ``range(ref).options(ndim=2).value``, ``range(ref).number_format``, ``clear_contents()``, ``activate()``, and the
 application's ``alert``, ``books.open`` and ``engine.type``. ``LOBook`` provides exactly these
 over UNO objects handed to it (``XSpreadsheetDocument``, its frame, the component context);
 it imports no uno at module level, so it is importable (and testable) anywhere.
@@ -105,6 +105,17 @@ class _Range:
         last = f"{col_letter(first_col + width - 1)}{first_row + len(grid) - 1}"
         target = f"{col_letter(first_col)}{first_row}:{last}"
         self.sheet.uno.getCellRangeByName(target).setDataArray(grid)
+
+
+    @property
+    def number_format(self) -> str:
+        cells = self.sheet.uno.getCellRangeByName(self.ref)
+        return self.sheet.book.doc.getNumberFormats().getByKey(cells.NumberFormat).FormatString
+
+    @number_format.setter
+    def number_format(self, code: str) -> None:
+        """Excel's format code (e.g. "0.00%"), read in an English locale as Excel writes it."""
+        self.sheet.uno.getCellRangeByName(self.ref).NumberFormat = self.sheet.book.format_key(code)
 
 
 class _Sheet:
@@ -233,6 +244,14 @@ class LOBook:
                 frame = None
         self.app = _App(self, ctx, frame)
         self.sheets = _Sheets(self)
+
+    def format_key(self, code: str) -> int:
+        import uno   # only ever called inside LibreOffice
+        locale = uno.createUnoStruct("com.sun.star.lang.Locale")
+        locale.Language, locale.Country = "en", "US"
+        formats = self.doc.getNumberFormats()
+        key = formats.queryKey(code, locale, False)
+        return key if key != -1 else formats.addNew(code, locale)
 
     def _is_date_format(self, key: int) -> bool:
         known = self._date_keys.get(key)
