@@ -520,7 +520,7 @@ def test_an_unexpected_error_becomes_a_chinese_alert_not_a_traceback(tmp_path, m
 
     def broken(*args, **kwargs):
         raise RuntimeError("磁盘坏了")
-    monkeypatch.setattr(buttons, "read_project", broken)
+    monkeypatch.setattr(buttons, "read_checked", broken)
     assert buttons.validate(book) is None
     assert actions(book) == [_alert_action(
         "操作未完成：出现意外错误（RuntimeError: 磁盘坏了）。工作簿未被改动或只改动了一部分，"
