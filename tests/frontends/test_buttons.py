@@ -404,6 +404,23 @@ def test_consolidate_explains_a_missing_folder(tmp_path, value, with_name, messa
     assert actions(book) == [_alert_action(message, "汇总")]
 
 
+def test_consolidate_with_every_form_in_error_writes_the_problem_list(tmp_path):
+    """issue 21 #2: as the command, the button writes the summary and its 问题清单 and says
+    that no project counted and where the reasons are."""
+    folder = tmp_path / "105002-2022"
+    folder.mkdir()
+    p = example()
+    p.uses[0].amount += 1
+    _filled(folder, p)
+    book = _summary_book(tmp_path, str(folder))
+    result = buttons.consolidate(book)
+    assert result["output"] and (folder / "部门汇总.xlsx").is_file()
+    assert result["projects"] == 0 and "问题清单" in result["sheets"]
+    assert "没有项目计入汇总" in result["message"] and "问题清单" in result["message"]
+    issues = openpyxl.load_workbook(folder / "部门汇总.xlsx", read_only=True)["问题清单"]
+    assert any("uses.sum" in row for row in issues.iter_rows(values_only=True))
+
+
 def test_consolidate_a_folder_that_does_not_exist(tmp_path):
     book = _summary_book(tmp_path, str(tmp_path / "没有这个文件夹"))
     result = buttons.consolidate(book)
