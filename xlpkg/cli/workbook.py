@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..checks import check
 from ..issues import has_errors
 from ..model import ProjectFormatError, load_project_json, project_to_dict
 from ..system.os_errors import os_error_text
@@ -88,9 +89,9 @@ def run_fill(args) -> int:
     except OSError as exc:
         print(f"错误：无法读取“{args.project}”：{os_error_text(exc)}", file=sys.stderr)
         return 1
+    rules = load_rules(args.rules)
     try:
-        path = fill_workbook(project, args.output, rules=load_rules(args.rules),
-                             password=args.password)
+        path = fill_workbook(project, args.output, rules=rules, password=args.password)
     except CapacityError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -98,6 +99,10 @@ def run_fill(args) -> int:
         print(f"错误：无法写入“{args.output}”：{os_error_text(exc)}", file=sys.stderr)
         return 1
     print(f"已写入：{path}")
+    # how each 指标值 will be scored, as `read` and `check` will say it (issue 21 #3)
+    for issue in check(project, rules):
+        if issue.rule == "indicator.target_unparseable":
+            print(f"[警告] {issue.message}")
     return 0
 
 
