@@ -31,7 +31,11 @@ COMPLETION_WORDS = ("验收合格", "合格", "覆盖", "达标", "完成", "到
                     "知晓", "满意", "准确", "及时", "公开", "执行")
 _AFTER_PERCENT_RE = re.compile(rf"^(?P<head>.*?{_NUM}%)(?:{'|'.join(COMPLETION_WORDS)})(?:率)?$")
 # A rate's name before its value: "合格率100%", "满意度≥90%", "覆盖率达到95%以上".
-_RATE_NAME_RE = re.compile(r"^[\u4e00-\u9fff]{1,10}?(?:率|度)(?P<rest>[^\u4e00-\u9fff0-9+\-.].*|"
+# Only rate names: "年度12次" or "季度1次" is no rate (the period words are not read here).
+RATE_NAME_ENDS = ("率", "满意度", "知晓度", "认可度", "完成度", "覆盖度", "参与度", "信任度", "支持度",
+                  "知名度", "普及度", "达标度")
+_RATE_NAME_RE = re.compile(r"^[\u4e00-\u9fff]{0,10}?(?:" + "|".join(RATE_NAME_ENDS) + r")"
+                           r"(?P<rest>[^\u4e00-\u9fff0-9+\-.].*|"
                            r"(?:达到|达|不低于|不少于|不小于|不高于|不超过|大于|小于|高于|低于|为|在|控制在)?"
                            rf"{_NUM}.*)$")
 _PER_PERIOD_RE = re.compile(rf"^每(?P<period>{'|'.join(sorted(PERIODS_PER_YEAR, key=len, reverse=True))})"

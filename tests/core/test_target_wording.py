@@ -34,7 +34,7 @@ def test_actuals_in_the_same_wording():
     assert parse_actual("100%合格", parse_target("100%合格")) == D(100)
 
 
-@pytest.mark.parametrize("text", ["每季度95%", "95%左右", "较上年提高5%", "1:0"])
+@pytest.mark.parametrize("text", ["每季度95%", "95%左右", "较上年提高5%", "1:0", "季度1次", "年度12次"])
 def test_no_reading_invented(text):
     with pytest.raises(ValueError):
         parse_target(text, year=2022)
