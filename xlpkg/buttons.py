@@ -22,6 +22,7 @@ traceback to stderr (xlwings' log) for the IT person.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import sys
 import traceback
@@ -143,6 +144,8 @@ def normalize_targets(book: xw.Book | None = None) -> dict:
         cells = dict(zip(L.IND_FIELDS, row))
         if not is_blank(cells["nature"]):
             continue
+        if isinstance(cells["value"], datetime.datetime):   # a date cell: the date it shows
+            cells["value"] = cells["value"].date().isoformat()
         r = first_row + i
         if not is_blank(cells["value"]):
             text, where = _combined_text(cells["value"], cells["unit"]), f"{col['value']}{r}"

@@ -170,6 +170,18 @@ def test_normalize_targets_splits_legacy_text_and_lists_what_it_cannot_read(temp
     assert [u[0] for u in result["unparseable"]] == [f"{L.DECL}!I{r + 6}"]
 
 
+def test_normalize_targets_reads_a_date_cell_as_its_date(template):
+    """issue 21 #7 sibling: a date typed into 指标值 (nature blank) becomes 日期 2022-12-31, not
+    "=44926" or an unreadable "2022-12-31 00:00:00"."""
+    r = L.IND_FIRST
+    _put(template, {f"{L.DECL}!H2": 2022, f"{L.DECL}!C{r}": "办结时间",
+                    f"{L.DECL}!F{r}": dt.datetime(2022, 12, 31)})
+    book = open_book(template)
+    result = buttons.normalize_targets(book)
+    assert not result["unparseable"], result
+    assert set_values(actions(book)[0]) == (0, f"E{r}", [["日期", "2022-12-31", ""]])
+
+
 def test_normalize_targets_with_no_argument_uses_the_calling_book(template):
     _put(template, {f"{L.DECL}!C{L.IND_FIRST}": "系统开发数量", f"{L.DECL}!I{L.IND_FIRST}": "3"})
     book = open_book(template)
