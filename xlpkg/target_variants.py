@@ -8,7 +8,7 @@ a different value, unit or direction stays an error (the two writings score diff
 """
 from __future__ import annotations
 
-from .targets import Target, TargetError, parse_target
+from .targets import MONEY_FACTORS, Target, TargetError, parse_target
 
 __all__ = ["harmless_difference"]
 
@@ -21,6 +21,11 @@ def harmless_difference(whole: Target, split: Target) -> str:
     if whole.kind == split.kind == "quantitative" and (whole.value, whole.unit) == (split.value, split.unit) \
             and any({whole.op, split.op} <= pair for pair in _STRICTNESS):
         return (f"仅比较符宽严不同（“{whole.op}”与“{split.op}”），数值和单位相同，得分相同")
+    if whole.kind == split.kind == "quantitative" and (whole.value, whole.unit) == (split.value, split.unit) \
+            and {whole.op, split.op} == {"=", "≥"} and whole.value > 0 and whole.unit not in MONEY_FACTORS:
+        # a plain value ("100%") is scored as a value to reach: exactly as "≥" (a money amount
+        # under 成本指标 is a ceiling instead, hence not here)
+        return "只是“=”与“≥”的写法不同，数值和单位相同，“=”按正向计分，得分相同"
     if {whole.kind, split.kind} == {"date", "qualitative"}:
         date, words = (whole, split) if whole.kind == "date" else (split, whole)
         try:

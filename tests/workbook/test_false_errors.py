@@ -39,6 +39,21 @@ def test_strictness_or_date_kind_only_is_a_warning_naming_what_was_scored(filled
     assert ev.indicators[2].mode == "date" and ev.indicators[2].ratio == 1
 
 
+def test_a_plain_value_against_at_least_is_a_warning_but_not_for_money(filled_copy):
+    """"98%" (=, scored as a value to reach) against ≥ 98 %: the same score; "1400万元" under
+    成本指标 is a ceiling, so ≥ 1400 万元 would score differently: still an error."""
+    path = edit(filled_copy(), {
+        at("Indicators", 1, ORIGINAL): "98%", at("Indicators", 1, NATURE): "≥",
+        at("Indicators", 1, VALUE): 98, at("Indicators", 1, UNIT): "%",
+        at("Indicators", 3, NATURE): "≥", at("Indicators", 3, VALUE): 1400, at("Indicators", 3, UNIT): "万元",
+    })
+    result = read_checked_file(path)
+    first = int(at("Indicators")[1][1:])
+    found = {(i.rule, i.cell) for i in result.issues}
+    assert ("form.target_variant", f"F{first + 1}") in found
+    assert ("form.value", f"F{first + 3}") in found and ("form.target_variant", f"F{first + 3}") not in found
+
+
 def test_value_unit_or_direction_differences_stay_errors(filled_copy):
     path = edit(filled_copy(), {
         at("Indicators", 5, NATURE): "≥", at("Indicators", 5, VALUE): 96, at("Indicators", 5, UNIT): "%",
