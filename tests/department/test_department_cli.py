@@ -54,3 +54,17 @@ def test_a_tampered_department_total_is_reported(seed_dept_dir, tmp_path):  # no
     stale = [i for i in read_checked_department_file(tampered).issues if i.rule == "form.stale_cache"]
     assert [(i.sheet, i.cell) for i in stale] == [(sheet, f"{col}{row}")], stale
     assert "12.34" in stale[0].message
+
+
+def test_a_department_workbook_saved_by_libreoffice_has_no_false_stale_result(libreoffice, seed_dept_dir,  # noqa: F811
+                                                                               tmp_path):
+    """The cached results a spreadsheet writes (recalculated in LibreOffice) agree with Python:
+    the comparison reports tampering, never the engine's own numbers."""
+    from xlpkg.department.checked import read_checked_department_file
+
+    done = libreoffice.recalculate([seed_dept_dir / "105002.xlsx", seed_dept_dir / "105004.xlsx"],
+                                   tmp_path / "out")
+    for path in done:
+        checked = read_checked_department_file(path)
+        assert checked.department is not None
+        assert not [i for i in checked.issues if i.rule == "form.stale_cache"], [i.message for i in checked.issues]
