@@ -25,6 +25,8 @@ def test_read_validate_and_score_a_department_workbook(seed_dept_dir, capsys):  
     assert f"等级 {m.grade}" in text and "不是项目表" not in text
     assert cli_main(["validate", str(path)]) == 0
     assert "部门整体绩效表" in capsys.readouterr().out
+    assert cli_main(["check", str(path)]) == 0
+    assert "部门整体绩效表" in capsys.readouterr().out
     assert cli_main(["score", str(path), "--json"]) == 0
     scored = json.loads(capsys.readouterr().out)[0]
     assert scored["grade"] == m.grade and scored["kind"] == "department"

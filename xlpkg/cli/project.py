@@ -56,6 +56,15 @@ def run_check(args) -> int:
     failed = False
     results = []
     for path in args.files:
+        if Path(path).suffix.lower() in WORKBOOK_SUFFIXES and is_department_file(path):
+            dept = read_checked_department_file(path, rules)   # as `validate` (issue 21 #13)
+            failed |= dept.department is None or has_errors(dept.issues)
+            results.append({"file": path, "issues": issues_to_list(dept.issues)})
+            if not args.json:
+                name = f"{dept.department.dept_code} {dept.department.dept_name}" if dept.department else ""
+                print(f"== {path}  {name}（部门整体绩效表）")
+                print(format_issues(dept.issues))
+            continue
         project, issues, problem = _checked(path, rules)
         if project is None:
             failed = True
