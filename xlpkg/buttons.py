@@ -22,6 +22,7 @@ traceback to stderr (xlwings' log) for the IT person.
 """
 from __future__ import annotations
 
+import datetime
 import functools
 import sys
 import traceback
@@ -44,6 +45,7 @@ from .summary import SOURCE_FOLDER_NAME
 from .targets import TargetError, from_official, official_cells, parse_target
 from .consolidate import consolidate as consolidate_folder
 from .summary import DEPARTMENTS, GOALS, INDICATORS, ISSUES, NOTES, PROJECTS, SummaryWriteError, notes_frame, write_summary
+from .summary import column_number_format
 from .workbook.template import write_template
 
 __all__ = ["RESULTS_SHEET", "RESULT_HEADERS", "validate", "normalize_targets", "consolidate",
@@ -142,6 +144,8 @@ def normalize_targets(book: xw.Book | None = None) -> dict:
         cells = dict(zip(L.IND_FIELDS, row))
         if not is_blank(cells["nature"]):
             continue
+        if isinstance(cells["value"], datetime.datetime):   # a date cell: the date it shows
+            cells["value"] = cells["value"].date().isoformat()
         r = first_row + i
         if not is_blank(cells["value"]):
             text, where = _combined_text(cells["value"], cells["unit"]), f"{col['value']}{r}"
@@ -291,15 +295,35 @@ def consolidate(book: xw.Book | None = None) -> dict:
             sheet = _sheet(book, name) or book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
             sheet.clear_contents()
             _write(sheet, "A1", _frame_rows(frame))
+            _format_columns(sheet, list(frame.columns), len(frame))
             outcome["sheets"].append(name)
         except Exception as exc:   # e.g. a protected sheet in Excel: the file is still complete
             outcome["problems"].append(f"无法写入本工作簿的“{name}”工作表（{exc}）")
     lines = [f"汇总完成：读取{outcome['files']}个文件，汇总{outcome['projects']}个项目，"
              f"问题清单{outcome['issues']}条（有错误的文件{len(c.files_with_errors)}个）。"]
+    if outcome["files"] and not outcome["projects"]:
+        # issue 21 #2: every form has an error; the 问题清单 written above says why
+        lines.append("没有项目计入汇总：各文件的问题见“问题清单”工作表，改正后再点“汇总”。")
     if outcome["output"]:
         lines.append(f"部门汇总表已保存到：{outcome['output']}")
     lines += outcome["problems"]
     return _finish(book, outcome, "汇总", "\n".join(lines))
+
+
+def _format_columns(sheet: Any, columns: list[str], count: int) -> None:
+    """Number formats as the summary file has them (percent, money, points), column by column;
+    an engine that cannot set a format keeps the values (they are right, only less legible)."""
+    if not count:
+        return
+    for index, name in enumerate(columns, start=1):
+        number_format = column_number_format(name)
+        if number_format is None:
+            continue
+        col = col_letter(index)
+        try:
+            sheet.range(f"{col}2:{col}{count + 1}").number_format = number_format
+        except Exception:   # noqa: BLE001 - formatting is a nicety, never a failed 汇总
+            return
 
 
 def _frame_rows(frame) -> list[list[Any]]:

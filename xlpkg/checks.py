@@ -12,6 +12,7 @@ from .metrics import GROUP_LABELS, SelfEvaluation, level_weights, round2, self_e
 from .model import BASIS_KINDS, Project
 from .rules import Rules, load_rules, normalize_level2
 from .targets import format_number, parse_actual, try_parse_target
+from .scoring_target import ScoringTarget, scoring_target
 from .metrics import monitoring_snapshot
 from .model import fund_sum
 from .targets import ActualError
@@ -75,6 +76,10 @@ def check_plan(p: Project, rules: Rules) -> list[Issue]:
     return out
 
 
+def _scoring(ind, p: Project) -> ScoringTarget:
+    return scoring_target(ind.target, year=p.year or None, last_actual=getattr(ind, "last_actual", None))
+
+
 def _has_level1(p: Project, names: list[str]) -> bool:
     return any(ind.level1.strip() in names for ind in p.indicators)
 
@@ -106,10 +111,11 @@ def check_indicators(p: Project, rules: Rules) -> list[Issue]:
         if not ind.target.strip():
             out.append(rules.issue("indicator.target_missing", f"{at}.target", name=name))
         else:
-            target, problem = try_parse_target(ind.target, year=p.year)
-            if target is None:
+            how = _scoring(ind, p)
+            if how.how == "qualitative":
+                # scored like a 定性 row, never dropped from the totals (issue 21 #3)
                 out.append(rules.issue("indicator.target_unparseable", f"{at}.target", name=name,
-                                       detail=problem))
+                                       detail=how.note))
         out.extend(_check_monitoring_choices(ind, at, rules))
     for alternatives in rules.structure["required_level1"]:
         if not _has_level1(p, alternatives):
@@ -184,6 +190,9 @@ def check_execution(p: Project, rules: Rules) -> list[Issue]:
                                        progress=_fmt(round(progress, 2)), plan=_fmt(p.plan[q]),
                                        gap=_fmt(round(gap, 2))))
         previous = value
+    if ex.year_spent is None and any(ind.actual.strip() for ind in p.indicators):
+        # self-evaluated without 全年执行数: the 执行率 points are 0 in the total, never silently
+        out.append(rules.issue("execution.year_spent_missing", "execution.year_spent"))
     if ex.year_spent is not None and ex.year_spent < 0:
         out.append(rules.issue("execution.year_spent_negative", "execution.year_spent",
                                value=_fmt(ex.year_spent)))
@@ -222,7 +231,7 @@ def check_self_evaluation(p: Project, rules: Rules,
             out.append(rules.issue("indicator.analysis_missing", f"{at}.analysis", name=ind.name,
                                    score=_fmt(round2(s.score)), weight=_fmt(round2(s.weight))))
         elif s.mode == "positive":
-            target, _ = try_parse_target(ind.target, year=p.year or None)
+            target = _scoring(ind, p).target
             try:
                 actual = parse_actual(ind.actual, target)
             except Exception:
@@ -321,8 +330,8 @@ def check_actual_values(p: Project, rules: Rules) -> list[Issue]:
     for i, ind in enumerate(p.indicators):
         if not ind.actual.strip() or not ind.target.strip():
             continue
-        target, _ = try_parse_target(ind.target, year=p.year)
-        if target is None or target.kind not in ("quantitative", "range"):
+        target = _scoring(ind, p).target
+        if target.kind not in ("quantitative", "range"):
             continue
         try:
             value = parse_actual(ind.actual, target)

@@ -17,6 +17,7 @@ from .issues import Issue
 from .model import Project
 from .rules import Rules, load_rules
 from .targets import ActualError, Target, TargetError, format_number, parse_actual, parse_target
+from .scoring_target import scoring_target
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -302,7 +303,8 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
                 problem = rules.issue("indicator.actual_missing", where, name=ind.name)
             else:
                 try:
-                    target = parse_target(ind.target, year=project.year or None)
+                    target = scoring_target(ind.target, year=project.year or None,
+                                            last_actual=getattr(ind, "last_actual", None)).target
                     is_cost = rules.is_cost(ind.level1, ind.level2)
                     mode = score_mode(target, is_cost=is_cost, rules=rules)
                     ratio = score_ratio(target, ind.actual, is_cost=is_cost, rules=rules)

@@ -18,9 +18,26 @@ def _pct(rate: Decimal | None) -> str | None:
     return None if rate is None else _num(rate * HUNDRED, 2)
 
 
+# Why a total or the execution score is no number (the sheet leaves those cells blank too).
+NOT_STARTED = "尚未开始自评（无全年执行数和实际完成值），无得分和等级"
+NO_YEAR_SPENT = "未填写全年执行数，预算执行率无得分（总分中按0分计）"
+
+
+def score_reasons(m: ProjectMetrics) -> dict[str, str]:
+    """{"total": why, "execution_score": why} for the scores that are not numbers."""
+    out = {}
+    if not getattr(m.evaluation, "started", True):
+        out["total"] = NOT_STARTED
+    if m.execution_rate is None:
+        out["execution_score"] = NOT_STARTED if "total" in out else NO_YEAR_SPENT
+    return out
+
+
 def metrics_to_dict(m: ProjectMetrics) -> dict:
     ev = m.evaluation
     p = m.project
+    reasons = score_reasons(m)
+    started = "total" not in reasons
     return {
         "dept_code": p.dept_code, "code": p.code, "name": p.name,
         "budget": _num(p.effective_budget, 2), "spent": _num(p.execution.year_spent, 2),
@@ -30,14 +47,17 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                       "actual": _num(q.actual, 2), "progress_percent": _num(q.progress, 2),
                       "variance_points": _num(q.variance, 2), "light": q.light} for q in m.quarters],
         "self_evaluation": {
-            "total": _num(ev.total, 2), "grade": ev.grade,
-            "execution_score": _num(ev.execution_score, 2),
-            "groups": {g: {"weight": _num(v["weight"], 2), "score": _num(round2(v["score"]), 2)}
+            "total": _num(ev.total, 2) if started else None,
+            "grade": ev.grade if started else None,
+            "execution_score": _num(ev.execution_score, 2) if "execution_score" not in reasons else None,
+            "reasons": reasons,   # why a score above is null: the sheet shows it blank too
+            "groups": {g: {"weight": _num(v["weight"], 2),
+                           "score": _num(round2(v["score"]), 2) if started else None}
                        for g, v in ev.groups.items()},
             "scale": _num(ev.scale, 6),
             "indicators": [{"name": s.name, "group": s.group, "weight": _num(s.weight, 2),
-                            "score": _num(s.shown_score, 2), "applicable": s.applicable,
-                            "mode": s.mode, "ratio": _num(s.ratio, 4)}
+                            "score": _num(s.shown_score, 2) if started else None,
+                            "applicable": s.applicable, "mode": s.mode, "ratio": _num(s.ratio, 4)}
                            for s in ev.indicators],
         },
         "monitoring": _monitoring(m.monitoring),
@@ -79,7 +99,13 @@ def format_metrics(m: ProjectMetrics, light_label=lambda light: light or "—") 
         lines.append(f"  截至{snap.month}月：执行率 {shown(_num(snap.execution_rate, 2), '%')}  时间进度 "
                      f"{shown(_num(snap.time_progress, 2), '%')}  全年预计执行率 "
                      f"{shown(_num(snap.forecast_rate, 2), '%')}  {light_label(snap.light)}")
-    lines.append(f"  自评：{GROUP_LABELS['execution']} {ev.execution_score}分")
+    reasons = score_reasons(m)
+    if "total" in reasons:
+        lines.append(f"  自评：{reasons['total']}")
+        return "\n".join(lines)
+    execution = (f"{ev.execution_score}分" if "execution_score" not in reasons
+                 else f"—（{reasons['execution_score']}）")
+    lines.append(f"  自评：{GROUP_LABELS['execution']} {execution}")
     for group, part in ev.groups.items():
         if part["weight"]:
             lines.append(f"        {GROUP_LABELS[group]} {round2(part['score'])}/{round2(part['weight'])}分")

@@ -89,6 +89,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "execution.over_budget": ("budget", "value", "what"),
     "execution.behind_plan": ("gap", "plan", "progress", "quarter"),
     "execution.year_budget": ("value",), "execution.year_spent_negative": ("value",),
+    "execution.year_spent_missing": (),
     "execution.reason_missing": ("limit", "rate"),
     # the v2 blocks (issue 10)
     "monitoring.month_missing": (), "monitoring.spent_over": ("budget", "value", "what"),
@@ -102,7 +103,8 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "indicator.basis_kind_unknown": ("allowed", "name", "value"),
     "indicator.target_below_last_actual": ("last", "name", "target"),
     **{rule: ("detail",) for rule in (
-        "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
+        "form.not_template", "form.unreadable", "form.value", "form.target_variant", "form.stale_cache",
+        "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
         "consolidate.mixed_years", "consolidate.skipped")},
 }

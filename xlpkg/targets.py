@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .target_wording import common_reading
+
 __all__ = [
     "KINDS", "QUALITATIVE_GRADES", "QUALITATIVE_PASS", "ActualError", "Evaluation", "Target",
     "TargetError", "from_official", "parse_actual", "parse_number", "parse_target",
@@ -126,6 +128,11 @@ def _normalised(text: str) -> str:
 
 
 _norm_short = functools.lru_cache(maxsize=8192)(_normalised)
+
+
+def normalize_text(text: str) -> str:
+    """A target or actual as the parsers match it (NFKC, no spaces, one symbol per operator)."""
+    return _norm(text)
 
 
 def format_number(d: Decimal) -> str:
@@ -326,11 +333,26 @@ def _parse_target(text, year: int | None) -> Target:
             if not pre or pre in NEUTRAL_WORDS:
                 op = sop
         return Target("quantitative", op, Decimal(m["num"]), None, m["unit"] or "", text)
+    # "100%合格", "每季度1次", "1:1", "合格率100%": one documented reading each (target_wording)
+    if re.search(r"[0-9]", t) and (common := common_reading(t, _quant_of)) is not None:
+        op, value, unit = common
+        return Target("quantitative", op, value, None, unit, text)
     if re.search(r"[0-9]", t):
         raise _fail(text, _GENERIC)
     if not any(unicodedata.category(c)[0] in "LN" for c in t):
         raise _fail(text, "没有数值也没有文字描述")
     return Target("qualitative", None, None, None, "", text)
+
+
+def _quant_of(t: str) -> tuple[str, Decimal, str] | None:
+    """(op, value, unit) of a normalised plain quantitative text ("≥95%", "1次"), else None."""
+    try:
+        target = _parse_target(t, None)
+    except TargetError:
+        return None
+    if target.kind != "quantitative":
+        return None
+    return target.op, target.value, target.unit
 
 
 def _direction_of(op: str) -> str:

@@ -57,3 +57,23 @@ def test_check_on_a_workbook_names_sheet_and_cell(filled_copy, capsys):
     wb.save(path)
     assert main(["check", str(path)]) == 1
     assert f"{sheet}!{col}{row} plan.ends_100" in capsys.readouterr().out
+
+
+def test_fill_check_and_read_say_the_same_about_a_target_wording(tmp_path, capsys):
+    """issue 21 #3: "较上年提高5%" accepted by fill was an error for read; now all three warn
+    alike and none fails."""
+    data = json.loads((ROOT / "examples" / "105002B16DX0003.json").read_text("utf-8"))
+    data["indicators"][1]["target"] = "较上年提高5%"
+    data["indicators"][0]["target"] = "每季度5次"
+    src = tmp_path / "p.json"
+    src.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    assert main(["fill", str(src), "-o", str(tmp_path / "p.xlsx")]) == 0
+    filled = capsys.readouterr().out
+    assert main(["check", "--json", str(src)]) == 0
+    (checked,) = json.loads(capsys.readouterr().out)
+    assert main(["read", "--json", str(tmp_path / "p.xlsx")]) == 0
+    read = json.loads(capsys.readouterr().out)
+    said = lambda issues: [i["message"] for i in issues if i["rule"] == "indicator.target_unparseable"]  # noqa: E731
+    assert len(said(checked["issues"])) == 1 and said(checked["issues"]) == said(read["issues"])
+    assert said(read["issues"])[0] in filled
+    assert not [i for i in read["issues"] if i["severity"] == "error"]

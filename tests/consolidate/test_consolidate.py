@@ -342,3 +342,36 @@ def test_property_sums_equal_inputs_and_each_project_once(projects, order, repea
     total = _dept(c, TOTAL_LABEL)
     assert total["全年预算数（万元）"] == float(sum(p.effective_budget for p in projects))
     assert total["项目数"] == len(projects)
+
+
+def test_cli_all_forms_with_errors_still_writes_the_problem_list(tmp_path, capsys):
+    """issue 21 #2: every form has an error → the summary with its 问题清单 and empty totals,
+    exit 1; the message points at a sheet that exists."""
+    import openpyxl
+    from decimal import Decimal as D
+    from tests.helpers import example
+    from xlpkg.workbook.writer import fill_workbook
+
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for code in ("105002B16DX0003", "105002B21DX0008"):
+        p = example(code)
+        p.uses[0].amount += D(1)   # uses.sum: an error
+        fill_workbook(p, forms / f"{code}.xlsx")
+    (forms / "坏文件.xlsx").write_text("x", "utf-8")
+    out = tmp_path / "s.xlsx"
+    code, lines = _run(capsys, forms, "-o", out, "--jobs", "1")
+    assert code == 1 and out.exists(), lines
+    assert "没有项目计入汇总" in lines[-1] and "问题清单" in lines[-1]
+    wb = openpyxl.load_workbook(out, read_only=True)
+    listed = [row for row in wb["问题清单"].iter_rows(values_only=True) if row and row[0]]
+    rules = {r for row in listed for r in row if r in ("uses.sum", "form.unreadable")}
+    assert rules == {"uses.sum", "form.unreadable"}, listed
+
+
+def test_cli_nothing_readable_does_not_point_at_a_missing_problem_list(tmp_path, capsys):
+    (tmp_path / "a.xlsx").write_text("x", "utf-8")
+    (tmp_path / "b.xlsx").write_text("y", "utf-8")
+    code, lines = _run(capsys, tmp_path, "-o", tmp_path / "s.xlsx")
+    assert code == 2 and not (tmp_path / "s.xlsx").exists()
+    assert not any("问题清单" in line for line in lines), lines

@@ -55,6 +55,8 @@ TRIGGERS = {
     "execution.fund_budget": lambda p: setattr(p.execution, "funds", {"fiscal": FundRow(budget=D(1))}),
     # issue 8 #13: a negative 全年执行数 gave 执行率 −98 % without a word
     "execution.year_spent_negative": lambda p: setattr(p.execution, "year_spent", D(-1372)),
+    # issue 22 #7: actuals typed, 全年执行数 blank: the execution points were silently 0
+    "execution.year_spent_missing": lambda p: setattr(p.execution, "year_spent", None),
     # issue 8 (smaller): a 1e10 % actual scored as met without a warning
     "indicator.actual_unusual": lambda p: setattr(p.indicators[1], "actual", "10000000000%"),
     "indicator.weight_total": lambda p: [setattr(i, "weight", D(30)) for i in p.indicators[:2]],

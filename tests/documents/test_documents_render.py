@@ -236,3 +236,18 @@ def test_each_department_starts_a_page_and_its_line_stays_with_its_form(rendered
     assert pages[second].startswith("105004唐山市廉政中心项目编码105004B22DX0001")
     (first,) = [i for i, text in enumerate(pages) if "105002中国共产党唐山市纪律检查委员会" in text]
     assert "105002中国共产党唐山市纪律检查委员会项目编码105002B16DX0003" in pages[first]
+
+
+def test_a_declaration_only_project_reports_no_score(tmp_path):
+    """issue 21 #6: no 0.00 / 差 for a project whose self-evaluation has not started; a missing
+    全年执行数 shows the execution score as —, not 0."""
+    project = example("105002B21DX0008")
+    project.execution.year_spent = None
+    for ind in project.indicators:
+        ind.actual = ""
+    out = tmp_path / "r.docx"
+    render_project_report(project, out)
+    ctx = report_context(project)
+    assert (ctx["total"], ctx["grade"], ctx["exec_score"]) == ("—", "—", "—")
+    assert not ctx["lost"] and all(row["score"] == "—" for row in ctx["indicators"])
+    assert "0.00" not in _docx_text(out).split("总分")[-1][:20]

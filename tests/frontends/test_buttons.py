@@ -170,6 +170,18 @@ def test_normalize_targets_splits_legacy_text_and_lists_what_it_cannot_read(temp
     assert [u[0] for u in result["unparseable"]] == [f"{L.DECL}!I{r + 6}"]
 
 
+def test_normalize_targets_reads_a_date_cell_as_its_date(template):
+    """issue 21 #7 sibling: a date typed into 指标值 (nature blank) becomes 日期 2022-12-31, not
+    "=44926" or an unreadable "2022-12-31 00:00:00"."""
+    r = L.IND_FIRST
+    _put(template, {f"{L.DECL}!H2": 2022, f"{L.DECL}!C{r}": "办结时间",
+                    f"{L.DECL}!F{r}": dt.datetime(2022, 12, 31)})
+    book = open_book(template)
+    result = buttons.normalize_targets(book)
+    assert not result["unparseable"], result
+    assert set_values(actions(book)[0]) == (0, f"E{r}", [["日期", "2022-12-31", ""]])
+
+
 def test_normalize_targets_with_no_argument_uses_the_calling_book(template):
     _put(template, {f"{L.DECL}!C{L.IND_FIRST}": "系统开发数量", f"{L.DECL}!I{L.IND_FIRST}": "3"})
     book = open_book(template)
@@ -337,7 +349,9 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     assert result["output"] == str(output) and output.is_file()
     assert (result["projects"], result["files"], result["problems"]) == (4, 5, [])
     expected = consolidate(folder, jobs=1, exclude=[output])
-    got = actions(book)
+    every = actions(book)
+    got = [a for a in every if a["func"] != "setNumberFormat"]
+    formats = [a for a in every if a["func"] == "setNumberFormat"]
     sheets = [s["name"] for s in book_payload(tmp_path / "部门汇总表.xlsx")["sheets"]]
     frames = [("项目汇总", expected.projects), ("部门小计", expected.departments),
               ("指标明细", expected.indicators), ("部门整体绩效目标", expected.dept_goals),
@@ -357,6 +371,14 @@ def test_consolidate_writes_the_summary_file_and_the_tables(tmp_path):
     columns = ("项目数", "全年预算数（万元）", "全年执行数（万元）")
     assert [rows["105002"][c] for c in columns] == [3, 2778, 2714]
     assert [rows["105004"][c] for c in columns] == [1, 1177, 1150]
+    # issue 21 #12: the sheets show 98.75 %, 2,778.00 as the summary does, not 0.987460815047022
+    rate_col = head.index("执行率")
+    dept_sheet = sheets.index("部门小计")
+    shown = {(a["sheet_position"], a["start_column"]): a["args"][0] if isinstance(a["args"], list) else a["args"]
+             for a in formats}
+    assert shown[(dept_sheet, rate_col)] == "0.00%"
+    assert shown[(dept_sheet, head.index("全年预算数（万元）"))] == "#,##0.00"
+    assert (dept_sheet, head.index("部门名称")) not in shown
     assert rows["合计"]["执行率"] == pytest.approx((2714 + 1150) / (2778 + 1177), abs=1e-12)
     # the same values as the summary file next to the sources (which shows source paths
     # relative to the folder, as links; the book shows them in full)
@@ -392,6 +414,23 @@ def test_consolidate_explains_a_missing_folder(tmp_path, value, with_name, messa
     book = _summary_book(tmp_path, value, with_name=with_name)
     assert buttons.consolidate(book)["message"] == message
     assert actions(book) == [_alert_action(message, "汇总")]
+
+
+def test_consolidate_with_every_form_in_error_writes_the_problem_list(tmp_path):
+    """issue 21 #2: as the command, the button writes the summary and its 问题清单 and says
+    that no project counted and where the reasons are."""
+    folder = tmp_path / "105002-2022"
+    folder.mkdir()
+    p = example()
+    p.uses[0].amount += 1
+    _filled(folder, p)
+    book = _summary_book(tmp_path, str(folder))
+    result = buttons.consolidate(book)
+    assert result["output"] and (folder / "部门汇总.xlsx").is_file()
+    assert result["projects"] == 0 and "问题清单" in result["sheets"]
+    assert "没有项目计入汇总" in result["message"] and "问题清单" in result["message"]
+    issues = openpyxl.load_workbook(folder / "部门汇总.xlsx", read_only=True)["问题清单"]
+    assert any("uses.sum" in row for row in issues.iter_rows(values_only=True))
 
 
 def test_consolidate_a_folder_that_does_not_exist(tmp_path):

@@ -421,7 +421,7 @@ def test_consolidate_and_new_run_from_the_menu_in_the_summary_workbench(tmp_path
     wb.save(bench)
     (result,), alerts = session(profile, [{
         "path": str(bench), "commands": [COMMAND + "consolidate", COMMAND + "new"],
-        "sheets": ["部门小计", "项目汇总"]}], tmp_path)
+        "sheets": ["部门小计", "项目汇总"], "out": str(tmp_path / "bench_after.xlsx")}], tmp_path)
     assert (folder / "部门汇总.xlsx").is_file()
     departments = result["sheets"]["部门小计"]
     head = departments[0]
@@ -429,7 +429,57 @@ def test_consolidate_and_new_run_from_the_menu_in_the_summary_workbench(tmp_path
     columns = ("项目数", "全年预算数（万元）", "全年执行数（万元）")
     assert [rows["105002"][c] for c in columns] == [3, 2778, 2714]
     assert len([r for r in result["sheets"]["项目汇总"][1:] if any(r)]) >= 4
+    # issue 21 #12: formatted as the summary file is (LOBook's number_format)
+    stored = openpyxl.load_workbook(tmp_path / "bench_after.xlsx")["部门小计"]
+    rate = stored.cell(row=2, column=head.index("执行率") + 1)
+    money = stored.cell(row=2, column=head.index("全年预算数（万元）") + 1)
+    # LibreOffice stores the English locale it parsed the code in ("[$-409]0.00%"): Excel reads it so
+    plain = lambda code: re.sub(r"^\[\$-409\]", "", code)   # noqa: E731
+    assert (plain(rate.number_format), plain(money.number_format)) == ("0.00%", "#,##0.00")
     assert alerts[0]["title"] == "汇总" and alerts[0]["message"].startswith("汇总完成：读取4个文件，汇总4个项目")
     new = tmp_path / "项目绩效目标表.xlsx"   # next to the workbench
     assert new.is_file()
     assert openpyxl.load_workbook(new).sheetnames[:len(L.SHEETS)] == list(L.SHEETS)
+
+
+def test_validate_from_the_menu_reads_date_cells_as_dates(tmp_path, profile):
+    """issue 21 #7: a form typed through the dispatcher with a split date target and date
+    actuals; the 校验 command (LOBook) and the file reader list the same issues: no
+    "指标值“44926”无法识别", no "44915 无法识别", no false form.stale_cache."""
+    from xlpkg.libreoffice import harness as lo
+    from xlpkg.workbook.form_checks import read_checked_file
+    from xlpkg.workbook.template import write_template
+
+    def cell(name, off=0, col=0):
+        sheet, first_col, row = L.first_cell(name)
+        return sheet, f"{L.shift_col(first_col, col)}{row + off}"
+
+    cols = {f: i for i, f in enumerate(L.IND_FIELDS)}
+    entries = [(*cell("FiscalYear"), "2022"), (*cell("Budget"), "100"), (*cell("YearSpent"), "95")]
+    typed = [("产出指标", "数量指标", "培训人次", "不少于10次", "12次"),
+             ("产出指标", "时效指标", "完成时间", None, "2022-12-20"),       # split 日期 target
+             ("产出指标", "时效指标", "验收时间", "2022年11月底", "2022-11-20"),
+             ("效益指标", "社会效益指标", "群众满意", "效果显著", "达成年度指标"),
+             ("满意度指标", "服务对象满意度指标", "满意度", "95%以上", "96%")]
+    for i, (l1, l2, name, target, actual) in enumerate(typed):
+        entries += [(*cell("Indicators", i, 0), l1), (*cell("Indicators", i, 1), l2),
+                    (*cell("Indicators", i, 2), name), (*cell("IndActual", i), actual)]
+        if target:
+            entries.append((*cell("Indicators", i, cols["original"]), target))
+    entries += [(*cell("Indicators", 1, cols["nature"]), "日期"),
+                (*cell("Indicators", 1, cols["value"]), "2022-12-31")]
+    form = lo.type_into(write_template(tmp_path / "blank.xlsx"), entries, tmp_path / "typed.xlsx")
+    from_file = read_checked_file(form, rules=RULES)
+    assert from_file.metrics.evaluation.indicators[1].mode == "date"
+    expected = [[i.sheet, i.cell or i.location, i.rule, {"error": "错误", "warning": "警告"}[i.severity],
+                 i.message] for i in from_file.issues]
+    assert not [row for row in expected if row[2] in ("form.stale_cache", "indicator.actual_invalid")
+                or "无法识别" in row[4]], expected
+    (result,), alerts = session(profile, [{"path": str(form), "commands": [COMMAND + "validate"],
+                                           "sheets": [L.RESULTS]}], tmp_path)
+    rows = [[None if v is None else v for v in row] for row in result["sheets"][L.RESULTS][1:]]
+    if expected:
+        assert rows == expected
+    else:
+        assert rows == [[None, None, None, None, "未发现问题"]] or rows == [["", "", "", "", "未发现问题"]], rows
+    assert alerts[0]["title"] == "校验"

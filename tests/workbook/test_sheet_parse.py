@@ -55,6 +55,27 @@ ODD = [
 ]
 
 
+# Common wordings (issue 21 #3): Python reads them (or scores them like 定性 with a warning);
+# the sheet, where it cannot, shows why and Python predicts it.
+WORDINGS = [
+    ("100%合格", "98%", None, None), ("100%覆盖", "100%", None, None), ("合格率100%", "99%", None, None),
+    ("满意度≥90%", "92%", None, None), ("每季度1次", "3次", None, None), ("每月不少于2次", "24次", None, None),
+    ("1:1", "1:1", None, None), ("≥1.5:1", 2, None, None), ("较上年提高5%", "达成年度指标", None, None),
+    ("同比增长10%", "部分达成", None, None), ("95%左右", "达成", None, None),
+]
+
+
+def _wording_project():
+    """The same wordings through `fill`: the split cells carry the reading, the sheet scores it."""
+    from tests.helpers import example
+    p = example()
+    for ind, (target, actual) in zip(p.indicators, [("100%合格", "98%"), ("每季度5次", "18次"),
+                                                    ("2022年12月底", "2022-11-30"), ("1400万元", "1372万元"),
+                                                    ("合格率95%", "96%"), ("满意度≥90%", "92%")]):
+        ind.target, ind.actual = target, actual
+    return p
+
+
 # Split cells typed by hand (指标性质, 指标值, 度量单位, 原指标值 blank), actual.
 SPLIT = [
     ("≥", 0.95, "%", 0.5),            # "95%" typed in a % cell is stored as 0.95: 95 %, not 0.95 %
@@ -125,8 +146,11 @@ def recalculated(tmp_path_factory):
         paths.append(_fill(blank, rows))
     paths.append(_fill_split(write_template(src / "split.xlsx"), SPLIT))
     paths.append(write_template(src / "empty.xlsx"))
+    paths.append(_fill(write_template(src / "wordings.xlsx"), WORDINGS))
+    from xlpkg.workbook.writer import fill_workbook
+    paths.append(fill_workbook(_wording_project(), src / "wordings_filled.xlsx"))
     done = lo.recalculate(paths, out)
-    return dict(zip(("traditional", "odd", "split", "empty"), done))
+    return dict(zip(("traditional", "odd", "split", "empty", "wordings", "wordings_filled"), done))
 
 
 def _sheet(path):
@@ -189,6 +213,26 @@ def test_split_cells_and_a_fraction_typed_in_a_percent_cell(recalculated):
     assert result.project.indicators[0].target == "≥95%"
     assert ev.indicators[0].ratio == D(50) / D(95)             # not full marks for 50 % vs 0.95 %
     assert D(repr(got["TotalScore"][0])).quantize(D("0.01")) == ev.total and got["Grade"][0] == ev.grade
+
+
+def test_common_wordings_agree_with_the_sheet_or_say_why(recalculated):
+    """issue 21 #3: no wording drops the project (no error); each row is scored by Python, and
+    the sheet shows the same score or the reason it cannot, as Python predicts."""
+    result, got, blanks = _check_rows(recalculated["wordings"], WORDINGS)
+    # the bare template lacks codes and a plan; no error concerns an indicator
+    assert not [i for i in result.issues if i.severity == "error" and i.rule.startswith(("indicator.", "form."))]
+    ev = result.metrics.evaluation
+    assert all(s.issue is None for s in ev.indicators), [s.issue for s in ev.indicators]
+    as_qualitative = {i.cell for i in result.issues if i.rule == "indicator.target_unparseable"}
+    assert len(as_qualitative) == 3   # 较上年提高5%, 同比增长10% (no last-year actual), 95%左右
+    assert ev.indicators[4].ratio == D(3) / D(4)                # 每季度1次 = 4 a year
+    filled = read_checked_file(recalculated["wordings_filled"], rules=RULES)
+    shown = _sheet(recalculated["wordings_filled"])
+    assert not [i for i in filled.issues if i.rule in ("form.sheet_blank", "form.stale_cache")
+                or i.severity == "error"], filled.issues
+    fev = filled.metrics.evaluation
+    assert [D(repr(float(v))).quantize(D("0.01")) for v in shown["IndScore"][:6]] == [s.shown_score for s in fev.indicators]
+    assert D(repr(shown["TotalScore"][0])).quantize(D("0.01")) == fev.total
 
 
 def test_a_blank_form_shows_blanks(recalculated):

@@ -91,8 +91,18 @@ def _counts(c: Consolidation) -> str:
     return f"{departments}个部门、{c.project_count}个项目（读取{len(c.files_read)}个文件）"
 
 
-def _print_problems(c: Consolidation) -> None:
+def readable_files(c: Consolidation) -> list[str]:
+    """Files read as a form (with or without errors): those a summary's 问题清单 is worth
+    writing for. A file that is no workbook or no form at all does not count."""
+    unusable = {"form.unreadable", "form.not_template"}
+    issues = c.issues
+    bad = {f for f, rules in zip(issues["文件"], issues["规则"]) if rules in unusable} if len(issues) else set()
+    return [f for f in c.files_read if f not in bad]
+
+
+def _print_problems(c: Consolidation, *, written: bool = True) -> None:
     """Errors per file (the reason for exit 1); warnings only counted, the sheet lists them."""
+    where = "汇总表“问题清单”" if written else "--json 输出"
     errors = c.issues[c.issues["严重程度"] == "错误"]
     groups = list(errors.groupby("文件", sort=True))
     for file, group in groups[:MAX_LISTED_FILES]:
@@ -102,10 +112,11 @@ def _print_problems(c: Consolidation) -> None:
             place = f"{sheet}!{cell}" if sheet and cell else (sheet or cell)
             print(f"    {place + ' ' if place else ''}{rule}：{message}")
     if len(groups) > MAX_LISTED_FILES:
-        print(f"……另有{len(groups) - MAX_LISTED_FILES}个文件存在错误，详见汇总表“问题清单”或 --json 输出")
+        print(f"……另有{len(groups) - MAX_LISTED_FILES}个文件存在错误，详见{where}"
+              + ("或 --json 输出" if written else ""))
     warnings = int((c.issues["严重程度"] == "警告").sum())
     if warnings:
-        print(f"另有{warnings}条警告，详见汇总表“问题清单”")
+        print(f"另有{warnings}条警告，详见{where}")
 
 
 def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Path | None) -> int:
@@ -169,10 +180,12 @@ def run_consolidate(args) -> int:
             store.close()
     if recorder is not None:
         print_add_report(recorder.report, store.shown, out=sys.stderr if args.json else sys.stdout)
+    readable = readable_files(c)
     if not args.json:
-        _print_problems(c)
-    if c.project_count == 0:
-        why = "没有找到任何可用的项目表" if c.files_read else "指定位置没有找到 Excel 工作簿"
+        _print_problems(c, written=bool(readable))
+    if not readable:
+        # nothing to list in a summary's 问题清单 but the unreadable files themselves
+        why = "读取的文件都不是可用的项目表" if c.files_read else "指定位置没有找到 Excel 工作簿"
         return _finish(args, FAILED, f"未汇总：{why}，未写入 {output}", c, None)
     try:
         # A second core renders the longest sheets, as it read the forms (--jobs 1: one process).
@@ -183,6 +196,11 @@ def run_consolidate(args) -> int:
     if args.dept_forms and not _write_dept_forms(args, c, dept_inputs, rules):
         return _finish(args, WRITTEN_WITH_ERRORS,
                        f"已写入 {output}：{_counts(c)}；但部门整体绩效表有错误，见上方列表", c, output)
+    if c.project_count == 0:
+        # every form has an error (or another year): the summary still lists why (issue 21 #2)
+        return _finish(args, WRITTEN_WITH_ERRORS,
+                       f"已写入 {output}：没有项目计入汇总（读取{len(c.files_read)}个文件，"
+                       f"{len(c.files_with_errors)}个存在错误），原因见上方列表和汇总表“问题清单”", c, output)
     if c.files_with_errors:
         return _finish(args, WRITTEN_WITH_ERRORS,
                        f"已写入 {output}：{_counts(c)}；但有{len(c.files_with_errors)}个文件存在错误，"

@@ -11,6 +11,8 @@ from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError
 from ..workbook.form_checks import read_checked_file
+from ..department.checked import (department_metrics_dict, format_department, is_department_file,
+                                  read_checked_department_file)
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
@@ -54,6 +56,15 @@ def run_check(args) -> int:
     failed = False
     results = []
     for path in args.files:
+        if Path(path).suffix.lower() in WORKBOOK_SUFFIXES and is_department_file(path):
+            dept = read_checked_department_file(path, rules)   # as `validate` (issue 21 #13)
+            failed |= dept.department is None or has_errors(dept.issues)
+            results.append({"file": path, "issues": issues_to_list(dept.issues)})
+            if not args.json:
+                name = f"{dept.department.dept_code} {dept.department.dept_name}" if dept.department else ""
+                print(f"== {path}  {name}（部门整体绩效表）")
+                print(format_issues(dept.issues))
+            continue
         project, issues, problem = _checked(path, rules)
         if project is None:
             failed = True
@@ -76,18 +87,30 @@ def run_score(args) -> int:
     rules = load_rules(args.rules)
     out, failed = [], False
     for path in args.files:
+        if Path(path).suffix.lower() in WORKBOOK_SUFFIXES and is_department_file(path):
+            dept = read_checked_department_file(path, rules)   # issue 21 #13
+            if dept.department is None:
+                failed = True
+                print(f"[错误] {path}：" + "；".join(i.message for i in dept.issues), file=sys.stderr)
+            elif args.json:
+                out.append({"file": path, "kind": "department", **department_metrics_dict(dept.metrics),
+                            "issues": issues_to_list(dept.issues)})
+            else:
+                print(format_department(dept.department, dept.metrics))
+            continue
         project, problem = _load(path)
         if project is None:
             failed = True
             print(f"[错误] {problem}", file=sys.stderr)
             continue
         m = project_metrics(project, rules)
+        # a form still in its declaration stage has no actuals to miss (issue 21 #6)
+        issues = m.evaluation.issues if m.evaluation.started else []
         if args.json:
-            out.append({"file": path, **metrics_to_dict(m),
-                        "issues": issues_to_list(m.evaluation.issues)})
+            out.append({"file": path, **metrics_to_dict(m), "issues": issues_to_list(issues)})
         else:
             print(format_metrics(m, lambda light: rules.light_label(light) if light else "—"))
-            for issue in m.evaluation.issues:
+            for issue in issues:
                 print(f"  {issue}")
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..checks import check
 from ..issues import has_errors
 from ..model import ProjectFormatError, load_project_json, project_to_dict
 from ..system.os_errors import os_error_text
@@ -17,6 +18,9 @@ from ..workbook.writer import CapacityError, fill_workbook
 from ..workbook.template import write_template as write_project_template
 from ..department.template import write_department_template
 from ..workbook.form_checks import read_checked_file
+from ..department.checked import (department_metrics_dict, format_department, is_department_file,
+                                  read_checked_department_file)
+from ..department.model import department_to_dict
 
 
 def register(sub) -> None:
@@ -101,9 +105,10 @@ def run_fill(args) -> int:
     except OSError as exc:
         print(f"错误：无法读取“{args.project}”：{os_error_text(exc)}", file=sys.stderr)
         return 1
+    rules = load_rules(args.rules)
     try:
-        path = fill_workbook(project, args.output, rules=load_rules(args.rules),
-                             password=args.password, library=library)
+        path = fill_workbook(project, args.output, rules=rules, password=args.password,
+                             library=library)
     except CapacityError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
@@ -111,11 +116,35 @@ def run_fill(args) -> int:
         print(f"错误：无法写入“{args.output}”：{os_error_text(exc)}", file=sys.stderr)
         return 1
     print(f"已写入：{path}")
+    # how each 指标值 will be scored, as `read` and `check` will say it (issue 21 #3)
+    for issue in check(project, rules):
+        if issue.rule == "indicator.target_unparseable":
+            print(f"[警告] {issue.message}")
     return 0
+
+
+def _read_department(args, rules) -> int:
+    """`read` of a 部门整体绩效表: its inputs, DeptTotalScore/DeptGrade recomputed, its issues."""
+    checked = read_checked_department_file(args.file, rules)
+    dept, m = checked.department, checked.metrics
+    if args.json:
+        json.dump({"file": args.file, "kind": "department",
+                   "department": department_to_dict(dept) if dept is not None else None,
+                   "metrics": department_metrics_dict(m) if m is not None else None,
+                   "issues": issues_to_list(checked.issues)},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        if dept is not None:
+            print(format_department(dept, m))
+        print(format_issues(checked.issues))
+    return 1 if dept is None else 0
 
 
 def run_read(args) -> int:
     rules = load_rules(args.rules)
+    if is_department_file(args.file):
+        return _read_department(args, rules)
     result = read_checked_file(args.file, rules=rules, engine=args.engine)
     project, metrics = result.project, result.metrics
     if args.json:
@@ -136,14 +165,21 @@ def run_validate(args) -> int:
     rules = load_rules(args.rules)
     failed, report = False, []
     for path in args.files:
-        result = read_checked_file(path, rules=rules, engine=args.engine)
-        bad = result.project is None or has_errors(result.issues)
-        failed |= bad
-        report.append({"file": path, "ok": not bad, "issues": issues_to_list(result.issues)})
-        if not args.json:
+        if is_department_file(path):   # a 部门整体绩效表 is validated as such (issue 21 #13)
+            dept = read_checked_department_file(path, rules)
+            issues, title = dept.issues, (f"{dept.department.dept_code} {dept.department.dept_name}（部门整体绩效表）"
+                                          if dept.department else "（无法读取）")
+            bad = dept.department is None or has_errors(issues)
+        else:
+            result = read_checked_file(path, rules=rules, engine=args.engine)
+            issues = result.issues
+            bad = result.project is None or has_errors(issues)
             title = f"{result.project.code} {result.project.name}" if result.project else "（无法读取）"
+        failed |= bad
+        report.append({"file": path, "ok": not bad, "issues": issues_to_list(issues)})
+        if not args.json:
             print(f"== {path}  {title}")
-            print(format_issues(result.issues))
+            print(format_issues(issues))
     if args.json:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
         print()

@@ -65,18 +65,20 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         row = {"level1": ind.level1, "level2": ind.level2, "name": ind.name, "target": ind.target,
                "actual": _shown(ind.actual), "applicable": scored["applicable"],
                "weight": scored["weight"] if scored["applicable"] else "不适用",
-               "score": scored["score"] if scored["applicable"] else "—",
+               "score": _shown(scored["score"]) if scored["applicable"] else "—",
                "analysis": _lines(ind.analysis) if ind.analysis.strip() else ""}
         rows.append(row)
-        if scored["applicable"]:
+        if scored["applicable"] and scored["score"] is not None:   # None: not self-evaluated yet
             missing = Decimal(scored["weight"]) - Decimal(scored["score"])
             if missing > 0:
                 lost.append({**row, "lost": format(missing, "f")})
     exec_weight = rules.weight("execution")
-    groups = [{"label": GROUP_LABELS[g], "weight": v["weight"], "score": v["score"]}
+    groups = [{"label": GROUP_LABELS[g], "weight": v["weight"], "score": _shown(v["score"])}
               for g, v in ev["groups"].items() if Decimal(v["weight"]) > 0]
     available = Decimal(exec_weight) + sum(Decimal(g["weight"]) for g in groups)
-    raw_total = Decimal(ev["execution_score"]) + sum(Decimal(g["score"]) for g in groups)
+    # a score not yet due (declaration only, no 全年执行数) counts 0 here, as in the sheet's total
+    points = lambda v: Decimal(v) if v not in (None, "—") else Decimal(0)   # noqa: E731
+    raw_total = points(ev["execution_score"]) + sum(points(g["score"]) for g in groups)
     rate = data["execution_rate_percent"]
     quarters = [{"label": QUARTER_LABELS[q["quarter"] - 1], "plan": _shown(q["plan_percent"]),
                  "actual": _shown(q["actual"]), "progress": _shown(q["progress_percent"]),
@@ -89,7 +91,8 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         "spent": _shown(data["spent"]), "execution_rate": _shown(rate),
         "rate_low": rate is not None and Decimal(rate) < 90,
         "exec_weight": format(Decimal(exec_weight).quantize(Decimal("0.01")), "f"),
-        "exec_score": ev["execution_score"], "total": ev["total"], "grade": ev["grade"],
+        "exec_score": _shown(ev["execution_score"]), "total": _shown(ev["total"]),
+        "grade": _shown(ev["grade"]),
         "scale": format(Decimal(ev["scale"]).quantize(Decimal("0.0001")), "f"),
         "scaled": Decimal(ev["scale"]) != 1,
         "available": format(available, "f"), "raw_total": format(raw_total, "f"),

@@ -3,20 +3,22 @@
 The buttons touch a workbook through a handful of xlwings ``Book`` members: ``name``,
 ``fullname``, ``names`` (each with ``name`` and ``refers_to``), ``sheets`` (by name, by index,
 ``len``, iteration, ``add(name, after=)``), a sheet's ``name``, ``range(ref).value`` (read and
-write), ``range(ref).options(ndim=2).value``, ``clear_contents()``, ``activate()``, and the
+write), ``range(ref).options(ndim=2).value``, ``range(ref).number_format``, ``clear_contents()``, ``activate()``, and the
 application's ``alert``, ``books.open`` and ``engine.type``. ``LOBook`` provides exactly these
 over UNO objects handed to it (``XSpreadsheetDocument``, its frame, the component context);
 it imports no uno at module level, so it is importable (and testable) anywhere.
 
-Values: numbers come back as floats, empty cells as ``None``, text as ``str`` (like xlwings;
-date cells arrive as serial numbers, as from xlwings' Office.js engine). Writing follows
+Values: numbers come back as floats, empty cells as ``None``, text as ``str``, and a number in a
+date-formatted cell as a ``datetime`` (as classic xlwings returns it: what Excel shows). Writing follows
 Excel's typing rule that the buttons rely on: a text that starts with an apostrophe is
 stored without it, as text; nothing written is ever turned into a formula (``setDataArray``
 stores strings as text).
 """
 from __future__ import annotations
 
+import datetime
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -73,8 +75,11 @@ class _Range:
 
     @property
     def value(self) -> Any:
-        rows = [[_cell_in(v) for v in row]
-                for row in self.sheet.uno.getCellRangeByName(self.ref).getDataArray()]
+        cells = self.sheet.uno.getCellRangeByName(self.ref)
+        rows = [[_cell_in(v) for v in row] for row in cells.getDataArray()]
+        # A date cell holds a serial number; Excel (and xlwings' classic engine) shows it as
+        # the date its format says: so must the buttons read it (issue 21 #7).
+        self.sheet.book.dates_as_shown(cells, rows)
         if self.ndim == 2:
             return rows
         if len(rows) == 1 and len(rows[0]) == 1:
@@ -100,6 +105,17 @@ class _Range:
         last = f"{col_letter(first_col + width - 1)}{first_row + len(grid) - 1}"
         target = f"{col_letter(first_col)}{first_row}:{last}"
         self.sheet.uno.getCellRangeByName(target).setDataArray(grid)
+
+
+    @property
+    def number_format(self) -> str:
+        cells = self.sheet.uno.getCellRangeByName(self.ref)
+        return self.sheet.book.doc.getNumberFormats().getByKey(cells.NumberFormat).FormatString
+
+    @number_format.setter
+    def number_format(self, code: str) -> None:
+        """Excel's format code (e.g. "0.00%"), read in an English locale as Excel writes it."""
+        self.sheet.uno.getCellRangeByName(self.ref).NumberFormat = self.sheet.book.format_key(code)
 
 
 class _Sheet:
@@ -211,11 +227,16 @@ class _App:
         return "ok"
 
 
+# com.sun.star.util.NumberFormat.DATE: set in the Type of every date and date-time format
+_DATE_TYPE = 2
+
+
 class LOBook:
     """An open Calc document as the buttons' Book (see the module docstring)."""
 
     def __init__(self, doc: Any, ctx: Any = None, frame: Any = None):
         self.doc = doc
+        self._date_keys: dict[int, bool] = {}
         if frame is None:
             try:
                 frame = doc.getCurrentController().getFrame()
@@ -223,6 +244,48 @@ class LOBook:
                 frame = None
         self.app = _App(self, ctx, frame)
         self.sheets = _Sheets(self)
+
+    def format_key(self, code: str) -> int:
+        import uno   # only ever called inside LibreOffice
+        locale = uno.createUnoStruct("com.sun.star.lang.Locale")
+        locale.Language, locale.Country = "en", "US"
+        formats = self.doc.getNumberFormats()
+        key = formats.queryKey(code, locale, False)
+        return key if key != -1 else formats.addNew(code, locale)
+
+    def _is_date_format(self, key: int) -> bool:
+        known = self._date_keys.get(key)
+        if known is None:
+            try:
+                known = bool(self.doc.getNumberFormats().getByKey(key).Type & _DATE_TYPE)
+            except Exception:   # an unknown key: a plain number
+                known = False
+            self._date_keys[key] = known
+        return known
+
+    def _epoch(self) -> datetime.datetime:
+        try:
+            null = self.doc.NullDate   # 1899-12-30 unless the document says otherwise
+            return datetime.datetime(null.Year, null.Month, null.Day)
+        except Exception:
+            return datetime.datetime(1899, 12, 30)
+
+    def dates_as_shown(self, cells: Any, rows: list[list[Any]]) -> None:
+        """Replace, in ``rows`` read from ``cells``, each number whose cell has a date format
+        by that date (a ``datetime``), as xlwings returns date cells."""
+        epoch = None
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if not isinstance(value, float) or not math.isfinite(value):
+                    continue
+                if not self._is_date_format(cells.getCellByPosition(c, r).NumberFormat):
+                    continue
+                epoch = epoch or self._epoch()
+                try:
+                    day = epoch + datetime.timedelta(seconds=round(value * 86400))
+                except OverflowError:
+                    continue
+                row[c] = day
 
     @property
     def fullname(self) -> str:

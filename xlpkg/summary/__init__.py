@@ -4,10 +4,10 @@ the 汇总 button works in. ``writer`` writes them; ``rows``, ``sheet_xml`` and
 second process; ``printing`` sets up the pages; ``bureau`` computes the bureau's tables."""
 from .writer import (BUREAU_SHEETS, DEPARTMENTS, GOALS, INDICATORS, ISSUES, NOTES, PROJECTS, SETTINGS,
                      SHEETS, SOURCE_FOLDER_NAME, TEMPLATE_ID, TEMPLATE_VERSION, SummaryWriteError,
-                     file_url, is_xlpkg_summary, notes_frame, overwrite_problem, sheet_order,
+                     column_number_format, file_url, is_xlpkg_summary, notes_frame, overwrite_problem, sheet_order,
                      write_summary, write_summary_template)
 
 __all__ = ["SummaryWriteError", "write_summary", "write_summary_template", "SHEETS", "BUREAU_SHEETS",
            "sheet_order", "TEMPLATE_ID", "TEMPLATE_VERSION", "is_xlpkg_summary", "overwrite_problem",
            "file_url", "DEPARTMENTS", "GOALS", "INDICATORS", "ISSUES", "NOTES", "PROJECTS",
-           "SETTINGS", "SOURCE_FOLDER_NAME", "notes_frame"]
+           "SETTINGS", "SOURCE_FOLDER_NAME", "notes_frame", "column_number_format"]

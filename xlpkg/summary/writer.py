@@ -117,6 +117,15 @@ def _column_style(name: str) -> _Col:
     return _Col("text", wide.get(name, 12))
 
 
+NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.00%", "points": "0.00", "score": "0.00", "int": "0"}
+
+
+def column_number_format(name: str) -> str | None:
+    """The number format the summary gives a column (None for text): the 汇总 button formats
+    the workbench's sheets with it, so both show 98.75%, not 0.987460815047022."""
+    return NUMBER_FORMATS.get(_column_style(name).kind)
+
+
 GOAL_FONT_PT = {"部门": 12, "标题": 11, "分项": 10.5, "正文": 10.5}
 
 

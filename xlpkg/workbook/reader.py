@@ -25,6 +25,7 @@ from ..rules import Rules, load_rules
 from ..sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
 from ..sources.named import NamedCellSource, clip_names
 from .sheet_parse import applicable_value
+from ..target_variants import harmless_difference
 from ..targets import TargetError, format_number, from_official, parse_number, parse_percent, parse_target
 
 __all__ = ["FormRead", "ReadResult", "actual_text", "read_project", "read_project_file"]
@@ -209,9 +210,17 @@ def _target(form: FormRead, row: list[Any], index: int, year: int) -> str:
             except TargetError:
                 return original   # checks report an unparseable original text
             if not _same_target(split, whole):
-                form.problem("Indicators", f"指标值“{original}”与拆分填写的指标性质/指标值/度量单位"
-                             f"（{cell_text(nature)} {cell_text(value)} {cell_text(unit)}）不一致",
-                             offset=form.ind_rows[index], col=col["value"])
+                split_text = f"{cell_text(nature)} {cell_text(value)} {cell_text(unit)}".strip()
+                harmless = harmless_difference(whole, split)
+                if harmless:
+                    # scored the same either way: a warning, the project stays in the totals
+                    form.problem("Indicators", f"指标值“{original}”与拆分填写的指标性质/指标值/度量单位"
+                                 f"（{split_text}）{harmless}；xlpkg 按原指标值（文字）“{original}”计分，"
+                                 "请统一两处写法", offset=form.ind_rows[index], col=col["value"],
+                                 rule="form.target_variant")
+                else:
+                    form.problem("Indicators", f"指标值“{original}”与拆分填写的指标性质/指标值/度量单位"
+                                 f"（{split_text}）不一致", offset=form.ind_rows[index], col=col["value"])
         return original
     if not structured:
         return ""

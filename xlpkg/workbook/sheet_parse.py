@@ -368,8 +368,8 @@ def predict_blank(*, grouped: bool, nature, value, unit, original, actual, appli
         return 0
     if app is None:
         return 1
-    if (str(actual).strip(" ") == "") if not _is_number(actual) else False:
-        return 0
+    if actual is None or ((str(actual).strip(" ") == "") if not _is_number(actual) else False):
+        return 0   # nothing typed: no score is due (a blank cell is None, not the text "None")
     nat_in = norm(nature)
     structured = nat_in != ""
     if structured:
