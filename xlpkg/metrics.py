@@ -13,19 +13,20 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from decimal import Decimal, ROUND_HALF_UP
 
+from .cost import UnitCost, unit_cost
 from .issues import Issue
 from .model import Project
-from .rules import Rules, load_rules
+from .rules import GROUP_LABELS, Rules, load_rules
 from .targets import ActualError, Target, TargetError, format_number, parse_actual, parse_target
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+# The scoring levels are the rulebook's (``Rules.groups``); these are the default rulebook's
+# (财预〔2020〕10号), kept for callers that print them.
 GROUPS = ("output", "benefit", "satisfaction")
 MONEY_UNITS = ("元", "万元", "亿元")
-GROUP_LABELS = {"execution": "预算执行率", "output": "产出指标", "benefit": "效益指标",
-                "satisfaction": "满意度指标"}
 
 
 def round2(value: Decimal) -> Decimal:
@@ -234,7 +235,7 @@ def level_weights(project: Project, rules: Rules | None = None) -> LevelWeights:
     rules = rules or load_rules()
     weights = [ZERO] * len(project.indicators)
     gaps, typed, totals = {}, {}, {}
-    for group in GROUPS:
+    for group in rules.groups:
         level = [i for i, ind in enumerate(project.indicators) if rules.group_of(ind.level1) == group]
         members = [i for i in level if project.indicators[i].applicable]
         given_all = [i for i in level if project.indicators[i].weight is not None]
@@ -276,7 +277,8 @@ def _rated(ind, i: int, ratio: Decimal, weight: Decimal, rules: Rules) -> tuple[
 
 
 def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluation:
-    """The 100-point 项目支出绩效自评: 执行率 10, 产出 50, 效益 30, 满意度 10 (per rules).
+    """The 100-point 项目支出绩效自评: 执行率 10, then the rulebook's levels (财预〔2020〕10号:
+    产出 50, 效益 30, 满意度 10; 财预〔2021〕101号: 产出 40, 成本 10, 效益 30, 满意度 10).
 
     Points a level's typed 分值 leave unallocated are lost, not rescaled away (the form's own
     arithmetic); levels without applicable indicators are dropped and the total rescaled to 100
@@ -289,7 +291,7 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
     exec_raw = max(exec_raw, ZERO)
     lw = level_weights(project, rules)
     weights = lw.weights
-    groups = {g: {"weight": ZERO, "score": ZERO} for g in GROUPS}
+    groups = {g: {"weight": ZERO, "score": ZERO} for g in rules.groups}
     scores: list[IndicatorScore] = []
     issues: list[Issue] = []
     for i, (ind, weight) in enumerate(zip(project.indicators, weights)):
@@ -319,7 +321,7 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
             issues.append(problem)
         scores.append(IndicatorScore(i, ind.name, group, weight, earned, scored, problem, mode, ratio))
     # a level's unallocated 分值 still count as available: they are lost, not rescaled away
-    for g in GROUPS:
+    for g in rules.groups:
         if groups[g]["weight"] > 0 or any(s.applicable and s.group == g for s in scores):
             groups[g]["weight"] += max(ZERO, lw.gaps[g])
     indicator_points = sum((g["weight"] for g in groups.values()), ZERO)
@@ -378,6 +380,7 @@ class ProjectMetrics:
     cost_control_rate: Decimal | None
     evaluation: SelfEvaluation
     monitoring: MonitoringSnapshot | None = None   # the "截至X月" snapshot
+    unit_cost: UnitCost | None = None              # 全年执行数 ÷ the chosen 数量指标's actual
 
 
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
@@ -390,6 +393,7 @@ def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetr
         cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
         evaluation=self_evaluation(project, rules),
         monitoring=monitoring_snapshot(project, rules),
+        unit_cost=unit_cost(project),
     )
 
 

@@ -188,6 +188,8 @@ class Project:
     project_lead: str = ""                      # 项目负责人
     finance_lead: str = ""                      # 财务负责人
     fill_date: str = ""                         # 填报日期, ISO date where it is one
+    # --- v3 (issue 26): cost performance
+    unit_cost_basis: str = ""                   # 单位成本核算依据: one 数量指标's 三级指标 name
 
     @property
     def effective_budget(self) -> Decimal:

@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("xlpkg.workbook",),
     ("xlpkg.sources",),
     ("xlpkg.model", "xlpkg.rules", "xlpkg.issues", "xlpkg.targets", "xlpkg.metrics", "xlpkg.checks",
-     "xlpkg.report", "xlpkg.cellref", "xlpkg.cell_text"),
+     "xlpkg.report", "xlpkg.cellref", "xlpkg.cell_text", "xlpkg.cost"),
     ("xlpkg.system",),
 ]
 # Imports that may stay inside functions: optional or heavy third-party packages only.

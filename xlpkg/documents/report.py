@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ..metrics import GROUP_LABELS, project_metrics
+from ..metrics import project_metrics
 from ..model import Project
 from ..report import metrics_to_dict
 from ..rules import Rules, load_rules
@@ -55,7 +55,7 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
     data = metrics_to_dict(m)
     ev = data["self_evaluation"]
     rows, lost = [], []
-    counts = {"output": 0, "benefit": 0, "satisfaction": 0}
+    counts = {g: 0 for g in ("output", "benefit", "satisfaction", *rules.groups)}
     for ind, scored in zip(project.indicators, ev["indicators"]):
         group = scored["group"]
         if group in counts:
@@ -71,7 +71,7 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
             if missing > 0:
                 lost.append({**row, "lost": format(missing, "f")})
     exec_weight = rules.weight("execution")
-    groups = [{"label": GROUP_LABELS[g], "weight": v["weight"], "score": v["score"]}
+    groups = [{"label": rules.group_label(g), "weight": v["weight"], "score": v["score"]}
               for g, v in ev["groups"].items() if Decimal(v["weight"]) > 0]
     available = Decimal(exec_weight) + sum(Decimal(g["weight"]) for g in groups)
     raw_total = Decimal(ev["execution_score"]) + sum(Decimal(g["score"]) for g in groups)
@@ -91,7 +91,8 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         "scale": format(Decimal(ev["scale"]).quantize(Decimal("0.0001")), "f"),
         "scaled": Decimal(ev["scale"]) != 1,
         "available": format(available, "f"), "raw_total": format(raw_total, "f"),
-        "groups": groups, "counts": counts, "indicators": rows, "lost": lost, "quarters": quarters,
+        "groups": groups, "counts": counts,
+        "level_counts": "、".join(f"{rules.group_label(g)}{counts[g]}项" for g in rules.groups), "indicators": rows, "lost": lost, "quarters": quarters,
         # fields of the v2 form model where present; blank otherwise (the template says 待填写)
         **{name: _lines(getattr(project, name, "") or "") if getattr(project, name, "") else ""
            for name in ("goal_actual", "problems", "improvements", "conclusion")},

@@ -93,8 +93,7 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _p(doc, "{% if medium_term_budget %}本项目为跨年度项目，中期资金总额{{ medium_term_budget }}万元。{% endif %}")
     _h(doc, "（三）项目绩效目标", 3)
     _p(doc, "{{ goal }}")
-    _p(doc, "年度绩效指标共{{ indicators|length }}项，其中产出指标{{ counts.output }}项、"
-            "效益指标{{ counts.benefit }}项、满意度指标{{ counts.satisfaction }}项。")
+    _p(doc, "年度绩效指标共{{ indicators|length }}项，其中{{ level_counts }}。")
 
     _h(doc, "二、绩效目标实现情况", 2)
     _p(doc, "{{ goal_actual or '年度总体目标实际完成情况：" + PLACEHOLDER + "' }}")
