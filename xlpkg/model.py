@@ -232,6 +232,7 @@ def encode_json_value(obj: Any) -> Any:
 # Fields added after the first published JSON: left out while at their default, so that
 # documents written before them round-trip unchanged.
 _OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": ""}
+_OPTIONAL_DEFAULTS.update(unit_cost_basis="")   # v3 (issue 26)
 
 
 def _drop_defaults(obj: Any) -> Any:
