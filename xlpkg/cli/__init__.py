@@ -7,11 +7,13 @@ import os
 import sys
 
 from ..system.os_errors import os_error_text
-from ..rules import RulesError
+from ..rules import Rules, RulesError, load_rules
+from ..workbook.standards import read_standards, with_standards
 from .. import __version__
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
-COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit")
+COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit",
+                   "standards")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="FILE", help="规则文件（默认使用随附的 rules.json）")
+
+
+def add_standards_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--standards", metavar="FILE.xlsx",
+                        help="预算支出标准表（xlpkg standards template 生成的格式）：成本指标值超过 单位标准×数量 时警告")
+
+
+def rules_of(args) -> "Rules":
+    """The rulebook of ``--rules`` with the standards of ``--standards`` (if given) added."""
+    rules = load_rules(getattr(args, "rules", None))
+    standards = getattr(args, "standards", None)
+    return with_standards(rules, read_standards(standards)) if standards else rules
 
 
 EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for Ctrl-C

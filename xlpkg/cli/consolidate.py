@@ -13,7 +13,7 @@ from ..consolidate import Consolidation, DeptInfoError, consolidate, worker_coun
 from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
-from . import add_rules_option
+from . import add_rules_option, add_standards_option, rules_of
 from ..consolidate.department_forms import split_department_inputs
 from ..consolidate.department_forms import write_department_forms
 
@@ -40,6 +40,7 @@ def register(sub) -> None:
                    help="同时为每个部门生成部门整体绩效表 DIR/<部门编码>.xlsx（保留已有表中部门自填的内容）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
     add_rules_option(p)
+    add_standards_option(p)
     p.set_defaults(handler=run_consolidate)
 
     t = sub.add_parser("summary-template", help="生成空白的部门汇总表模板")
@@ -118,7 +119,7 @@ def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Pa
 
 
 def run_consolidate(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     output = Path(args.output)
     if args.jobs is not None and args.jobs < 1:
         return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)

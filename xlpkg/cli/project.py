@@ -13,7 +13,7 @@ from ..model import ProjectFormatError
 from ..workbook.form_checks import read_checked_file
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
-from . import add_rules_option
+from . import add_rules_option, add_standards_option, rules_of
 
 
 def register(sub) -> None:
@@ -21,12 +21,14 @@ def register(sub) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="项目 JSON 或已填写的项目工作簿")
     p.add_argument("--json", action="store_true", help="以 JSON 输出问题清单")
     add_rules_option(p)
+    add_standards_option(p)
     p.set_defaults(handler=run_check)
 
     s = sub.add_parser("score", help="计算执行率、支出进度、偏差、成本控制率和自评得分")
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--json", action="store_true", help="以 JSON 输出")
     add_rules_option(s)
+    add_standards_option(s)
     s.set_defaults(handler=run_score)
 
 
@@ -50,7 +52,7 @@ def _checked(path: str, rules):
 
 
 def run_check(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     failed = False
     results = []
     for path in args.files:
@@ -73,7 +75,7 @@ def run_check(args) -> int:
 
 
 def run_score(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     out, failed = [], False
     for path in args.files:
         project, problem = _load(path)

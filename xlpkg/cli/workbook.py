@@ -9,7 +9,7 @@ from ..model import ProjectFormatError, load_project_json, project_to_dict
 from ..system.os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
-from . import add_rules_option
+from . import add_rules_option, add_standards_option, rules_of
 from ..workbook.upgrade import upgrade_workbook, upgraded_path
 from ..workbook.writer import CapacityError, fill_workbook
 from ..workbook.template import write_template as write_project_template
@@ -38,6 +38,7 @@ def register(sub) -> None:
     r.add_argument("--json", action="store_true", help="以 JSON 输出")
     _engine_option(r)
     add_rules_option(r)
+    add_standards_option(r)
     r.set_defaults(handler=run_read)
 
     v = sub.add_parser("validate", help="校验多个工作簿（有错误时退出码为1）")
@@ -45,6 +46,7 @@ def register(sub) -> None:
     v.add_argument("--json", action="store_true", help="以 JSON 输出问题清单")
     _engine_option(v)
     add_rules_option(v)
+    add_standards_option(v)
     v.set_defaults(handler=run_validate)
 
 
@@ -99,7 +101,7 @@ def run_fill(args) -> int:
 
 
 def run_read(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     result = read_checked_file(args.file, rules=rules, engine=args.engine)
     project, metrics = result.project, result.metrics
     if args.json:
@@ -117,7 +119,7 @@ def run_read(args) -> int:
 
 
 def run_validate(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     failed, report = False, []
     for path in args.files:
         result = read_checked_file(path, rules=rules, engine=args.engine)
