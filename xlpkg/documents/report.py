@@ -48,6 +48,15 @@ def _shown(value: str | None, default: str = "—") -> str:
     return default if value in (None, "") else value
 
 
+def _unit_cost(uc, project: Project) -> dict | None:
+    """单位成本 as the report states it: 4 decimals, the basis and its actual as typed."""
+    if uc is None:
+        return None
+    actual = next((i.actual for i in project.indicators if i.name.strip() == uc.basis), "")
+    return {"amount": format(uc.amount.quantize(Decimal("0.0001")), "f"), "unit": uc.unit,
+            "basis": uc.basis, "quantity": clean_text(actual)}
+
+
 def report_context(project: Project, rules: Rules | None = None) -> dict:
     """Everything the template may use; numbers as the strings ``xlpkg score --json`` prints."""
     rules = rules or load_rules()
@@ -92,6 +101,7 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         "scaled": Decimal(ev["scale"]) != 1,
         "available": format(available, "f"), "raw_total": format(raw_total, "f"),
         "groups": groups, "counts": counts,
+        "unit_cost": _unit_cost(m.unit_cost, project),
         "level_counts": "、".join(f"{rules.group_label(g)}{counts[g]}项" for g in rules.groups), "indicators": rows, "lost": lost, "quarters": quarters,
         # fields of the v2 form model where present; blank otherwise (the template says 待填写)
         **{name: _lines(getattr(project, name, "") or "") if getattr(project, name, "") else ""

@@ -121,6 +121,8 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _p(doc, "全年预算数{{ year_budget }}万元，全年执行数{{ spent }}万元，预算执行率{{ execution_rate }}%，"
             "得{{ exec_score }}分（分值{{ exec_weight }}分）。"
             "{% if rate_low %}预算执行率低于90%，需说明原因。{% endif %}")
+    _p(doc, "{% if unit_cost %}单位成本：以数量指标“{{ unit_cost.basis }}”为核算依据，全年执行数{{ spent }}万元"
+            "÷实际完成值{{ unit_cost.quantity }}，单位成本为{{ unit_cost.amount }}{{ unit_cost.unit }}。{% endif %}")
     _p(doc, "{% if monitoring_month %}绩效运行监控：截至{{ monitoring_month }}月执行数{{ monitoring_spent }}万元，"
             "全年预计执行数{{ monitoring_forecast }}万元。{% endif %}")
     _loop_table(doc, ["季度", "计划累计进度（%）", "实际累计支出（万元）", "实际累计进度（%）", "偏差（百分点）"],
