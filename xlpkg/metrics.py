@@ -410,6 +410,9 @@ class DepartmentTotal:
     lights: dict[str, int]              # light of the last quarter with data
     spent_missing: int = 0              # projects without a 全年执行数: not summed as 0
     unevaluated: int = 0                # projects whose self-evaluation has not started
+    # issue 26: Σ (成本 level points × budget) ÷ Σ budget over evaluated projects with 成本指标,
+    # where the rulebook scores 成本 as a level of its own; None otherwise
+    cost_score: Decimal | None = None
 
 
 class DeptShare(NamedTuple):
@@ -427,16 +430,27 @@ class DeptShare(NamedTuple):
     last_light: str | None                   # light of the last quarter with data
     plans: tuple[Decimal | None, ...]        # planned cumulative % per quarter
     actuals: tuple[Decimal | None, ...]      # cumulative spending per quarter, 万元
+    cost_score: Decimal | None = None        # 成本 level points (issue 26), when scored on its own
 
 
-def dept_share(m: ProjectMetrics, dept_code: str | None = None) -> DeptShare:
+def level_score(ev: SelfEvaluation, group: str | None) -> Decimal | None:
+    """A level's earned points (before rescaling); None when the level is not in the rulebook,
+    has no scored indicator, or the self-evaluation has not started."""
+    part = ev.groups.get(group) if group else None
+    if part is None or part["weight"] <= 0 or not getattr(ev, "started", True):
+        return None
+    return part["score"]
+
+
+def dept_share(m: ProjectMetrics, dept_code: str | None = None, cost_group: str | None = None) -> DeptShare:
     p, ev = m.project, m.evaluation
     return DeptShare(
         dept_code=p.dept_code if dept_code is None else dept_code, dept_name=p.dept_name,
         budget=p.effective_budget, spent=p.execution.year_spent,
         started=getattr(ev, "started", True), total=ev.total, grade=ev.grade,
         last_light=_last_light(m.quarters),
-        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters))
+        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters),
+        cost_score=level_score(ev, cost_group))
 
 
 def _last_light(quarters: list[QuarterStatus]) -> str | None:
@@ -471,11 +485,15 @@ def department_totals(metrics: "list[ProjectMetrics | DeptShare]", rules: Rules 
         for m in members:
             if m.last_light:
                 lights[m.last_light] += 1
+        costed = [m for m in evaluated if getattr(m, "cost_score", None) is not None]
+        cost_budget = sum((m.budget for m in costed), ZERO)
+        cost_score = (sum((m.cost_score * m.budget for m in costed), ZERO) / cost_budget
+                      if cost_budget else None)
         totals.append(DepartmentTotal(
             dept_code=code, dept_name=members[0].dept_name, projects=len(members),
             budget=budget, spent=spent,
             execution_rate=execution_rate(spent, spent_budget) if with_spent else None,
             weighted_score=weighted / eval_budget if eval_budget else None, grades=grades,
             lights=lights, spent_missing=len(members) - len(with_spent),
-            unevaluated=len(members) - len(evaluated)))
+            unevaluated=len(members) - len(evaluated), cost_score=cost_score))
     return totals
