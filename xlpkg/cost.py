@@ -14,6 +14,7 @@ A target above 单位标准 × 数量 breaks "不得超出规定的预算支出�
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -52,7 +53,7 @@ class UnitCost:
 @dataclass(frozen=True)
 class StandardRef:
     item: str
-    quantity: Decimal
+    quantity: Decimal | None   # None: the text names the standard only
 
 
 def standards_of(rules: Rules) -> dict[str, CostStandard]:
@@ -64,24 +65,42 @@ def standards_of(rules: Rules) -> dict[str, CostStandard]:
     return out
 
 
-def _is_standard_row(ind) -> bool:
+def _is_standard_row(ind, known: Iterable[str] = ()) -> bool:
     kind = getattr(ind, "basis_kind", None)   # template v3's 设定依据 column (issue 24)
     if isinstance(kind, str) and kind.strip() == STANDARD_BASIS:
         return True
-    return STANDARD_BASIS in (ind.basis or "") or _REF.search(ind.basis or "") is not None
+    text = ind.basis or ""
+    return (STANDARD_BASIS in text or _REF.search(text) is not None
+            or any(item in text for item in known))
 
 
-def standard_ref(ind) -> StandardRef | None:
-    """The standard and quantity a 成本指标 row names in its 指标值确定依据, if it names one."""
-    m = _REF.search(ind.basis or "")
-    if not m:
-        return None
-    text = m["qty"].translate(str.maketrans("０１２３４５６７８９，", "0123456789,")).replace(",", "")
+_DIGITS = str.maketrans("０１２３４５６７８９，．", "0123456789,.")
+_QTY_AFTER = re.compile(r"^\s*[）)]?\s*[×xX*＊]?\s*(?P<qty>[0-9][0-9,]*(?:\.[0-9]+)?)")
+
+
+def _quantity(text: str) -> Decimal | None:
     try:
-        quantity = Decimal(text)
+        return Decimal(text.translate(_DIGITS).replace(",", ""))
     except InvalidOperation:
         return None
-    return StandardRef(m["item"].strip(), quantity)
+
+
+def standard_ref(ind, known: Iterable[str] = ()) -> StandardRef | None:
+    """The standard and quantity a 成本指标 row names in its 指标值确定依据 (else its 绩效指标描述):
+    ``标准：<名称>×<数量>``; failing that, the longest known standard name found in the text
+    followed by its quantity (``培训费（二类）×500人天`` or ``培训费（二类）500人天``)."""
+    for text in (ind.basis or "", getattr(ind, "description", "") or ""):
+        m = _REF.search(text)
+        if m and _quantity(m["qty"]) is not None:
+            return StandardRef(m["item"].strip(), _quantity(m["qty"]))
+        for item in sorted(known, key=len, reverse=True):
+            at = text.find(item)
+            if at < 0:
+                continue
+            q = _QTY_AFTER.match(text[at + len(item):].translate(_DIGITS))
+            # no quantity: only a per-unit target ("≤600元/人天") can be checked
+            return StandardRef(item, _quantity(q["qty"]) if q else None)
+    return None
 
 
 def quantity_rows(project: Project) -> list[int]:
@@ -122,9 +141,9 @@ def check_cost_standards(project: Project, rules: Rules) -> list[Issue]:
     standards = standards_of(rules)
     out = []
     for i, ind in enumerate(project.indicators):
-        if not rules.is_cost(ind.level1, ind.level2) or not _is_standard_row(ind):
+        if not rules.is_cost(ind.level1, ind.level2) or not _is_standard_row(ind, standards):
             continue
-        ref = standard_ref(ind)
+        ref = standard_ref(ind, standards)
         if ref is None:
             continue
         standard = standards.get(ref.item)
@@ -137,17 +156,22 @@ def check_cost_standards(project: Project, rules: Rules) -> list[Issue]:
             target = parse_target(ind.target, year=project.year or None)
         except TargetError:
             continue   # reported by the target checks
-        if target.kind not in ("quantitative", "range") or target.unit not in MONEY_FACTORS:
+        money, _, per = target.unit.partition("/")
+        if target.kind not in ("quantitative", "range") or money not in MONEY_FACTORS:
             continue
         ceiling = target.value2 if target.kind == "range" else target.value
-        amount = ceiling * MONEY_FACTORS[target.unit]            # 元
-        limit = standard.amount * ref.quantity                   # 元
+        amount = ceiling * MONEY_FACTORS[money]                  # 元 (per unit for "元/人天")
+        # a per-unit target ("≤600元/人天") is held against the standard itself
+        quantity = Decimal(1) if per else ref.quantity
+        if quantity is None:
+            continue
+        limit = standard.amount * quantity                       # 元
         if amount > limit:
             out.append(rules.issue(
                 "indicator.cost_over_standard", f"indicators[{i}].target", name=ind.name,
                 amount=f"{format_number(ceiling)}{target.unit}", item=ref.item,
                 standard=_yuan(standard.amount), unit=standard.unit,
-                quantity=format_number(ref.quantity),
+                quantity=format_number(quantity),
                 limit=f"{_yuan(limit)}元（{format_number((limit / MONEY_FACTORS['万元']).normalize())}万元）"))
     return out
 

@@ -179,6 +179,10 @@ def test_a_cost_target_over_its_standard_names_the_item_and_both_amounts():
     ("275000元", "标准：培训费（二类）×500", False),
     ("≤27.51万元", "标准：培训费（二类）x500人天", True),
     ("20-28万元", "依据预算支出标准，标准：培训费（二类）＊500人天", True),   # a range's upper end
+    ("≤30万元", "依据培训费（二类）500人天测算", True),          # a known name and its quantity
+    ("≤30万元", "预算支出标准：培训费（二类）× ５００人天", True),
+    ("≤600元/人天", "预算支出标准：培训费（二类）", True),          # per unit: against 550元 itself
+    ("≤0.05万元/人天", "预算支出标准：培训费（二类）", False),
     ("≤30万元", "", False),                                      # not set against a standard
     ("≤30万元", "按市场询价", False),
 ])
