@@ -23,7 +23,7 @@ from .model import Project
 from .rules import Rules, normalize_level2
 from .targets import MONEY_FACTORS, ActualError, TargetError, format_number, parse_actual, parse_target
 
-__all__ = ["STANDARD_BASIS", "CostStandard", "UnitCost", "StandardRef", "standards_of", "standard_ref",
+__all__ = ["STANDARD_BASIS", "CostStandard", "standard_entry", "UnitCost", "StandardRef", "standards_of", "standard_ref",
            "quantity_rows", "unit_cost", "check_cost_standards", "check_unit_cost_basis"]
 
 STANDARD_BASIS = "预算支出标准"
@@ -56,13 +56,25 @@ class StandardRef:
     quantity: Decimal | None   # None: the text names the standard only
 
 
+def standard_entry(entry: dict) -> CostStandard | None:
+    """One ``cost_standards`` entry, written with the JSON keys (item, unit, amount [元, or
+    amount_unit 万元], source) or with the table's headers (支出标准名称, 计量单位, 单位标准（元）
+    or 单位标准（万元）, 来源); amounts in 元."""
+    if "item" in entry:
+        factor = 10000 if entry.get("amount_unit") == "万元" else 1
+        return CostStandard(entry["item"].strip(), entry.get("unit", "").strip(),
+                            Decimal(str(entry["amount"])) * factor, entry.get("source", ""))
+    for key, factor in (("单位标准（元）", 1), ("单位标准（万元）", 10000)):
+        if key in entry:
+            return CostStandard(entry["支出标准名称"].strip(), entry.get("计量单位", "").strip(),
+                                Decimal(str(entry[key])) * factor, entry.get("来源", ""))
+    return None
+
+
 def standards_of(rules: Rules) -> dict[str, CostStandard]:
     """The rulebook's standards (``cost_standards``, plus any a ``--standards`` table added)."""
-    out = {}
-    for entry in rules.cost_standards:
-        out[entry["item"].strip()] = CostStandard(entry["item"].strip(), entry.get("unit", "").strip(),
-                                                  Decimal(str(entry["amount"])), entry.get("source", ""))
-    return out
+    found = (standard_entry(e) for e in rules.cost_standards)
+    return {s.item: s for s in found if s is not None}
 
 
 def _is_standard_row(ind, known: Iterable[str] = ()) -> bool:

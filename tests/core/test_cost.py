@@ -204,4 +204,17 @@ def test_the_basis_kind_column_marks_a_standard_row_too():
 def test_rulebook_cost_standards_are_validated():
     with pytest.raises(RulesError) as err:
         rules_101(cost_standards=[{"item": "培训费", "unit": "人天", "amount": -1}])
-    assert "cost_standards/0/amount" in str(err.value)
+    assert "cost_standards/0" in str(err.value)
+
+
+@pytest.mark.parametrize("entry", [
+    {"item": "培训费（二类）", "unit": "人天", "amount": 0.055, "amount_unit": "万元"},
+    {"支出标准名称": "培训费（二类）", "计量单位": "人天", "单位标准（元）": 550, "来源": "某省办法"},
+    {"支出标准名称": "培训费（二类）", "计量单位": "人天", "单位标准（万元）": 0.055},
+])
+def test_standards_in_the_rulebook_may_use_the_tables_headers_or_wan_yuan(entry):
+    rules = rules_101(cost_standards=[entry])
+    p = cost_project()
+    p.indicators.append(_standard_row("≤30万元"))
+    (issue,) = [i for i in check(p, rules) if i.rule == "indicator.cost_over_standard"]
+    assert "27.5万元" in issue.message

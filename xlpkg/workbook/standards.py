@@ -12,6 +12,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from ..cost import standard_entry
 from ..rules import Rules, RulesError, rules_from_dict
 from ..sources import OpenpyxlSource, SourceError, file_problem
 from ..system.os_errors import os_error_text
@@ -96,7 +97,8 @@ def with_standards(rules: Rules, entries: list[dict]) -> Rules:
     if not entries:
         return rules
     names = {e["item"] for e in entries}
-    kept = [e for e in rules.cost_standards if e["item"].strip() not in names]
+    kept = [e for e in rules.cost_standards
+            if (standard_entry(e) is None or standard_entry(e).item not in names)]
     return rules_from_dict({**rules.data, "cost_standards": kept + entries}, rules.source)
 
 
