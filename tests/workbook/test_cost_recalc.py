@@ -146,3 +146,29 @@ def test_the_101_template_lists_cost_as_a_level1_with_its_level2():
     assert "成本指标" in values("L1Names")
     total = wb[L.EVAL][f"I{L.EVAL_TOTAL_ROW}"].value
     assert f"$H${L.LEVEL_FIRST}:$H${L.LEVEL_FIRST + 3}" in total   # all four levels' gaps
+
+
+def test_the_unit_cost_basis_is_an_unlocked_list_of_the_quantity_names():
+    wb = build_workbook(load_rules())
+    ws = wb[L.EVAL]
+    basis = f"{L.UNIT_COST_COLS['basis']}{L.EVAL_UNIT_COST_ROW}"
+    assert ws[basis].protection.locked is False
+    assert ws[f"{L.UNIT_COST_COLS['amount']}{L.EVAL_UNIT_COST_ROW}"].protection.locked is not False
+    (dv,) = [d for d in ws.data_validations.dataValidation if basis in str(d.sqref)]
+    assert dv.type == "list" and dv.formula1 == "UnitCostChoices"
+    choices = wb.defined_names["UnitCostChoices"].attr_text
+    assert choices == L.abs_ref(L.CALC, f"{L.CALC_QUANTITY_COL}{L.EVAL_IND_FIRST}:{L.CALC_QUANTITY_COL}{L.EVAL_IND_LAST}")
+    # the rows below moved down by one (V3.md): the goal block starts two rows after it
+    assert L.EVAL_UNIT_COST_ROW == L.EVAL_REASON_ROW + 1 and L.EVAL_GOAL_HEAD == L.EVAL_UNIT_COST_ROW + 2
+    assert L.TEMPLATE_VERSION == 3 and "UnitCostBasis" in L.INPUT_NAMES_BY_VERSION[3]
+
+
+def test_the_quantity_list_on_calc_names_only_quantity_rows(libreoffice, tmp_path):
+    """Recalculated: the list holds the 数量指标 names and nothing else (blank elsewhere)."""
+    p = cost_project()
+    path = fill_workbook(p, tmp_path / "q.xlsx", rules=load_rules(RULES_101))
+    (out,) = libreoffice.recalculate([path], tmp_path / "out")
+    calc = openpyxl.load_workbook(out, data_only=True)[L.CALC]
+    col = L.CALC_QUANTITY_COL
+    names = [calc[f"{col}{L.EVAL_IND_FIRST + i}"].value for i in range(len(p.indicators) + 1)]
+    assert [n for n in names if n] == ["培训人次"]
