@@ -75,6 +75,16 @@ def test_score_json_has_the_unit_cost_and_the_cost_level(tmp_path, capsys):
     assert float(result["unit_cost"]["amount"]) == pytest.approx(95 / 45)
     assert result["self_evaluation"]["groups"]["cost"] == {"weight": "10.00", "score": "9.20"}
     assert result["self_evaluation"]["total"] == "96.14"
+    assert "indicator.cost_over_standard" not in {i["rule"] for i in result["issues"]}
+
+
+def test_score_json_of_a_workbook_carries_the_over_standard_warning(tmp_path, standards, capsys):
+    path = fill_workbook(over_project(), tmp_path / "p.xlsx", rules=load_rules(RULES_101))
+    assert main(["score", "--json", "--rules", str(RULES_101), "--standards", str(standards), str(path)]) == 0
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["self_evaluation"]["total"] == "96.14" and result["unit_cost"]["basis"] == "培训人次"
+    (issue,) = [i for i in result["issues"] if i["rule"] == "indicator.cost_over_standard"]
+    assert "培训费（二类）" in issue["message"]
 
 
 @pytest.mark.parametrize("row, words", [

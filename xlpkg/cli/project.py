@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..workbook.project_file import WORKBOOK_SUFFIXES, load_project
 from ..checks import check
+from ..cost import check_cost_standards
 from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError
@@ -84,12 +85,13 @@ def run_score(args) -> int:
             print(f"[错误] {problem}", file=sys.stderr)
             continue
         m = project_metrics(project, rules)
+        # the score's own issues, and cost targets above their 预算支出标准 (issue 26)
+        issues = [*m.evaluation.issues, *check_cost_standards(project, rules)]
         if args.json:
-            out.append({"file": path, **metrics_to_dict(m),
-                        "issues": issues_to_list(m.evaluation.issues)})
+            out.append({"file": path, **metrics_to_dict(m), "issues": issues_to_list(issues)})
         else:
             print(format_metrics(m, lambda light: rules.light_label(light) if light else "—"))
-            for issue in m.evaluation.issues:
+            for issue in issues:
                 print(f"  {issue}")
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False, indent=2)
