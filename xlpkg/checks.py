@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from .issues import Issue
-from .metrics import GROUP_LABELS, SelfEvaluation, level_weights, round2, self_evaluation
+from .metrics import SelfEvaluation, level_weights, round2, self_evaluation
 from .model import BASIS_KINDS, Project
 from .rules import Rules, load_rules, normalize_level2
 from .targets import format_number, parse_actual, try_parse_target
@@ -16,6 +16,7 @@ from .scoring_target import ScoringTarget, scoring_target
 from .metrics import monitoring_snapshot
 from .model import fund_sum
 from .targets import ActualError
+from .cost import check_cost_standards, check_unit_cost_basis
 
 HUNDRED = Decimal(100)
 
@@ -138,7 +139,9 @@ def _check_given_weights(p: Project, rules: Rules) -> list[Issue]:
             out.append(rules.issue("indicator.weight_negative", f"indicators[{i}].weight",
                                    name=ind.name, value=_fmt(ind.weight)))
     lw = level_weights(p, rules)
-    for group, label in GROUP_LABELS.items():
+    for group in rules.groups:
+        label = rules.group_label(group)
+        label = label[:-2] if label.endswith("指标") else label   # the message adds 指标
         if group not in lw.gaps or not lw.typed[group] or lw.gaps[group] == 0:
             continue
         last = max(i for i, ind in enumerate(p.indicators)
@@ -395,7 +398,7 @@ def check(project: Project, rules: Rules | None = None, *,
     self-evaluation if the caller has computed it already)."""
     rules = rules or load_rules()
     issues: list[Issue] = []
-    for run in (*CHECKS, check_actual_values, check_history):
+    for run in (*CHECKS, check_actual_values, check_history, check_cost_standards, check_unit_cost_basis):
         issues.extend(run(project, rules))
     issues.extend(check_self_evaluation(project, rules, evaluation))
     return issues

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from decimal import Decimal, ROUND_HALF_UP
 
+from .cost import UnitCost, unit_cost
 from .issues import Issue
 from .model import Project
-from .rules import Rules, load_rules
+from .rules import GROUP_LABELS, Rules, load_rules  # noqa: F401  (GROUP_LABELS: still exported here)
 from .targets import ActualError, Target, TargetError, format_number, parse_actual, parse_target
 from .scoring_target import scoring_target
 
@@ -23,10 +24,10 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
+# The scoring levels are the rulebook's (``Rules.groups``); these are the default rulebook's
+# (财预〔2020〕10号), kept for callers that print them.
 GROUPS = ("output", "benefit", "satisfaction")
 MONEY_UNITS = ("元", "万元", "亿元")
-GROUP_LABELS = {"execution": "预算执行率", "output": "产出指标", "benefit": "效益指标",
-                "satisfaction": "满意度指标"}
 
 
 def round2(value: Decimal) -> Decimal:
@@ -235,7 +236,7 @@ def level_weights(project: Project, rules: Rules | None = None) -> LevelWeights:
     rules = rules or load_rules()
     weights = [ZERO] * len(project.indicators)
     gaps, typed, totals = {}, {}, {}
-    for group in GROUPS:
+    for group in rules.groups:
         level = [i for i, ind in enumerate(project.indicators) if rules.group_of(ind.level1) == group]
         members = [i for i in level if project.indicators[i].applicable]
         given_all = [i for i in level if project.indicators[i].weight is not None]
@@ -277,7 +278,8 @@ def _rated(ind, i: int, ratio: Decimal, weight: Decimal, rules: Rules) -> tuple[
 
 
 def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluation:
-    """The 100-point 项目支出绩效自评: 执行率 10, 产出 50, 效益 30, 满意度 10 (per rules).
+    """The 100-point 项目支出绩效自评: 执行率 10, then the rulebook's levels (财预〔2020〕10号:
+    产出 50, 效益 30, 满意度 10; 财预〔2021〕101号: 产出 40, 成本 10, 效益 30, 满意度 10).
 
     Points a level's typed 分值 leave unallocated are lost, not rescaled away (the form's own
     arithmetic); levels without applicable indicators are dropped and the total rescaled to 100
@@ -290,7 +292,7 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
     exec_raw = max(exec_raw, ZERO)
     lw = level_weights(project, rules)
     weights = lw.weights
-    groups = {g: {"weight": ZERO, "score": ZERO} for g in GROUPS}
+    groups = {g: {"weight": ZERO, "score": ZERO} for g in rules.groups}
     scores: list[IndicatorScore] = []
     issues: list[Issue] = []
     for i, (ind, weight) in enumerate(zip(project.indicators, weights)):
@@ -321,7 +323,7 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
             issues.append(problem)
         scores.append(IndicatorScore(i, ind.name, group, weight, earned, scored, problem, mode, ratio))
     # a level's unallocated 分值 still count as available: they are lost, not rescaled away
-    for g in GROUPS:
+    for g in rules.groups:
         if groups[g]["weight"] > 0 or any(s.applicable and s.group == g for s in scores):
             groups[g]["weight"] += max(ZERO, lw.gaps[g])
     indicator_points = sum((g["weight"] for g in groups.values()), ZERO)
@@ -380,6 +382,7 @@ class ProjectMetrics:
     cost_control_rate: Decimal | None
     evaluation: SelfEvaluation
     monitoring: MonitoringSnapshot | None = None   # the "截至X月" snapshot
+    unit_cost: UnitCost | None = None              # 全年执行数 ÷ the chosen 数量指标's actual
 
 
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
@@ -392,6 +395,7 @@ def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetr
         cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
         evaluation=self_evaluation(project, rules),
         monitoring=monitoring_snapshot(project, rules),
+        unit_cost=unit_cost(project),
     )
 
 
@@ -408,6 +412,9 @@ class DepartmentTotal:
     lights: dict[str, int]              # light of the last quarter with data
     spent_missing: int = 0              # projects without a 全年执行数: not summed as 0
     unevaluated: int = 0                # projects whose self-evaluation has not started
+    # issue 26: Σ (成本 level points × budget) ÷ Σ budget over evaluated projects with 成本指标,
+    # where the rulebook scores 成本 as a level of its own; None otherwise
+    cost_score: Decimal | None = None
 
 
 class DeptShare(NamedTuple):
@@ -425,16 +432,27 @@ class DeptShare(NamedTuple):
     last_light: str | None                   # light of the last quarter with data
     plans: tuple[Decimal | None, ...]        # planned cumulative % per quarter
     actuals: tuple[Decimal | None, ...]      # cumulative spending per quarter, 万元
+    cost_score: Decimal | None = None        # 成本 level points (issue 26), when scored on its own
 
 
-def dept_share(m: ProjectMetrics, dept_code: str | None = None) -> DeptShare:
+def level_score(ev: SelfEvaluation, group: str | None) -> Decimal | None:
+    """A level's earned points (before rescaling); None when the level is not in the rulebook,
+    has no scored indicator, or the self-evaluation has not started."""
+    part = ev.groups.get(group) if group else None
+    if part is None or part["weight"] <= 0 or not getattr(ev, "started", True):
+        return None
+    return part["score"]
+
+
+def dept_share(m: ProjectMetrics, dept_code: str | None = None, cost_group: str | None = None) -> DeptShare:
     p, ev = m.project, m.evaluation
     return DeptShare(
         dept_code=p.dept_code if dept_code is None else dept_code, dept_name=p.dept_name,
         budget=p.effective_budget, spent=p.execution.year_spent,
         started=getattr(ev, "started", True), total=ev.total, grade=ev.grade,
         last_light=_last_light(m.quarters),
-        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters))
+        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters),
+        cost_score=level_score(ev, cost_group))
 
 
 def _last_light(quarters: list[QuarterStatus]) -> str | None:
@@ -469,11 +487,15 @@ def department_totals(metrics: "list[ProjectMetrics | DeptShare]", rules: Rules 
         for m in members:
             if m.last_light:
                 lights[m.last_light] += 1
+        costed = [m for m in evaluated if getattr(m, "cost_score", None) is not None]
+        cost_budget = sum((m.budget for m in costed), ZERO)
+        cost_score = (sum((m.cost_score * m.budget for m in costed), ZERO) / cost_budget
+                      if cost_budget else None)
         totals.append(DepartmentTotal(
             dept_code=code, dept_name=members[0].dept_name, projects=len(members),
             budget=budget, spent=spent,
             execution_rate=execution_rate(spent, spent_budget) if with_spent else None,
             weighted_score=weighted / eval_budget if eval_budget else None, grades=grades,
             lights=lights, spent_missing=len(members) - len(with_spent),
-            unevaluated=len(members) - len(evaluated)))
+            unevaluated=len(members) - len(evaluated), cost_score=cost_score))
     return totals

@@ -203,6 +203,8 @@ class Project:
     project_lead: str = ""                      # 项目负责人
     finance_lead: str = ""                      # 财务负责人
     fill_date: str = ""                         # 填报日期, ISO date where it is one
+    # --- v3 (issue 26): cost performance
+    unit_cost_basis: str = ""                   # 单位成本核算依据: one 数量指标's 三级指标 name
 
     @property
     def effective_budget(self) -> Decimal:
@@ -246,7 +248,9 @@ def encode_json_value(obj: Any) -> Any:
 # documents written before them round-trip unchanged.
 _OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": "",
                       # v3 (issue 24)
-                      "basis_kind": "", "last_target": "", "last_actual": "", "history_value": ""}
+                      "basis_kind": "", "last_target": "", "last_actual": "", "history_value": "",
+                      # v3 (issue 26)
+                      "unit_cost_basis": ""}
 
 
 def _drop_defaults(obj: Any) -> Any:

@@ -61,6 +61,7 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                            for s in ev.indicators],
         },
         "monitoring": _monitoring(m.monitoring),
+        "unit_cost": m.unit_cost.to_dict() if getattr(m, "unit_cost", None) else None,
     }
 
 
@@ -108,8 +109,11 @@ def format_metrics(m: ProjectMetrics, light_label=lambda light: light or "—") 
     lines.append(f"  自评：{GROUP_LABELS['execution']} {execution}")
     for group, part in ev.groups.items():
         if part["weight"]:
-            lines.append(f"        {GROUP_LABELS[group]} {round2(part['score'])}/{round2(part['weight'])}分")
+            lines.append(f"        {GROUP_LABELS.get(group, group)} {round2(part['score'])}/{round2(part['weight'])}分")
     if ev.scale != 1:
         lines.append(f"        （部分指标不适用，按满分100折算，系数 {round2(ev.scale)}）")
     lines.append(f"  总分 {ev.total}  等级 {ev.grade}")
+    uc = getattr(m, "unit_cost", None)
+    if uc is not None:
+        lines.append(f"  单位成本 {_num(uc.amount, 4)} {uc.unit}（全年执行数÷{uc.basis}实际完成值）")
     return "\n".join(lines)

@@ -106,7 +106,10 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
         "form.not_template", "form.unreadable", "form.value", "form.target_variant", "form.stale_cache",
         "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
-        "consolidate.mixed_years", "consolidate.skipped")},
+        "consolidate.mixed_years", "consolidate.skipped", "form.rules_mismatch")},
+    # issue 26: 预算支出标准
+    "indicator.cost_over_standard": ("amount", "item", "limit", "name", "quantity", "standard", "unit"),
+    "indicator.standard_unknown": ("item", "name"), "unit_cost.basis_unknown": ("allowed", "basis"),
 }
 
 
@@ -183,6 +186,7 @@ def _business_problems(data: dict) -> list[str]:
             problems.append(f"{what}：名称“{seen[0]}”重复，各档名称必须不同")
     if not any(float(v) > 0 for v in data["weights"].values()):
         problems.append("weights：各类权重均为0，无法评分；至少一类权重应大于0")
+    problems.extend(_level_problems(data))
     mins = [g["min"] for g in data["scoring"]["grades"]]
     if mins != sorted(mins, reverse=True) or mins[-1] != 0:
         problems.append("scoring/grades：等级下限应从高到低排列，最后一档下限为0")
@@ -206,6 +210,32 @@ def _business_problems(data: dict) -> list[str]:
     return problems
 
 
+def _level_problems(data: dict) -> list[str]:
+    """Every 一级's scoring level needs a weight, and every weighted level an 一级: a level
+    without one would silently be rescaled away."""
+    problems = []
+    weights = data["weights"]
+    used = set()
+    for name, entry in data["structure"]["level1"].items():
+        group = entry["group"]
+        used.add(group)
+        if group not in weights:
+            known = "、".join(g for g in weights if g != "execution")
+            problems.append(f"structure/level1/{name}/group：评分类别“{group}”在 weights 中没有权重"
+                            f"（已有：{known}）")
+    for group in weights:
+        if group != "execution" and group not in used:
+            problems.append(f"weights/{group}：没有一级指标属于该类（structure/level1/*/group），"
+                            "其权重无处计分")
+    return problems
+
+
+# The levels' Chinese names; a rulebook's own level (any other weights key) is named after its
+# first 一级 (structure/level1 order).
+GROUP_LABELS = {"execution": "预算执行率", "output": "产出指标", "cost": "成本指标",
+                "benefit": "效益指标", "satisfaction": "满意度指标"}
+
+
 @dataclass(frozen=True)
 class Rules:
     data: dict
@@ -226,6 +256,43 @@ class Rules:
 
     def weight(self, group: str) -> Decimal:
         return Decimal(str(self.data["weights"][group]))
+
+    @cached_property
+    def groups(self) -> tuple[str, ...]:
+        """The indicator levels scored, in the rulebook's order (weights keys but execution)."""
+        return tuple(g for g in self.data["weights"] if g != "execution")
+
+    def level1_of(self, group: str) -> list[str]:
+        return [name for name, e in self.structure["level1"].items() if e["group"] == group]
+
+    def group_label(self, group: str) -> str:
+        if group in GROUP_LABELS:
+            return GROUP_LABELS[group]
+        names = self.level1_of(group)
+        return names[0] if names else group
+
+    @cached_property
+    def cost_group(self) -> str | None:
+        """The level that scores 成本指标 on its own (财预〔2021〕101号), if the rulebook has one:
+        the "cost" level, or a level whose only 一级 is 成本指标; None when 成本 counts under 产出."""
+        for group in self.groups:
+            names = self.level1_of(group)
+            if group == "cost" or (names and all(n.strip() == "成本指标" for n in names)):
+                return group
+        return None
+
+    def levels_signature(self) -> str:
+        """The scoring levels as one readable text, recorded in a form's meta sheet so a form
+        built with one rulebook and read with another is noticed."""
+        w = lambda g: format(Decimal(str(self.data["weights"][g])).normalize(), "f")
+        parts = [f"{GROUP_LABELS['execution']}{w('execution')}分"]
+        parts += [f"{self.group_label(g)}{w(g)}分（{'、'.join(self.level1_of(g))}）" for g in self.groups]
+        return "；".join(parts)
+
+    @property
+    def cost_standards(self) -> list[dict]:
+        """预算支出标准 carried by the rulebook (item, unit, amount in 元, source)."""
+        return list(self.data.get("cost_standards") or [])
 
     def group_of(self, level1: str) -> str | None:
         entry = self.structure["level1"].get(level1.strip())

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("xlpkg.sources",),
     ("xlpkg.model", "xlpkg.rules", "xlpkg.issues", "xlpkg.targets", "xlpkg.metrics", "xlpkg.checks",
      "xlpkg.report", "xlpkg.cellref", "xlpkg.cell_text", "xlpkg.target_wording", "xlpkg.scoring_target",
-     "xlpkg.target_variants"),
+     "xlpkg.target_variants", "xlpkg.cost"),
     ("xlpkg.system",),
 ]
 # Imports that may stay inside functions: optional or heavy third-party packages only.

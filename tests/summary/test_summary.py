@@ -315,7 +315,7 @@ def test_tables_longer_than_a_sheet_go_on_in_sheets_of_their_own(tmp_path, monke
         ws = book[name]
         rows = list(ws.iter_rows(values_only=True))
         assert list(rows[0]) == list(c.indicator_table.columns) and 2 <= len(rows) <= 8
-        assert ws.freeze_panes == "D2" and ws.auto_filter.ref == f"A1:Q{len(rows)}"
+        assert ws.freeze_panes == "D2" and ws.auto_filter.ref == f"A1:R{len(rows)}"   # 18 columns (评分层级, issue 26)
         assert ws.print_title_rows == "$1:$1" and ws.protection.sheet
         got.extend(rows[1:])
     assert [(r[0], r[2], r[6]) for r in got] == [(w[0], w[2], w[6]) for w in wanted]

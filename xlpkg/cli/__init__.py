@@ -7,12 +7,13 @@ import os
 import sys
 
 from ..system.os_errors import os_error_text
-from ..rules import RulesError
+from ..rules import Rules, RulesError, load_rules
+from ..workbook.standards import read_standards, with_standards
 from .. import __version__
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
 COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit",
-                   "history", "carryover", "library")
+                   "history", "carryover", "library", "standards")
 # The command each module registers. Only the module of the command being run is imported, so a
 # command does not pay for the libraries of all the others (openpyxl, python-docx, SQLAlchemy…);
 # `xlpkg --help` and an unknown command import them all. tests/cli checks this table.
@@ -27,6 +28,7 @@ COMMANDS = {
     "kit": "kit",
     "history": "history",
     "carry-over": "carryover", "library": "library",
+    "standards": "standards",
 }
 
 
@@ -59,6 +61,18 @@ def build_parser(argv: list[str] | None = None, *, modules: tuple[str, ...] | No
 
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="FILE", help="规则文件（默认使用随附的 rules.json）")
+
+
+def add_standards_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--standards", metavar="FILE.xlsx",
+                        help="预算支出标准表（xlpkg standards template 生成的格式）：成本指标值超过 单位标准×数量 时警告")
+
+
+def rules_of(args) -> "Rules":
+    """The rulebook of ``--rules`` with the standards of ``--standards`` (if given) added."""
+    rules = load_rules(getattr(args, "rules", None))
+    standards = getattr(args, "standards", None)
+    return with_standards(rules, read_standards(standards)) if standards else rules
 
 
 EXIT_INTERRUPTED = 130   # 128 + SIGINT, what shells report for Ctrl-C

@@ -17,7 +17,7 @@ from ..history.store import StoreError, open_store
 from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
 from ..summary import SummaryWriteError, overwrite_problem, write_summary, write_summary_template
-from . import add_rules_option
+from . import add_rules_option, add_standards_option, rules_of
 from .history import print_add_report
 
 DEFAULT_OUTPUT = "部门汇总.xlsx"
@@ -48,6 +48,7 @@ def register(sub) -> None:
                    help="上年的项目表或汇总表（或所在文件夹）：不用历史库，直接生成“结果应用”表")
     p.add_argument("--json", action="store_true", help="以 JSON 输出汇总结果")
     add_rules_option(p)
+    add_standards_option(p)
     p.set_defaults(handler=run_consolidate)
 
     t = sub.add_parser("summary-template", help="生成空白的部门汇总表模板")
@@ -139,7 +140,7 @@ def _finish(args, code: int, last_line: str, c: Consolidation | None, output: Pa
 
 
 def run_consolidate(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     output = Path(args.output)
     if args.jobs is not None and args.jobs < 1:
         return _finish(args, FAILED, "未汇总：--jobs 必须是正整数", None, None)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..workbook.project_file import WORKBOOK_SUFFIXES, load_project
 from ..checks import check
+from ..cost import check_cost_standards
 from ..issues import has_errors
 from ..metrics import project_metrics
 from ..model import ProjectFormatError
@@ -14,8 +15,7 @@ from ..workbook.form_checks import read_checked_file
 from ..department.checked import (department_metrics_dict, format_department, is_department_file,
                                   read_checked_department_file)
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
-from ..rules import load_rules
-from . import add_rules_option
+from . import add_rules_option, add_standards_option, rules_of
 
 
 def register(sub) -> None:
@@ -23,12 +23,14 @@ def register(sub) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="项目 JSON 或已填写的项目工作簿")
     p.add_argument("--json", action="store_true", help="以 JSON 输出问题清单")
     add_rules_option(p)
+    add_standards_option(p)
     p.set_defaults(handler=run_check)
 
     s = sub.add_parser("score", help="计算执行率、支出进度、偏差、成本控制率和自评得分")
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--json", action="store_true", help="以 JSON 输出")
     add_rules_option(s)
+    add_standards_option(s)
     s.set_defaults(handler=run_score)
 
 
@@ -52,7 +54,7 @@ def _checked(path: str, rules):
 
 
 def run_check(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     failed = False
     results = []
     for path in args.files:
@@ -84,7 +86,7 @@ def run_check(args) -> int:
 
 
 def run_score(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     out, failed = [], False
     for path in args.files:
         if Path(path).suffix.lower() in WORKBOOK_SUFFIXES and is_department_file(path):
@@ -104,8 +106,10 @@ def run_score(args) -> int:
             print(f"[错误] {problem}", file=sys.stderr)
             continue
         m = project_metrics(project, rules)
-        # a form still in its declaration stage has no actuals to miss (issue 21 #6)
-        issues = m.evaluation.issues if m.evaluation.started else []
+        # a form still in its declaration stage has no actuals to miss (issue 21 #6); cost
+        # targets above their 预算支出标准 (issue 26)
+        issues = [*(m.evaluation.issues if m.evaluation.started else []),
+                  *check_cost_standards(project, rules)]
         if args.json:
             out.append({"file": path, **metrics_to_dict(m), "issues": issues_to_list(issues)})
         else:

@@ -10,7 +10,7 @@ from ..model import ProjectFormatError, load_project_json, project_to_dict
 from ..system.os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
-from . import add_rules_option
+from . import add_rules_option, add_standards_option, rules_of
 from .carryover import library_option, load_library_option
 from ..workbook.layout import TEMPLATE_VERSION
 from ..workbook.upgrade import upgrade_workbook, upgraded_path
@@ -46,6 +46,7 @@ def register(sub) -> None:
     r.add_argument("--json", action="store_true", help="以 JSON 输出")
     _engine_option(r)
     add_rules_option(r)
+    add_standards_option(r)
     r.set_defaults(handler=run_read)
 
     v = sub.add_parser("validate", help="校验多个工作簿（有错误时退出码为1）")
@@ -53,6 +54,7 @@ def register(sub) -> None:
     v.add_argument("--json", action="store_true", help="以 JSON 输出问题清单")
     _engine_option(v)
     add_rules_option(v)
+    add_standards_option(v)
     v.set_defaults(handler=run_validate)
 
 
@@ -142,7 +144,7 @@ def _read_department(args, rules) -> int:
 
 
 def run_read(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     if is_department_file(args.file):
         return _read_department(args, rules)
     result = read_checked_file(args.file, rules=rules, engine=args.engine)
@@ -162,7 +164,7 @@ def run_read(args) -> int:
 
 
 def run_validate(args) -> int:
-    rules = load_rules(args.rules)
+    rules = rules_of(args)
     failed, report = False, []
     for path in args.files:
         if is_department_file(path):   # a 部门整体绩效表 is validated as such (issue 21 #13)

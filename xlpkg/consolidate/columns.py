@@ -26,12 +26,15 @@ PROJECT_COLUMNS = (
     "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）",
     *(f"{q}{part}" for q in QUARTER_LABELS for part in _Q_PARTS),
     *MONITORING_COLUMNS,
-    "执行率", "成本控制率", "自评得分", "自评等级", "问题数", "汇总说明", "来源文件",
+    "执行率", "成本控制率", "自评得分", "自评等级",
+    "单位成本（万元）", "单位成本核算依据",   # issue 26: 全年执行数 ÷ the chosen 数量指标's actual
+    "问题数", "汇总说明", "来源文件",
 )
 INDICATOR_COLUMNS = (
     "部门编码", "项目编码", "项目名称", "序号", "一级指标", "二级指标", "三级指标",
     "原指标值（文字）", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分",
     "偏差原因", "完成目标可能性", "偏差原因分析及改进措施",
+    "评分层级",   # issue 26: the rulebook's scoring level (成本指标 under 101号), to filter by
 )
 DEPT_GOAL_COLUMNS = ("内容", "层级", "部门编码", "项目编码")
 # The department self-evaluations found among the inputs (部门整体绩效表, or carried by summaries).
@@ -41,12 +44,17 @@ ISSUE_COLUMNS = ("文件", "工作表", "单元格", "规则", "严重程度", "
 RECORD_COLUMNS = ("项目编码", "年度", "来源文件", "记录")
 
 
+# 部门小计 under a rulebook that scores 成本 on its own (issue 26): the budget-weighted points.
+COST_SCORE_COLUMN = "成本指标加权得分"
+
+
 def department_columns(rules: Rules) -> tuple[str, ...]:
     """部门小计's columns: the grade and light names come from the rulebook."""
     grades = tuple(band["grade"] for band in rules.scoring["grades"])
     lights = tuple(band["label"] for band in rules.monitoring["lights"])
     return ("部门编码", "部门名称", "项目数", "全年预算数（万元）", "全年执行数（万元）", "执行率",
             "未填执行数（个）", "加权平均得分", "未自评（个）",
+            *((COST_SCORE_COLUMN,) if rules.cost_group else ()),
             *(f"{g}（个）" for g in grades), *(f"{x}（个）" for x in lights),
             *(f"{q}计划进度" for q in QUARTER_LABELS), *(f"{q}实际进度" for q in QUARTER_LABELS))
 

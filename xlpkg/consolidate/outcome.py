@@ -140,7 +140,10 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
         notes.append("尚未开始自评（无全年执行数和实际完成值），无得分和等级")
     row.update({"执行率": as_float(m.execution_rate), "成本控制率": as_float(m.cost_control_rate),
                 "自评得分": as_float(ev.total) if started else None,
-                "自评等级": ev.grade if started else None, "问题数": 0,
+                "自评等级": ev.grade if started else None,
+                "单位成本（万元）": as_float(m.unit_cost.amount) if m.unit_cost else None,
+                "单位成本核算依据": f"{m.unit_cost.basis}（{m.unit_cost.unit}）" if m.unit_cost else None,
+                "问题数": 0,
                 "汇总说明": "；".join(notes), "来源文件": path})
     indicator_rows = []
     for i, (ind, score) in enumerate(zip(p.indicators, ev.indicators), start=1):
@@ -150,10 +153,11 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
             ind.target, nature, value, unit, ind.actual,
             as_float(round2(score.weight)) if score.applicable else None,
             as_float(score.shown_score) if score.applicable and started else None,
-            cause_text(ind), ind.likelihood, ind.analysis))
+            cause_text(ind), ind.likelihood, ind.analysis,
+            rules.group_label(score.group) if score.group else None))
     names = tuple(ind.name.strip() for ind in p.indicators if ind.name.strip())
     issues = list(issues)
-    return FileOutcome(path=path, issues=issues, share=dept_share(m, dept_code), project_row=row,
+    return FileOutcome(path=path, issues=issues, share=dept_share(m, dept_code, rules.cost_group), project_row=row,
                        indicator_rows=indicator_rows, goal=p.goal.strip(), indicator_names=names,
                        record_rows=[(row["项目编码"], p.year, path, project_record(p, issues))])
 

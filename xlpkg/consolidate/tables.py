@@ -158,10 +158,12 @@ def _department_rows(shares: list[DeptShare], rules: Rules) -> list[tuple]:
         plans, actuals = _quarter_progress(members_of[t.dept_code])
         rows.append((t.dept_code, t.dept_name, t.projects, as_float(t.budget), as_float(t.spent),
                      as_float(t.execution_rate), t.spent_missing, as_float(t.weighted_score), t.unevaluated,
+                     *((as_float(t.cost_score),) if rules.cost_group else ()),
                      *(t.grades.get(g, 0) for g in grades), *(t.lights.get(x, 0) for x in lights),
                      *plans, *actuals))
     if not shares:
-        rows.append((TOTAL_LABEL, "", 0, 0.0, 0.0, None, 0, None, 0, *(0 for _ in grades),
+        rows.append((TOTAL_LABEL, "", 0, 0.0, 0.0, None, 0, None, 0,
+                     *((None,) if rules.cost_group else ()), *(0 for _ in grades),
                      *(0 for _ in lights), *(None,) * 8))
     return rows
 

@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from ..metrics import GROUP_LABELS, project_metrics
+from ..metrics import project_metrics
 from ..model import Project
 from ..report import metrics_to_dict
 from ..rules import Rules, load_rules
@@ -50,6 +50,15 @@ def _shown(value: str | None, default: str = "—") -> str:
     return default if value in (None, "") else value
 
 
+def _unit_cost(uc, project: Project) -> dict | None:
+    """单位成本 as the report states it: 4 decimals, the basis and its actual as typed."""
+    if uc is None:
+        return None
+    actual = next((i.actual for i in project.indicators if i.name.strip() == uc.basis), "")
+    return {"amount": format(uc.amount.quantize(Decimal("0.0001")), "f"), "unit": uc.unit,
+            "basis": uc.basis, "quantity": clean_text(actual)}
+
+
 def report_context(project: Project, rules: Rules | None = None) -> dict:
     """Everything the template may use; numbers as the strings ``xlpkg score --json`` prints."""
     rules = rules or load_rules()
@@ -57,7 +66,7 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
     data = metrics_to_dict(m)
     ev = data["self_evaluation"]
     rows, lost = [], []
-    counts = {"output": 0, "benefit": 0, "satisfaction": 0}
+    counts = {g: 0 for g in ("output", "benefit", "satisfaction", *rules.groups)}
     for ind, scored in zip(project.indicators, ev["indicators"]):
         group = scored["group"]
         if group in counts:
@@ -73,7 +82,7 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
             if missing > 0:
                 lost.append({**row, "lost": format(missing, "f")})
     exec_weight = rules.weight("execution")
-    groups = [{"label": GROUP_LABELS[g], "weight": v["weight"], "score": _shown(v["score"])}
+    groups = [{"label": rules.group_label(g), "weight": v["weight"], "score": _shown(v["score"])}
               for g, v in ev["groups"].items() if Decimal(v["weight"]) > 0]
     available = Decimal(exec_weight) + sum(Decimal(g["weight"]) for g in groups)
     # a score not yet due (declaration only, no 全年执行数) counts 0 here, as in the sheet's total
@@ -96,7 +105,9 @@ def report_context(project: Project, rules: Rules | None = None) -> dict:
         "scale": format(Decimal(ev["scale"]).quantize(Decimal("0.0001")), "f"),
         "scaled": Decimal(ev["scale"]) != 1,
         "available": format(available, "f"), "raw_total": format(raw_total, "f"),
-        "groups": groups, "counts": counts, "indicators": rows, "lost": lost, "quarters": quarters,
+        "groups": groups, "counts": counts,
+        "unit_cost": _unit_cost(m.unit_cost, project),
+        "level_counts": "、".join(f"{rules.group_label(g)}{counts[g]}项" for g in rules.groups), "indicators": rows, "lost": lost, "quarters": quarters,
         # fields of the v2 form model where present; blank otherwise (the template says 待填写)
         **{name: _lines(getattr(project, name, "") or "") if getattr(project, name, "") else ""
            for name in ("goal_actual", "problems", "improvements", "conclusion")},

@@ -93,8 +93,7 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _p(doc, "{% if medium_term_budget %}本项目为跨年度项目，中期资金总额{{ medium_term_budget }}万元。{% endif %}")
     _h(doc, "（三）项目绩效目标", 3)
     _p(doc, "{{ goal }}")
-    _p(doc, "年度绩效指标共{{ indicators|length }}项，其中产出指标{{ counts.output }}项、"
-            "效益指标{{ counts.benefit }}项、满意度指标{{ counts.satisfaction }}项。")
+    _p(doc, "年度绩效指标共{{ indicators|length }}项，其中{{ level_counts }}。")
 
     _h(doc, "二、绩效目标实现情况", 2)
     _p(doc, "{{ goal_actual or '年度总体目标实际完成情况：" + PLACEHOLDER + "' }}")
@@ -122,6 +121,8 @@ def build_project_template(path: str | Path = PROJECT_TEMPLATE) -> Path:
     _p(doc, "全年预算数{{ year_budget }}万元，全年执行数{{ spent }}万元，预算执行率{{ execution_rate }}%，"
             "得{{ exec_score }}分（分值{{ exec_weight }}分）。"
             "{% if rate_low %}预算执行率低于90%，需说明原因。{% endif %}")
+    _p(doc, "{% if unit_cost %}单位成本：以数量指标“{{ unit_cost.basis }}”为核算依据，全年执行数{{ spent }}万元"
+            "÷实际完成值{{ unit_cost.quantity }}，单位成本为{{ unit_cost.amount }}{{ unit_cost.unit }}。{% endif %}")
     _p(doc, "{% if monitoring_month %}绩效运行监控：截至{{ monitoring_month }}月执行数{{ monitoring_spent }}万元，"
             "全年预计执行数{{ monitoring_forecast }}万元。{% endif %}")
     _loop_table(doc, ["季度", "计划累计进度（%）", "实际累计支出（万元）", "实际累计进度（%）", "偏差（百分点）"],

@@ -26,7 +26,7 @@ __all__ = ["write_table_rows", "write_rows", "render_table_rows", "render_rows",
 
 TABLE_FONT_PT = 10
 LINK_TIP = "打开项目表"
-NUMERIC_KINDS = ("money", "percent", "points", "score", "int")
+NUMERIC_KINDS = ("money", "percent", "points", "score", "int", "unit_cost")
 _BATCH_CHARS = 1 << 18      # rendered XML handed to the file at a time (bounded memory)
 # Texts that repeat (department names, indicator levels, units) are rendered once per column;
 # only short ones are remembered, and a full cache starts over, so memory stays small.

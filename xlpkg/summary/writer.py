@@ -97,13 +97,15 @@ def _column_style(name: str) -> _Col:
         return _Col("text", 120)
     if name == "来源文件" or name == "文件":
         return _Col("link" if name == "来源文件" else "text", 36)
+    if name == "单位成本（万元）":   # 万元 per unit: small amounts need four places
+        return _Col("unit_cost", 11)
     if "（万元）" in name:
         return _Col("money", 13)
     if name.endswith("进度") or name.endswith("执行率") or name == "成本控制率":
         return _Col("percent", 11)
     if "百分点" in name:
         return _Col("points", 11)
-    if name in ("自评得分", "加权平均得分", "分值", "得分", "部门自评得分"):
+    if name in ("自评得分", "加权平均得分", "分值", "得分", "部门自评得分", "成本指标加权得分"):
         return _Col("score", 9)
     if name.endswith("排名"):
         return _Col("int", 6)
@@ -142,6 +144,7 @@ class _Formats:
         self.points = make(num_format="0.00")
         self.score = make(num_format="0.00")
         self.int = make(num_format="0")
+        self.unit_cost = make(num_format="0.0000")
         self.total = {k: make(bold=True, bg_color="#F2F2F2", **v) for k, v in (
             ("text", {}), ("money", {"num_format": "#,##0.00"}), ("percent", {"num_format": "0.00%"}),
             ("score", {"num_format": "0.00"}), ("int", {"num_format": "0"}),
@@ -187,11 +190,11 @@ def _print_width(name: str, default: float) -> float:
     if name.endswith("灯色") or name.endswith("（个）"):
         return 6
     return default
-INDICATOR_WIDTHS = {   # 17 columns on one landscape page at 72 % (10 pt prints at 7.2 pt)
-    "部门编码": 7, "项目编码": 15, "项目名称": 12, "序号": 4, "一级指标": 8, "二级指标": 8,
-    "三级指标": 14, "原指标值（文字）": 9, "指标性质": 5, "指标值": 7, "度量单位": 5,
-    "实际完成值": 8, "分值": 5.5, "得分": 5.5, "偏差原因": 7, "完成目标可能性": 6,
-    "偏差原因分析及改进措施": 12,
+INDICATOR_WIDTHS = {   # 18 columns on one landscape page at 72 % (10 pt prints at 7.2 pt)
+    "部门编码": 7, "项目编码": 15, "项目名称": 11, "序号": 4, "一级指标": 7, "二级指标": 7,
+    "三级指标": 13, "原指标值（文字）": 8, "指标性质": 5, "指标值": 7, "度量单位": 5,
+    "实际完成值": 7, "分值": 5.5, "得分": 5.5, "偏差原因": 7, "完成目标可能性": 6,
+    "偏差原因分析及改进措施": 11, "评分层级": 6,
 }
 TABLE_SCALE = 72       # tables are all 10 pt: the smallest scale that prints them at 7.2 pt
 ISSUE_WIDTHS = {"文件": 30, "工作表": 12, "单元格": 8, "规则": 20, "严重程度": 7, "说明": 58}
@@ -242,7 +245,7 @@ class _LinkMaker:
 
     def __init__(self, out_dir: Path, paths: list[str]):
         self.out_dir = out_dir
-        absolute = [p for p in paths if os.path.isabs(p)]
+        absolute = [p for p in paths if isinstance(p, str) and os.path.isabs(p)]   # a blank cell is None
         try:
             root = os.path.commonpath(absolute) if absolute else ""
         except ValueError:   # different drives on Windows

@@ -108,6 +108,8 @@ def stale_results(form: FormRead, m: ProjectMetrics, cached: dict[str, Any]) -> 
                              for s in ev.indicators if s.applicable]
     expected["ExecWeight"] = [(0, form.rules.weight("execution"), tiny)]
     expected["ScoreScale"] = [(0, ev.scale, Decimal("1e-6"))]
+    unit_cost = getattr(m, "unit_cost", None)
+    expected["UnitCost"] = [(0, None if unit_cost is None else unit_cost.amount, Decimal("1e-9"))]
     p = m.project
     if form.uses_numeric and p.uses:
         total = sum((u.amount for u in p.uses), Decimal(0))
@@ -118,7 +120,7 @@ def stale_results(form: FormRead, m: ProjectMetrics, cached: dict[str, Any]) -> 
     labels = {"MonRate": "1-X月执行率", "MonLight": "监控灯", "TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
               "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分",
               "IndWeight": "指标分值", "ExecWeight": "预算执行率分值", "ScoreScale": "折算系数",
-              "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对"}
+              "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对", "UnitCost": "单位成本"}
     prefixes = {"Progress": "支出进度", "Variance": "进度偏差", "PlanRate": "计划进度", "Light": "灯色"}
     out = []
     for name, checks in expected.items():

@@ -146,7 +146,8 @@ EVAL_BUDGET_COLS = {"label": "A", "budget": "B", "year_budget": "C", "year_spent
 EVAL_REASON_ROW = EVAL_FUND_LAST + 1   # 执行率偏差原因, typed when 执行率 is below the rulebook's threshold
 EVAL_REASON_COL = "D"
 EVAL_LAST_COL = "K"                   # 评分（定性） is the last column of the indicator table
-EVAL_GOAL_HEAD = EVAL_REASON_ROW + 2   # 年度总体目标: 预期目标 | 实际完成情况
+EVAL_UNIT_COST_ROW = EVAL_REASON_ROW + 1   # v3 (issue 26): 单位成本 (UnitCostBasis, UnitCost)
+EVAL_GOAL_HEAD = EVAL_UNIT_COST_ROW + 2   # 年度总体目标: 预期目标 | 实际完成情况
 EVAL_GOAL_ROW = EVAL_GOAL_HEAD + 1
 EVAL_IND_HEAD = EVAL_GOAL_ROW + 2
 EVAL_IND_FIRST = EVAL_IND_HEAD + 1
@@ -183,6 +184,23 @@ LEVEL_FIRST = 2
 
 # --- _xlpkg (metadata and rule parameters) -----------------------------------------
 META_ID_ROW, META_VERSION_ROW, META_RULES_ROW, META_ILLUSTRATIVE_ROW = 1, 2, 3, 4
+
+# --- v3 (issue 26): cost performance — 单位成本 on 绩效自评, the rulebook's levels in _xlpkg
+# The unit-cost row: the chosen 数量指标 (D:F, a list of the form's 数量指标 names), the unit
+# cost 全年执行数 ÷ its 实际完成值 (H) and its unit (I:K).
+UNIT_COST_COLS = {"basis": "D", "basis_end": "F", "amount": "H", "unit": "I"}
+# _calc: per indicator row, the 三级指标 name when the row is a 数量指标 (the basis list), and the
+# unit-cost's row index; right of the score helpers, so their columns do not move.
+CALC_QUANTITY_COL = shift_col("L", len(EVAL_HELPERS))
+CALC_UNIT_COST_COLS = {"row": "A", "unit": "B"}   # _calc, on EVAL_UNIT_COST_ROW
+# _xlpkg: the rulebook's scoring levels as text (Rules.levels_signature), below the scalars.
+META_LEVELS_ROW = 14
+V3_COST_INPUT_NAMES = ("UnitCostBasis",)
+V3_COST_NAMES = {
+    "UnitCostBasis": (EVAL, f"{UNIT_COST_COLS['basis']}{EVAL_UNIT_COST_ROW}"),
+    "UnitCost": (EVAL, f"{UNIT_COST_COLS['amount']}{EVAL_UNIT_COST_ROW}"),
+    "RulesLevels": (META, f"B{META_LEVELS_ROW}"),
+}
 
 # --- defined names ----------------------------------------------------------------
 
@@ -281,6 +299,8 @@ def _cells() -> dict[str, Name]:
         n[name] = _column(EVAL, EVAL_IND_COLS[key], EVAL_IND_FIRST, EVAL_IND_LAST)
     for col, name, _ in IND_CARRY.values():   # v3 (issue 24)
         n[name] = _column(DECL, col, IND_FIRST, IND_LAST)
+    for name, (sheet, ref) in V3_COST_NAMES.items():   # v3 (issue 26)
+        n[name] = Name(sheet, ref)
     return n
 
 
@@ -289,7 +309,7 @@ NAMES: dict[str, Name] = _cells()
 # Which defined names hold formulas (their cached values are checked against Python).
 FORMULA_NAMES = ("UsesTotal", "UsesBalance", "ExecWeight", "ExecRate", "ExecScore",
                  "CostControlRate", "TotalScore", "Grade", "ScoreScale", "IndWeight", "IndScore",
-                 "MonRate", "MonForecastRate", "MonTimeProgress", "MonLight", "FundRate",
+                 "MonRate", "MonForecastRate", "MonTimeProgress", "MonLight", "FundRate", "UnitCost",
                  *(f"{k}Q{q}" for k in ("PlanRate", "Progress", "Variance", "Light")
                    for q in range(1, 5)))
 
@@ -327,7 +347,7 @@ OPTIONAL_INPUT_NAMES = ("IndRatedScore", "ExecDeviationReason")
 INPUT_NAMES = (tuple(n for n in V1_INPUT_NAMES if n != "IndCause") + ("IndCauses",) + V2_INPUT_NAMES
                + OPTIONAL_INPUT_NAMES)
 INPUT_NAMES_BY_VERSION = {1: V1_INPUT_NAMES, 2: INPUT_NAMES,
-                          3: INPUT_NAMES + V3_CARRY_NAMES}   # v3 (issue 24): J:M
+                          3: INPUT_NAMES + V3_CARRY_NAMES + V3_COST_INPUT_NAMES}   # v3: issues 24, 26
 
 
 def first_cell(name: str, names: dict | None = None) -> tuple[str, str, int]:
@@ -364,7 +384,8 @@ _SCALAR_PATHS = {**SCALAR_FIELDS, **TEXT_FIELDS_V2, "plan": "PlanQ1", "uses": "F
                  "rectification": "RectNeeded", "rectification.needed": "RectNeeded",
                  "rectification.advice": "RectAdvice", "rectification.result": "RectResult",
                  "execution.funds": "FundBudget",
-                 "execution.deviation_reason": "ExecDeviationReason"}
+                 "execution.deviation_reason": "ExecDeviationReason",
+                 "unit_cost_basis": "UnitCostBasis"}
 _FUND_FIELD_NAMES = {"budget": "FundBudget", "year_budget": "FundYearBudget",
                      "year_spent": "FundYearSpent"}
 

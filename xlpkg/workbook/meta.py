@@ -6,7 +6,7 @@ province's rules file changes the template without touching a formula.
 from __future__ import annotations
 
 from . import layout as L
-from ..metrics import GROUP_LABELS, MONEY_UNITS
+from ..metrics import MONEY_UNITS
 from ..rules import Rules, normalize_level2
 from ..targets import DONE_WORDS, NOT_DONE_WORDS
 from . import sheet_parse
@@ -43,14 +43,16 @@ def build_meta(wb, rules: Rules):
         ("OverFactor", float(rules.overachievement[0])),
         ("OverDeduct", rules.overachievement[1]),
         ("MonDefaultMonth", int(rules.monitoring.get("month", 6))),
+        ("RulesLevels", rules.levels_signature()),   # v3: compared when the form is read
     ]
+    assert scalars[L.META_LEVELS_ROW - 1][0] == "RulesLevels"
     for row, (name, value) in enumerate(scalars, start=1):
         ws.cell(row, 1, name)
         _literal(ws, row, 2, value)
         define_name(wb, name, L.META, f"B{row}")
     level1 = rules.structure["level1"]
     width = max(len(v["level2"]) for v in level1.values())
-    groups = ("output", "benefit", "satisfaction")
+    groups = rules.groups   # the scoring levels are the rulebook's (成本 of its own under 101号)
     lights = rules.monitoring["lights"]
     lists = [
         ("GroupKeys", list(groups)), ("GroupWeights", [float(rules.weight(g)) for g in groups]),
@@ -70,7 +72,7 @@ def build_meta(wb, rules: Rules):
         ("LikelihoodChoices", list(rules.monitoring["likelihoods"])),
         ("ApplicableChoices", ["是", "否"]),
         ("ApplicableYes", list(APPLICABLE_YES)), ("ApplicableNo", list(APPLICABLE_NO)),
-        ("GroupLabels", [GROUP_LABELS[g] for g in groups]),
+        ("GroupLabels", [rules.group_label(g) for g in groups]),
         ("QualTierMins", [float(t["min"]) for t in rules.qualitative_tiers()]),
         ("QualTierMaxs", [float(t["max"]) for t in rules.qualitative_tiers()]),
         ("WhyShort", list(WHY_SHORT)), ("WhyLong", list(WHY_LONG)),

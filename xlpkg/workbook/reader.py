@@ -365,7 +365,24 @@ def _project(form: FormRead) -> Project:
         indicators=_indicators(form, int(year)), execution=execution)
     if form.version >= 2:
         _read_v2(form, project)
+    if form.has("UnitCostBasis"):   # v3 (issue 26)
+        project.unit_cost_basis = cell_text(form.scalar("UnitCostBasis"))
+    _rules_mismatch(form)
     return project
+
+
+def _rules_mismatch(form: FormRead) -> None:
+    """A v3 form records its rulebook's scoring levels: read with other levels, the form's own
+    总分 and xlpkg's differ (成本 under 产出 or on its own, other weights), so say so."""
+    recorded = form.optional("RulesLevels") if form.has("RulesLevels") else None
+    current = form.rules.levels_signature()
+    if recorded is None or cell_text(recorded) == current:
+        return
+    built = cell_text(form.optional("RulesVersion")) or "（未记录）"
+    form.problem("TotalScore", f"本表按规则“{built}”生成，评分层级为：{cell_text(recorded)}；现按规则"
+                 f"“{form.rules.source}”读取，评分层级为：{current}。得分按现用规则计算，可能与表内公式"
+                 "算出的总分不同：请用现用规则生成的模板重新填写，或用 --rules 指定生成本表的规则文件",
+                 rule="form.rules_mismatch")
 
 
 def _whole(form: FormRead, name: str, what: str, low: int, high: int) -> int | None:

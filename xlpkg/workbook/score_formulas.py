@@ -161,13 +161,14 @@ def _text_steps(calc, H, src: str, p: str, default_year: str, target: bool = Tru
     calc[k("date")] = "=" + P.date_formula(k("dy"), k("dm"), k("dd"))
 
 
-def level_rows(calc):
-    """Per level: 分值 typed, allocated and the gap to the level's weight (metrics.level_weights)."""
+def level_rows(calc, levels: int):
+    """Per level (``levels`` of them, GroupKeys order): 分值 typed, allocated and the gap to the
+    level's weight (metrics.level_weights)."""
     C = L.LEVEL_COLS
     for i, head in enumerate(("level", "weight", "typed", "members", "rest", "total", "gap", "avail")):
         calc[f"{L.shift_col('A', i)}1"] = head
     grp, member, win = _col("grp"), _col("member"), _col("win")
-    for n in range(3):
+    for n in range(levels):
         r = L.LEVEL_FIRST + n
         key = f"{C['key']}{r}"
         calc[key] = f"=INDEX(GroupKeys,{n + 1})"
@@ -181,13 +182,13 @@ def level_rows(calc):
         calc[f"{C['avail']}{r}"] = f"=IF({C['members']}{r}>0,MAX(0,{C['gap']}{r}),0)"
 
 
-def totals(ws, budget_row: int):
+def totals(ws, budget_row: int, levels: int):
     c = L.EVAL_IND_COLS
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
     weights = f"{c['weight']}{first}:{c['weight']}{last}"
     actuals = f"{c['actual']}{first}:{c['actual']}{last}"
     raw, pending, why = _col("raw"), _col("pending"), _col("why")
-    C, lf, ll = L.LEVEL_COLS, L.LEVEL_FIRST, L.LEVEL_FIRST + 2
+    C, lf, ll = L.LEVEL_COLS, L.LEVEL_FIRST, L.LEVEL_FIRST + levels - 1
     gaps = f"{X}${C['avail']}${lf}:${C['avail']}${ll}"
     exec_raw = f"{X}{L.EVAL_HELPER_COL['grp']}{budget_row}"
     points = f"(SUM({weights})+SUM({gaps}))"
@@ -211,7 +212,7 @@ def totals(ws, budget_row: int):
                   f'IF(SUM({pending})>1,"；共"&SUM({pending})&"行无法由公式计算","")&'
                   f'"；总分暂空")')
     gap_parts = []
-    for n in range(3):
+    for n in range(levels):
         r = lf + n
         gap, total, w = (f"{X}{C[k]}{r}" for k in ("gap", "total", "weight"))
         gap_parts.append(f'IF({gap}<>0,INDEX(GroupLabels,{n + 1})&"分值合计"&ROUND({total},2)&"，应为"&{w}&'

@@ -7,6 +7,7 @@ from ..rules import Rules
 from ..targets import format_number
 from .monitoring import header_refs
 from .score_formulas import indicator_score_row, level_rows, totals
+from .unit_cost import build_unit_cost
 from .style import (CENTER, E, MONEY_FMT, PCT_FMT, WRAP, X, box, define_name, formula, input_cell,
                     label, legible_print, page_setup, sheet_title, validate)
 
@@ -25,7 +26,8 @@ def build_self_evaluation(wb, rules: Rules):
     _money(wb, ws, calc)
     _deviation_reason(ws, rules)
     _goal(ws)
-    _indicators(ws, calc)
+    _indicators(ws, calc, len(rules.groups))
+    build_unit_cost(wb, ws, calc)
     _closing(ws)
 
 
@@ -106,7 +108,7 @@ def _goal(ws):
              prompt="对照申报表的绩效目标，写明年度总体目标的实际完成情况")
 
 
-def _indicators(ws, calc):
+def _indicators(ws, calc, levels: int):
     heads = {"level1": "一级指标", "level2": "二级指标", "name": "三级指标", "target": "年度指标值",
              "actual": "实际完成值", "applicable": "是否适用", "weight_input": "指定分值",
              "weight": "分值", "score": "得分", "analysis": "偏差原因分析及改进措施",
@@ -116,8 +118,8 @@ def _indicators(ws, calc):
     ws.row_dimensions[L.EVAL_IND_HEAD].height = 28
     for i in range(L.INDICATOR_ROWS):
         indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
-    totals(ws, L.EVAL_BUDGET_ROW)
-    level_rows(calc)
+    totals(ws, L.EVAL_BUDGET_ROW, levels)
+    level_rows(calc, levels)
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
     c = L.EVAL_IND_COLS
     validate(ws, f"{c['applicable']}{first}:{c['applicable']}{last}", kind="list",

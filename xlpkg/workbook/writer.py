@@ -156,6 +156,7 @@ def _fill_v2(put, project: Project):
         put("FundYearBudget", _money(row.year_budget), offset)
         put("FundYearSpent", _money(row.year_spent), offset)
     put("FillDate", *_date_cell(project.fill_date))
+    put("UnitCostBasis", project.unit_cost_basis or None)   # v3 (issue 26)
     _fit_rows(put, project)
 
 
