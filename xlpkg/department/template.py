@@ -233,7 +233,10 @@ def _projects(wb):
     for i, r in enumerate(range(L.PROJ_FIRST, L.PROJ_LAST + 1), start=1):
         eff, spent, score = (f"{c[k]}{r}" for k in ("effective", "spent", "score"))
         rate = f'=IF(AND(ISNUMBER({spent}),{eff}>0),{spent}/{eff},"")'
-        grade = f'=IF(ISNUMBER({score}),INDEX(GradeNames,SUMPRODUCT(--(GradeMins>{score}))+1),"")'
+        # a score under the lowest band (a negative one pasted past the validation) takes the
+        # lowest grade, as rules.grade does, instead of INDEX past the list's end (#VALUE!)
+        grade = (f'=IF(ISNUMBER({score}),INDEX(GradeNames,MIN(ROWS(GradeNames),'
+                 f'SUMPRODUCT(--(GradeMins>{score}))+1)),"")')
         ws[eff] = f"=IF(ISNUMBER({c['year_budget']}{r}),{c['year_budget']}{r},N({c['budget']}{r}))"
         if r > L.PROJ_FIRST:
             ws[f"A{r}"], ws[f"{c['rate']}{r}"], ws[f"{c['grade']}{r}"] = str(i), rate, grade

@@ -156,8 +156,10 @@ def target_display(d: int) -> str:
     """The 指标值 as a reader expects it: the original text, else the structured cells joined."""
     e, f, g, i = (f"{D}{c}{d}" for c in "EFGI")
     # a "95%" typed into a %-formatted 指标值 cell is 0.95: shown as 95 next to the unit "%"
-    shown_f = (f'IF(AND(ISNUMBER({f}),TRIM({e})="日期"),TEXT({f},"yyyy-mm-dd"),'
-               f'IF(AND(ISNUMBER({f}),TRIM({g})="%",ABS({f})<=1),{f}*100,{f}))')
+    # Nested IFs, not AND(ISNUMBER(F),…,ABS(F)…): AND evaluates every argument in Excel and
+    # LibreOffice alike, so ABS of a 定性 or 区间 text would make the whole cell #VALUE!.
+    shown_f = (f'IF(ISNUMBER({f}),IF(TRIM({e})="日期",TEXT({f},"yyyy-mm-dd"),'
+               f'IF(AND(TRIM({g})="%",ABS({f})<=1),{f}*100,{f})),{f})')
     op = f'IF(OR(TRIM({e})="",TRIM({e})="=",TRIM({e})="定性",TRIM({e})="日期",TRIM({e})="区间"),"",TRIM({e}))'
     return f'IF(TRIM({i})<>"",{i},IF(TRIM({f})="","",{op}&{shown_f}&{g}))'
 

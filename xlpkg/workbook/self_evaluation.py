@@ -59,7 +59,7 @@ def _money(wb, ws, calc):
     formula(ws, f"{C['cost_rate']}{r}", '=IF(AND(ISNUMBER(EffSpent),ISNUMBER(EffBudget)),'
             'IF(EffBudget=0,"",(EffSpent-EffBudget)/EffBudget),"")', fmt=PCT_FMT)
     agree = lambda rows, total: (f"OR(NOT(ISNUMBER({total})),COUNT({rows})=0,"
-                                 f"ROUND(SUM({rows})-{total},6)=0)")
+                                 f"ROUND(SUM({rows})-N({total}),6)=0)")   # OR evaluates all: N() for text
     formula(ws, f"I{r}", '=IF(COUNT(FundBudget,FundYearBudget,FundYearSpent)=0,"",IF(AND('
             f'{agree("FundBudget", "Budget")},{agree("FundYearBudget", "YearBudget")},'
             f'{agree("FundYearSpent", "YearSpent")}),"总额与分项合计一致","总额与分项合计不一致"))',
