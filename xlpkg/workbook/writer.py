@@ -16,6 +16,7 @@ from ..model import Project
 from .reader import actual_text
 from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
+from .print_fit import fit_to_content
 from .template import build_workbook, save_workbook
 
 __all__ = ["CapacityError", "actual_cell", "fill_workbook"]
@@ -120,6 +121,7 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
+    fit_to_content(wb, len(project.indicators), len(project.uses))
     return save_workbook(wb, path)
 
 
@@ -156,14 +158,14 @@ def _fit_rows(put, project: Project):
     """Grow the rows of long v2 texts so that they print whole."""
     def grow(name: str, text: str, width: float, minimum: float):
         cell = put(name, getattr(project, text) or None) if text else None
-        if cell is not None and cell.value:
+        if cell is not None:   # an empty text takes the minimum, not the blank template's room
             ws = cell.parent
-            ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value), width))
+            ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value or ""), width))
     eval_width = sum(L.EVAL_WIDTHS[1:])
     grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:]), 30)
     grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]), 45)
     for field in L.EVAL_CLOSE_TEXTS:
-        grow(L.TEXT_FIELDS_V2[field], field, eval_width, 40)
+        grow(L.TEXT_FIELDS_V2[field], field, eval_width, 30)   # 2 lines, as print_fit expects
 
 
 def _date_cell(text: str) -> tuple[object, int, int, str | None]:
