@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from . import layout as L
 
-__all__ = ["ONE_PAGE_INDICATORS", "fit_to_content"]
+__all__ = ["ONE_PAGE_INDICATORS", "fit_one_page_if_legible", "fit_to_content", "one_page_scale"]
 
 ONE_PAGE_INDICATORS = 10
 MIN_PRINTED_PT = 7.0
@@ -46,6 +46,18 @@ def _smallest_font(ws) -> float:
                if c.value is not None and hasattr(c, "column_letter"))
 
 
+def fit_one_page_if_legible(ws, widths) -> bool:
+    """Fit ``ws`` to one page when its smallest text still prints at 7 pt or more, with
+    narrower top and bottom margins (the height, not the width, sets the scale of a full page:
+    every point of it keeps the text legible). False leaves the page setup as it was."""
+    if _smallest_font(ws) * one_page_scale(ws, widths, NARROW_MARGIN) < MIN_PRINTED_PT + 0.05:
+        return False
+    ws.page_setup.fitToHeight = 1
+    ws.page_margins.top = ws.page_margins.bottom = NARROW_MARGIN
+    ws.page_margins.header = ws.page_margins.footer = 0.2
+    return True
+
+
 def fit_to_content(wb, indicators: int, uses: int) -> None:
     """Hide the unused rows of a filled form and choose its page fit (see the module doc)."""
     if indicators <= 0:
@@ -59,13 +71,6 @@ def fit_to_content(wb, indicators: int, uses: int) -> None:
         ws = wb[sheet]
         _hide(ws, first + indicators, first + L.INDICATOR_ROWS - 1)
         ws.protection.formatRows = False   # False = allowed: the user may unhide a row
-        scale = one_page_scale(ws, widths, NARROW_MARGIN)
-        if indicators <= ONE_PAGE_INDICATORS and _smallest_font(ws) * scale >= MIN_PRINTED_PT + 0.05:
-            # the height, not the width, sets the scale of a full one-page form: narrower top
-            # and bottom margins give it the points that keep the text at 7 pt or more
-            ws.page_setup.fitToHeight = 1
-            ws.page_margins.top = ws.page_margins.bottom = NARROW_MARGIN
-            ws.page_margins.header = ws.page_margins.footer = 0.2
-        else:
+        if not (indicators <= ONE_PAGE_INDICATORS and fit_one_page_if_legible(ws, widths)):
             ws.page_setup.fitToHeight = 0
             ws.print_title_rows = f"{head}:{head}"
