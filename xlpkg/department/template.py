@@ -18,7 +18,7 @@ from .metrics import COMMON_LABELS, department_rules
 from ..rules import Rules, load_rules
 from ..system.safeio import atomic_write
 from . import layout as L
-from ..workbook.style import protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula, input_cell, label, page_setup, sheet_title, style_cell, validate
+from ..workbook.style import TWO_LINE_ROW, protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula, input_cell, label, page_setup, sheet_title, style_cell, validate
 
 __all__ = ["build_department_workbook", "write_department_template", "NATURES"]
 
@@ -454,6 +454,7 @@ def _indicator_block(ws, calc):
         input_cell(ws, f"G{r}", fmt="0.00", align=CENTER)
         input_cell(ws, f"H{r}", fmt="0.00", align=CENTER)
         input_cell(ws, f"I{r}:K{r}")
+        ws.row_dimensions[r].height = TWO_LINE_ROW   # names shown by formula never grow a row
         calc[f"C{L.CALC_IND_FIRST + i}"] = (f"=IF(AND(ISNUMBER({EV}G{r}),ISNUMBER({EV}H{r})),"
                                            f"MAX(0,MIN({EV}H{r},{EV}G{r})),0)")
     last = L.EVAL_IND_LAST

@@ -7,7 +7,7 @@ from ..rules import Rules
 from ..targets import format_number
 from .monitoring import header_refs
 from .score_formulas import indicator_score_row, level_rows, totals
-from .style import (CENTER, E, MONEY_FMT, PCT_FMT, WRAP, X, box, define_name, formula, input_cell,
+from .style import (TWO_LINE_ROW, CENTER, E, MONEY_FMT, PCT_FMT, WRAP, X, box, define_name, formula, input_cell,
                     label, legible_print, page_setup, sheet_title, validate)
 
 __all__ = ["build_self_evaluation"]
@@ -116,6 +116,8 @@ def _indicators(ws, calc):
     ws.row_dimensions[L.EVAL_IND_HEAD].height = 28
     for i in range(L.INDICATOR_ROWS):
         indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
+        # two lines for the names shown by formula (see monitoring): rows never grow by themselves
+        ws.row_dimensions[L.EVAL_IND_FIRST + i].height = TWO_LINE_ROW
     totals(ws, L.EVAL_BUDGET_ROW)
     level_rows(calc)
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST
