@@ -61,7 +61,7 @@ def rendered(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("fit")
     cases = {"ten-short": project(ONE_PAGE_INDICATORS, True), "seven": example("105002B22DX0009"),
-             "twenty": project(20, False)}
+             "eleven": project(11, False), "twenty": project(20, False)}
     out = {}
     for name, p in cases.items():
         path = fill_workbook(p, tmp / f"{name}.xlsx")
@@ -78,7 +78,7 @@ def test_a_short_form_prints_each_sheet_on_one_page(rendered, case):
         assert text in evaluation, text   # the total and signatures print with their table
 
 
-@pytest.mark.parametrize("case", ["ten-short", "seven", "twenty"])
+@pytest.mark.parametrize("case", ["ten-short", "seven", "eleven", "twenty"])
 def test_every_text_is_at_least_7pt_and_nothing_shows_hashes(rendered, case):
     small = [(round(s["size"], 2), s["text"]) for page in rendered[case] for s in _spans(page)
              if s["size"] < 7]
@@ -108,3 +108,14 @@ def test_the_unused_rows_are_hidden_and_may_be_unhidden(tmp_path):
         hidden = [r for r in range(first, first + L.INDICATOR_ROWS) if ws.row_dimensions[r].hidden]
         assert hidden == list(range(first + n, first + L.INDICATOR_ROWS)), sheet
         assert ws.protection.sheet and not ws.protection.formatRows   # unhiding is allowed
+
+
+@pytest.mark.parametrize("case", ["eleven", "twenty"])
+def test_the_total_prints_with_the_last_indicator_rows(rendered, case):
+    """11 indicators: the automatic break fell between the last two rows and 总分; a manual
+    break before the second-to-last row keeps them, the total and the signatures together."""
+    n = 11 if case == "eleven" else 20
+    names = [ind.name for ind in project(n, False).indicators]
+    pages = pages_by_sheet(rendered[case])[L.EVAL]
+    (total,) = [_flat(p.get_text()) for p in pages if "总分" in _flat(p.get_text())]
+    assert names[-1] in total and names[-2] in total and "项目负责人" in total

@@ -12,9 +12,12 @@ user who needs another row unhides it (Excel: 格式 → 隐藏和取消隐藏 �
 formatting rows; LibreOffice: 工具 → 保护工作表 off, then 显示行)."""
 from __future__ import annotations
 
+from openpyxl.worksheet.pagebreak import Break
+
 from . import layout as L
 
-__all__ = ["ONE_PAGE_INDICATORS", "fit_one_page_if_legible", "fit_to_content", "one_page_scale"]
+__all__ = ["ONE_PAGE_INDICATORS", "fit_one_page_if_legible", "fit_to_content", "keep_tail_together",
+           "one_page_scale"]
 
 ONE_PAGE_INDICATORS = 10
 MIN_PRINTED_PT = 7.0
@@ -46,6 +49,31 @@ def _smallest_font(ws) -> float:
                if c.value is not None and hasattr(c, "column_letter"))
 
 
+def _height(ws, row: int) -> float:
+    return ws.row_dimensions[row].height or DEFAULT_ROW_PT
+
+
+def keep_tail_together(ws, widths, head: int, tail_first: int, tail_last: int) -> None:
+    """Break the page before ``tail_first`` when the automatic break would fall inside the
+    rows ``tail_first``..``tail_last`` (the last indicator rows, the total, the signatures):
+    the pages are simulated as LibreOffice sets them (fit to width, the header row repeated)."""
+    m = ws.page_margins
+    scale = min(1.0, (PAGE_W - 72 * (m.left + m.right)) / (sum(widths) * POINTS_PER_WIDTH))
+    page = (PAGE_H - 72 * (m.top + m.bottom)) / scale
+    rows = [r for r in range(1, ws.max_row + 1) if not ws.row_dimensions[r].hidden]
+    tail = sum(_height(ws, r) for r in rows if tail_first <= r <= tail_last)
+    if tail + _height(ws, head) > page:
+        return   # the tail cannot share one page anyway
+    used = 0.0
+    for r in rows:
+        if used + _height(ws, r) > page:
+            if tail_first < r <= tail_last:
+                ws.row_breaks.append(Break(id=tail_first - 1))
+                return
+            used = _height(ws, head) if r > head else 0.0
+        used += _height(ws, r)
+
+
 def fit_one_page_if_legible(ws, widths) -> bool:
     """Fit ``ws`` to one page when its smallest text still prints at 7 pt or more, with
     narrower top and bottom margins (the height, not the width, sets the scale of a full page:
@@ -74,3 +102,6 @@ def fit_to_content(wb, indicators: int, uses: int) -> None:
         if not (indicators <= ONE_PAGE_INDICATORS and fit_one_page_if_legible(ws, widths)):
             ws.page_setup.fitToHeight = 0
             ws.print_title_rows = f"{head}:{head}"
+            if sheet == L.EVAL:   # the total and signatures print with the table's last rows
+                last = first + indicators - 1
+                keep_tail_together(ws, widths, head, max(first, last - 1), L.EVAL_SIGN_ROW)
