@@ -267,7 +267,8 @@ def test_a_project_printed_twice_is_imported_once_and_reported(tmp_path):
     result = import_document(doc)
     assert [p.code for p in result.projects] == [project.code]
     (issue,) = result.issues
-    assert issue.rule == "import.duplicate_code" and issue.location == "表格2"
+    # each form is two tables (its block, then its indicators under a repeated header)
+    assert issue.rule == "import.duplicate_code" and issue.location == "表格3"
 
 
 def test_the_chinese_face_is_one_setting(tmp_path):

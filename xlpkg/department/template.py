@@ -18,7 +18,7 @@ from .metrics import COMMON_LABELS, department_rules
 from ..rules import Rules, load_rules
 from ..system.safeio import atomic_write
 from . import layout as L
-from ..workbook.style import protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula, input_cell, label, page_setup, sheet_title, style_cell, validate
+from ..workbook.style import TWO_LINE_ROW, protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula, input_cell, label, page_setup, sheet_title, style_cell, validate
 
 __all__ = ["build_department_workbook", "write_department_template", "NATURES"]
 
@@ -233,7 +233,10 @@ def _projects(wb):
     for i, r in enumerate(range(L.PROJ_FIRST, L.PROJ_LAST + 1), start=1):
         eff, spent, score = (f"{c[k]}{r}" for k in ("effective", "spent", "score"))
         rate = f'=IF(AND(ISNUMBER({spent}),{eff}>0),{spent}/{eff},"")'
-        grade = f'=IF(ISNUMBER({score}),INDEX(GradeNames,SUMPRODUCT(--(GradeMins>{score}))+1),"")'
+        # a score under the lowest band (a negative one pasted past the validation) takes the
+        # lowest grade, as rules.grade does, instead of INDEX past the list's end (#VALUE!)
+        grade = (f'=IF(ISNUMBER({score}),INDEX(GradeNames,MIN(ROWS(GradeNames),'
+                 f'SUMPRODUCT(--(GradeMins>{score}))+1)),"")')
         ws[eff] = f"=IF(ISNUMBER({c['year_budget']}{r}),{c['year_budget']}{r},N({c['budget']}{r}))"
         if r > L.PROJ_FIRST:
             ws[f"A{r}"], ws[f"{c['rate']}{r}"], ws[f"{c['grade']}{r}"] = str(i), rate, grade
@@ -451,6 +454,7 @@ def _indicator_block(ws, calc):
         input_cell(ws, f"G{r}", fmt="0.00", align=CENTER)
         input_cell(ws, f"H{r}", fmt="0.00", align=CENTER)
         input_cell(ws, f"I{r}:K{r}")
+        ws.row_dimensions[r].height = TWO_LINE_ROW   # names shown by formula never grow a row
         calc[f"C{L.CALC_IND_FIRST + i}"] = (f"=IF(AND(ISNUMBER({EV}G{r}),ISNUMBER({EV}H{r})),"
                                            f"MAX(0,MIN({EV}H{r},{EV}G{r})),0)")
     last = L.EVAL_IND_LAST

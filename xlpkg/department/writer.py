@@ -15,6 +15,7 @@ from pathlib import Path
 from ..rules import Rules, load_rules
 from ..system.safeio import atomic_write
 from ..targets import official_cells, try_parse_target
+from ..workbook.print_fit import fit_one_page_if_legible
 from . import layout as L
 from .template import build_department_workbook
 from .cache import formula_values, store_cached_values
@@ -113,6 +114,10 @@ def write_department(dept: Department, path: str | Path, *, rules: Rules | None 
             _height(ind.target, L.DECL_WIDTHS[6]))
         ev.row_dimensions[L.EVAL_IND_FIRST + i].height = max(
             _height(ind.name, L.EVAL_WIDTHS[2]), _height(ind.analysis, sum(L.EVAL_WIDTHS[8:])))
+    # 20 blank indicator rows pushed the total onto a third page (issue 21.11)
+    _hide_unused(decl, L.DECL_IND_FIRST, L.DECL_IND_LAST, len(dept.indicators))
+    _hide_unused(ev, L.EVAL_IND_FIRST, L.EVAL_IND_LAST, len(dept.indicators))
+    fit_one_page_if_legible(ev, L.EVAL_WIDTHS)   # the total stays on the table's page
     for i, key in enumerate((*L.COMMON_KEYS, "projects")):
         put("CommonAnalysis", dept.common_analysis.get(key), i)
     values = formula_values(department_metrics(dept, rules))

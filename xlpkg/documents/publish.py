@@ -21,7 +21,8 @@ from ..model import Project
 from ..rules import Rules, load_rules
 from ..system.safeio import atomic_write
 from .docx_import import BUDGET_RE
-from .tables import CJK_FONT, set_document_defaults, keep_row_together, set_run_font, set_style_font, set_widths, write_cell
+from .tables import (CJK_FONT, keep_row_together, keep_with_next, repeat_as_header, set_document_defaults,
+                     set_run_font, set_style_font, set_widths, write_cell)
 from .text import nfkc
 
 __all__ = ["publish_document", "build_document", "new_document", "CN_NUMBERS"]
@@ -143,8 +144,12 @@ def add_project_table(document, project: Project, rules: Rules) -> None:
     skeleton = _skeleton(project, rules)
     ind_rows = sum(max(1, len(m)) for _, _, m in skeleton)
     extra_budget = not _states_budget(project)
-    head = 6 + (1 if extra_budget else 0)
-    table = document.add_table(rows=head + ind_rows, cols=6)
+    head = 5 + (1 if extra_budget else 0)
+    # Two tables: the project's block, then the indicators under their header row, which
+    # repeats on every page the indicators continue on (a repeated row must be a table's
+    # first). An empty 1-pt paragraph keeps them two tables (Word joins adjacent tables); the
+    # block, that paragraph, the header and the first indicator row keep together on one page.
+    table = document.add_table(rows=head, cols=6)
     table.style = document.styles["Table Grid"]
     set_widths(table, WIDTHS_CM)
     center = WD_ALIGN_PARAGRAPH.CENTER
@@ -182,10 +187,23 @@ def add_project_table(document, project: Project, rules: Rules) -> None:
     r += 2
     put(r, 0, 0, "绩效目标", bold=True, align=center)
     put(r, 1, 5, project.goal)
-    r += 1
+    for row in table.rows:
+        keep_with_next(row)
+    set_widths(table, WIDTHS_CM)
+    gap = document.add_paragraph()
+    gap.paragraph_format.keep_with_next = True
+    gap.paragraph_format.space_after = gap.paragraph_format.space_before = Pt(0)
+    set_run_font(gap.add_run(""), 1, False)
+    gap.paragraph_format.line_spacing = Pt(1)
+    table = document.add_table(rows=1 + ind_rows, cols=6)
+    table.style = document.styles["Table Grid"]
+    set_widths(table, WIDTHS_CM)
+    r = 0
     for c, text in enumerate(HEADER):
         put(r, c, c, text, bold=True, align=center)
     keep_row_together(table.rows[r])
+    repeat_as_header(table.rows[r])
+    keep_with_next(table.rows[r])
     r += 1
     groups: dict[str, list[int]] = {}
     for level1, level2, members in skeleton:
@@ -238,8 +256,8 @@ def build_document(projects: list[Project], dept_infos: list[dict] | None = None
         header = _paragraph(document, f"{code} {name}", bold=True, indent=False, size=14)
         header.paragraph_format.keep_with_next = True
         for i, project in enumerate(members):
-            if i:
-                document.add_paragraph()
+            if i:   # the gap before a project keeps with it: no project starts on its gap alone
+                document.add_paragraph().paragraph_format.keep_with_next = True
             add_project_table(document, project, rules)
     return document
 

@@ -233,6 +233,22 @@ def keep_row_together(row) -> None:
     tr_pr.append(el)
 
 
+def repeat_as_header(row) -> None:
+    """Repeat ``row`` at the top of every page the table continues on (w:tblHeader). Word and
+    LibreOffice repeat only the leading rows of a table, so the row must be its first."""
+    tr_pr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    tr_pr.append(el)
+
+
+def keep_with_next(row) -> None:
+    """Keep ``row`` on the page of the row after it (keep-with-next on each of its paragraphs,
+    as Word keeps table rows together)."""
+    for p in row._tr.iter(qn("w:p")):   # every cell's, a vertical merge's hidden part too
+        Paragraph(p, row).paragraph_format.keep_with_next = True
+
+
 def set_document_defaults(document, east_asia: str = CJK_FONT) -> None:
     """Document-wide defaults in Chinese: python-docx's stock template defaults East Asian text
     to its theme's Japanese face (ＭＳ 明朝), which a style that sets no font falls back to."""

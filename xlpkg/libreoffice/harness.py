@@ -27,7 +27,7 @@ from typing import Iterable, Sequence
 
 __all__ = ["LibreOfficeError", "available", "recalculate", "inspect", "inspect_basic",
            "render_pdf", "type_cells", "documents_to_pdf", "last_timings", "Profile",
-           "install_extension", "calc_session"]
+           "install_extension", "calc_session", "dispatch_commands"]
 
 WORKER = Path(__file__).with_name("harness_worker.py")
 DEFAULT_UNO_PYTHON = "/usr/bin/python3"
@@ -237,6 +237,24 @@ def type_cells(path: str | Path, sheet: str, entries: Sequence[tuple[str, str]],
     (p,) = _check_inputs([path])
     (result,) = _run_typing([{"op": "type", "path": str(p), "sheet": sheet,
                               "entries": [list(e) for e in entries], "names": list(names)}])
+    return result
+
+
+def dispatch_commands(path: str | Path, commands: Sequence, out: str | Path | None = None) -> dict:
+    """Choose menu commands in ``path`` as a user would (``.uno:Insert`` a sheet, ``.uno:Show``
+    a hidden one: the frame dispatcher honours the document's protection), then report
+    ``sheets`` [[name, visible]] and ``structure_protected``; with ``out``, store the document
+    there (.xlsx) as LibreOffice saves it. A refused command may open a message box: give each
+    one its own call (REFERENCE.md)."""
+    (p,) = _check_inputs([path])
+    job = {"op": "structure", "path": str(p), "commands": [c if isinstance(c, str) else list(c)
+                                                           for c in commands]}
+    if out is None:
+        (result,) = _run_typing([job])
+        return result
+    out = Path(out).resolve()
+    job["out"] = _temporary(out)
+    (result,) = _store([job], [out], run=_run_typing)
     return result
 
 

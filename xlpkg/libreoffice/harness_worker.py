@@ -375,8 +375,10 @@ def job_calc(office, job):
             point = "$'%s'.%s" % (sheet.getName().replace("'", "''"), addr)
             helper.executeDispatch(frame, ".uno:GoToCell", "", 0, _props(ToPoint=point))
             helper.executeDispatch(frame, ".uno:EnterString", "", 0, _props(StringName=text))
-        for url in job.get("commands", []):
-            helper.executeDispatch(frame, url, "", 0, ())
+        for command in job.get("commands", []):
+            # a URL, or [URL, {argument: value}] (e.g. .uno:Insert with Name and Index)
+            url, args = (command, {}) if isinstance(command, str) else command
+            helper.executeDispatch(frame, url, "", 0, _props(**args))
         doc.calculateAll()
         out = {"values": {}, "errors": {}, "formulas": {}, "sheets": {},
                "sheet_names": list(sheets.getElementNames())}
@@ -466,7 +468,34 @@ def job_rows(office, job):
     return job["out"]
 
 
-JOBS = {"recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
+def job_structure(office, job):
+    """Menu commands dispatched on the document's frame as a user chooses them (``commands``:
+    URLs or [URL, {argument: value}], e.g. .uno:Insert, .uno:Show), then report the sheets
+    (name, visible), whether the document's structure is protected, and store ``out`` (.xlsx)
+    last: soffice may abort after storing a document edited this way (REFERENCE.md)."""
+    doc = office.load(job["path"])
+    try:
+        frame = doc.getCurrentController().getFrame()
+        helper = office.ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", office.ctx)
+        for command in job.get("commands", []):
+            url, args = (command, {}) if isinstance(command, str) else command
+            helper.executeDispatch(frame, url, "", 0, _props(**args))
+        sheets = doc.Sheets
+        out = {"sheets": [[sheets.getByIndex(i).getName(), bool(sheets.getByIndex(i).IsVisible)]
+                          for i in range(sheets.getCount())],
+               "structure_protected": bool(doc.isProtected())}
+        if job.get("out"):
+            doc.storeToURL(_url(job["out"]), _props(FilterName="Calc MS Excel 2007 XML", Overwrite=True))
+        return out
+    finally:
+        try:
+            doc.close(True)
+        except Exception:
+            pass
+
+
+JOBS = {"structure": job_structure, "recalc": job_recalc, "inspect": job_inspect, "basic": job_basic, "pdf": job_pdf,
         "type": job_type, "writer_pdf": job_writer_pdf, "rows": job_rows}
 
 JOBS["calc"] = job_calc

@@ -643,15 +643,17 @@ def _bureau_charts(wb, fmt: _Formats, t: BureauTables, rules: Rules) -> None:
     note = (f"（得分最低的{len(rows)}个部门）" if len(scored) > len(rows) else "")
     name_col = columns.index("部门名称")
     charts = []
-    for column, title, number_format, color in (
-            ("加权平均得分", "各部门项目加权平均得分", "0", "#4472C4"),
-            ("执行率", "各部门预算执行率", "0%", "#70AD47")):
+    # labels as precise as the tables (97.71 % and 97.70 % must not both read 98 %); the axis
+    # keeps whole numbers
+    for column, title, number_format, label_format, color in (
+            ("加权平均得分", "各部门项目加权平均得分", "0", "0.00", "#4472C4"),
+            ("执行率", "各部门预算执行率", "0%", "0.00%", "#70AD47")):
         col = columns.index(column)
         chart = wb.add_chart({"type": "bar"})
         chart.add_series({"name": column, "categories": [RANKING, first, name_col, last, name_col],
                           "values": [RANKING, first, col, last, col],
                           "fill": {"color": color}, "data_labels": {"value": True,
-                                                                     "num_format": number_format}})
+                                                                     "num_format": label_format}})
         chart.set_title({"name": title + note, "name_font": {"size": 12}})
         chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
         chart.set_x_axis({"num_format": number_format, "min": 0,

@@ -7,7 +7,7 @@ from openpyxl.styles import Font, PatternFill
 
 from . import layout as L
 from ..rules import Rules
-from .style import (CENTER, D, LIGHT_STYLES, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula,
+from .style import (TWO_LINE_ROW, CENTER, D, LIGHT_STYLES, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula,
                     input_cell, label, legible_print, page_setup, sheet_title, validate)
 
 __all__ = ["build_monitoring", "header_refs", "target_display"]
@@ -156,8 +156,10 @@ def target_display(d: int) -> str:
     """The 指标值 as a reader expects it: the original text, else the structured cells joined."""
     e, f, g, i = (f"{D}{c}{d}" for c in "EFGI")
     # a "95%" typed into a %-formatted 指标值 cell is 0.95: shown as 95 next to the unit "%"
-    shown_f = (f'IF(AND(ISNUMBER({f}),TRIM({e})="日期"),TEXT({f},"yyyy-mm-dd"),'
-               f'IF(AND(ISNUMBER({f}),TRIM({g})="%",ABS({f})<=1),{f}*100,{f}))')
+    # Nested IFs, not AND(ISNUMBER(F),…,ABS(F)…): AND evaluates every argument in Excel and
+    # LibreOffice alike, so ABS of a 定性 or 区间 text would make the whole cell #VALUE!.
+    shown_f = (f'IF(ISNUMBER({f}),IF(TRIM({e})="日期",TEXT({f},"yyyy-mm-dd"),'
+               f'IF(AND(TRIM({g})="%",ABS({f})<=1),{f}*100,{f})),{f})')
     op = f'IF(OR(TRIM({e})="",TRIM({e})="=",TRIM({e})="定性",TRIM({e})="日期",TRIM({e})="区间"),"",TRIM({e}))'
     return f'IF(TRIM({i})<>"",{i},IF(TRIM({f})="","",{op}&{shown_f}&{g}))'
 
@@ -192,6 +194,9 @@ def _indicators(ws, rules: Rules):
         for col in cause_cols:
             input_cell(ws, f"{col}{r}", align=WRAP)
         input_cell(ws, f"{L.MON_IND_COLS['likelihood']}{r}", align=CENTER)
+        # Two lines: 一级/二级/三级 here are formulas, and no engine grows a row when a formula's
+        # text wraps, so "服务对象满意度指标" typed on the 申报表 would spill over the next row.
+        ws.row_dimensions[r].height = TWO_LINE_ROW
     first, last = L.MON_IND_FIRST, L.MON_IND_LAST
     validate(ws, f"{cause_cols[0]}{first}:{cause_cols[-1]}{last}", kind="custom", formula1="TRUE",
              stop=False, error="", prompt="有偏差时，在对应原因（经费、制度、人员、硬件条件、其他）下"

@@ -8,7 +8,7 @@ from ..targets import format_number
 from .monitoring import header_refs
 from .score_formulas import indicator_score_row, level_rows, totals
 from .unit_cost import build_unit_cost
-from .style import (CENTER, E, MONEY_FMT, PCT_FMT, WRAP, X, box, define_name, formula, input_cell,
+from .style import (TWO_LINE_ROW, CENTER, E, MONEY_FMT, PCT_FMT, WRAP, X, box, define_name, formula, input_cell,
                     label, legible_print, page_setup, sheet_title, validate)
 
 __all__ = ["build_self_evaluation"]
@@ -61,7 +61,7 @@ def _money(wb, ws, calc):
     formula(ws, f"{C['cost_rate']}{r}", '=IF(AND(ISNUMBER(EffSpent),ISNUMBER(EffBudget)),'
             'IF(EffBudget=0,"",(EffSpent-EffBudget)/EffBudget),"")', fmt=PCT_FMT)
     agree = lambda rows, total: (f"OR(NOT(ISNUMBER({total})),COUNT({rows})=0,"
-                                 f"ROUND(SUM({rows})-{total},6)=0)")
+                                 f"ROUND(SUM({rows})-N({total}),6)=0)")   # OR evaluates all: N() for text
     formula(ws, f"I{r}", '=IF(COUNT(FundBudget,FundYearBudget,FundYearSpent)=0,"",IF(AND('
             f'{agree("FundBudget", "Budget")},{agree("FundYearBudget", "YearBudget")},'
             f'{agree("FundYearSpent", "YearSpent")}),"总额与分项合计一致","总额与分项合计不一致"))',
@@ -118,6 +118,8 @@ def _indicators(ws, calc, levels: int):
     ws.row_dimensions[L.EVAL_IND_HEAD].height = 28
     for i in range(L.INDICATOR_ROWS):
         indicator_score_row(ws, calc, L.EVAL_IND_FIRST + i, L.IND_FIRST + i, L.MON_IND_FIRST + i)
+        # two lines for the names shown by formula (see monitoring): rows never grow by themselves
+        ws.row_dimensions[L.EVAL_IND_FIRST + i].height = TWO_LINE_ROW
     totals(ws, L.EVAL_BUDGET_ROW, levels)
     level_rows(calc, levels)
     first, last = L.EVAL_IND_FIRST, L.EVAL_IND_LAST

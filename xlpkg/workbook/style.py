@@ -23,6 +23,9 @@ MONEY_FMT = "#,##0.00"
 PCT_FMT = "0.00%"
 LIGHT_STYLES = {"red": ("FFC7CE", "9C0006"), "yellow": ("FFEB9C", "9C5700"),
                 "green": ("C6EFCE", "006100")}
+# Height (pt) of a blank indicator row on the sheets that show the names by formula: two lines
+# of 10-pt CJK text, so a long 二级 such as 服务对象满意度指标 wraps inside its row.
+TWO_LINE_ROW = 27
 D = f"'{L.DECL}'!"
 M = f"'{L.MON}'!"
 E = f"'{L.EVAL}'!"

@@ -49,4 +49,4 @@ def build_unit_cost(wb, ws, calc):
             f'=IF({c["amount"]}{r}="","万元/单位（全年执行数÷所选数量指标的实际完成值）",'
             f'"万元/"&{X}{unit_cell}&"（全年执行数÷“"&{basis}&"”的实际完成值）")',
             merge=f"{c['unit']}{r}:{L.EVAL_LAST_COL}{r}")
-    ws.row_dimensions[r].height = 30
+    ws.row_dimensions[r].height = 20   # one line: a taller row would cost a one-page form its 7 pt

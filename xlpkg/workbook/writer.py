@@ -16,6 +16,7 @@ from ..model import Project
 from .reader import actual_text
 from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
+from .print_fit import fit_to_content
 from .template import build_workbook, save_workbook
 
 __all__ = ["CapacityError", "actual_cell", "fill_book", "fill_workbook"]
@@ -127,6 +128,7 @@ def fill_book(project: Project, *, rules: Rules | None = None, password: str | N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
+    fit_to_content(wb, len(project.indicators), len(project.uses))
     return wb
 
 
@@ -164,14 +166,16 @@ def _fit_rows(put, project: Project):
     """Grow the rows of long v2 texts so that they print whole."""
     def grow(name: str, text: str, width: float, minimum: float):
         cell = put(name, getattr(project, text) or None) if text else None
-        if cell is not None and cell.value:
+        if cell is not None:   # an empty text takes the minimum, not the blank template's room
             ws = cell.parent
-            ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value), width))
+            ws.row_dimensions[cell.row].height = max(minimum, _row_height(str(cell.value or ""), width))
     eval_width = sum(L.EVAL_WIDTHS[1:])
     grow("MediumGoal", "medium_term_goal", sum(L.DECL_WIDTHS[1:L.DECL_FORM_COLS]), 30)
-    grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]), 45)
+    # the row also shows the declared goal (GoalExpected, by formula) on its left
+    grow("GoalActual", "goal_actual", sum(L.EVAL_WIDTHS[5:]),
+         max(30, _row_height(project.goal, sum(L.EVAL_WIDTHS[1:5]))))
     for field in L.EVAL_CLOSE_TEXTS:
-        grow(L.TEXT_FIELDS_V2[field], field, eval_width, 40)
+        grow(L.TEXT_FIELDS_V2[field], field, eval_width, 27)   # 2 lines of 10 pt, as print_fit expects
 
 
 def _date_cell(text: str) -> tuple[object, int, int, str | None]:
