@@ -131,9 +131,10 @@ def run_consolidate(args) -> int:
         return _finish(args, FAILED, f"未汇总：{refused}", None, None)
     paths, dept_inputs, exclude = args.paths, [], [output]
     if args.dept_forms:
-
-        paths, dept_inputs = split_department_inputs(args.paths)
-        exclude += [*Path(args.dept_forms).glob("*.xlsx"), *dept_inputs]
+        # Every input is still read (a department workbook as one: its self-evaluation goes
+        # to 部门排名; a form in the --dept-forms folder as a form); the department workbooks
+        # named are also what the new ones carry their typed inputs over from.
+        _, dept_inputs = split_department_inputs(args.paths)
     try:
         c = consolidate(paths, rules=rules, jobs=args.jobs, year=args.year,
                         dept_info=args.dept_info, progress=not args.json, exclude=exclude)
