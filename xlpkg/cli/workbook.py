@@ -1,8 +1,11 @@
 """`xlpkg template | fill | read | validate`: the project workbook from the command line."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sys
+from pathlib import Path
 
 from ..issues import has_errors
 from ..model import ProjectFormatError, load_project_json, project_to_dict
@@ -10,7 +13,10 @@ from ..system.os_errors import os_error_text
 from ..report import format_issues, format_metrics, issues_to_list, metrics_to_dict
 from ..rules import load_rules
 from . import add_rules_option
-from ..workbook.upgrade import upgrade_workbook, upgraded_path
+from ..workbook.output_guard import content_fingerprint, replace_problem
+from ..workbook.upgrade import form_content, upgrade_workbook, upgraded_path
+from ..department.reader import read_department_file
+from ..system.safeio import atomic_path
 from ..workbook.writer import CapacityError, fill_workbook
 from ..workbook.template import write_template as write_project_template
 from ..department.template import write_department_template
@@ -23,6 +29,7 @@ def register(sub) -> None:
                    help="模板种类：project（项目绩效目标表）、department（部门整体绩效表）")
     t.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx）")
     t.add_argument("--password", help="工作表保护密码（默认无密码）")
+    _force_option(t)
     add_rules_option(t)
     t.set_defaults(handler=run_template)
 
@@ -30,6 +37,7 @@ def register(sub) -> None:
     f.add_argument("project", metavar="PROJECT.json")
     f.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     f.add_argument("--password", help="工作表保护密码（默认无密码）")
+    _force_option(f)
     add_rules_option(f)
     f.set_defaults(handler=run_fill)
 
@@ -53,8 +61,24 @@ def register(sub) -> None:
     u.add_argument("-o", "--output", metavar="OUT",
                    help="输出文件（一个输入时）或输出文件夹（多个输入时）；默认写在原文件旁")
     u.add_argument("--password", help="新工作簿的工作表保护密码（默认无密码）")
+    _force_option(u)
     add_rules_option(u)
     u.set_defaults(handler=run_upgrade)
+
+
+def _force_option(parser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="输出文件是本命令以前生成、此后又被修改过的文件时，仍然替换它"
+                             "（其他文件任何时候都不会被覆盖）")
+
+
+def _department_content(path):
+    dept = read_department_file(path).department
+    return None if dept is None else dataclasses.asdict(dept)
+
+
+class _Refused(Exception):
+    pass
 
 
 def _engine_option(parser) -> None:
@@ -63,10 +87,35 @@ def _engine_option(parser) -> None:
 
 
 def run_template(args) -> int:
-    write_template = write_department_template if args.kind == "department" else write_project_template
-    path = write_template(args.output, rules=load_rules(args.rules), password=args.password)
-    print(f"已生成模板：{path}")
+    department = args.kind == "department"
+    write_template = write_department_template if department else write_project_template
+    kind = "department-template" if department else "project-template"
+    content = _department_content if department else form_content
+    try:
+        target = _output_path(args.output)
+        # written beside the target first: an existing blank template is replaced only by an
+        # equal one, so nothing typed into it is lost
+        with atomic_path(target) as tmp:
+            write_template(tmp, rules=load_rules(args.rules), password=args.password)
+            blank = content_fingerprint(content(tmp))
+            refused = replace_problem(target, kind=kind, content=content, force=args.force,
+                                      unchanged=lambda data: content_fingerprint(data) == blank)
+            if refused:
+                raise _Refused(refused)
+    except _Refused as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：无法写入“{args.output}”：{os_error_text(exc)}", file=sys.stderr)
+        return 1
+    print(f"已生成模板：{target}")
     return 0
+
+
+def _output_path(output: str) -> Path:
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 def run_fill(args) -> int:
@@ -84,6 +133,11 @@ def run_fill(args) -> int:
         return 1
     except OSError as exc:
         print(f"错误：无法读取“{args.project}”：{os_error_text(exc)}", file=sys.stderr)
+        return 1
+    refused = replace_problem(args.output, kind="project-form", content=form_content,
+                              force=args.force, inputs=[args.project])
+    if refused:
+        print(f"错误：{refused}", file=sys.stderr)
         return 1
     try:
         path = fill_workbook(project, args.output, rules=load_rules(args.rules),
@@ -139,17 +193,25 @@ def run_validate(args) -> int:
 def run_upgrade(args) -> int:
     from pathlib import Path
 
-
     rules = load_rules(args.rules)
     out = Path(args.output) if args.output else None
     to_folder = out is not None and (len(args.files) > 1 or out.is_dir())
     failed = False
+    claimed: dict[str, str] = {}   # output → the input written to it in this run
     for path in args.files:
-        target = None
+        target = upgraded_path(path)
         if out is not None:
             target = out / upgraded_path(path).name if to_folder else out
-        result = upgrade_workbook(path, target, rules=rules, password=args.password)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in claimed:
+            failed = True
+            print(f"[错误] {path}：升级后的文件“{target}”与“{claimed[key]}”的升级结果同名，未写入"
+                  "（两个输入不能写到同一个文件）；请分别升级并用 -o 指定不同的文件名", file=sys.stderr)
+            continue
+        claimed[key] = path
+        result = upgrade_workbook(path, target, rules=rules, password=args.password,
+                                  force=args.force)
         failed |= not result.ok
-        print(("已升级：" if result.ok else "[错误] ") + result.message,
-              file=sys.stdout if result.ok else sys.stderr)
+        label = "已升级：" if result.output is not None else ("" if result.ok else "[错误] ")
+        print(label + result.message, file=sys.stdout if result.ok else sys.stderr)
     return 1 if failed else 0

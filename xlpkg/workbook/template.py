@@ -19,6 +19,7 @@ from .declaration import build_declaration
 from .meta import NATURES, build_meta
 from .monitoring import build_monitoring
 from .self_evaluation import build_self_evaluation
+from .output_guard import stamp
 from .style import FONT_NAME, define_name, page_setup, protect
 
 __all__ = ["NATURES", "build_workbook", "save_workbook", "write_template"]
@@ -60,4 +61,6 @@ def save_workbook(wb: Workbook, path: str | Path) -> Path:
 
 
 def write_template(path: str | Path, *, rules: Rules | None = None, password: str | None = None) -> Path:
-    return save_workbook(build_workbook(rules, password), path)
+    wb = build_workbook(rules, password)
+    stamp(wb, "project-template", "")
+    return save_workbook(wb, path)

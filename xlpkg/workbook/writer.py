@@ -12,7 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import layout as L
-from ..model import Project
+from ..model import Project, project_to_dict
+from .output_guard import content_fingerprint, stamp
 from .reader import actual_text
 from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
@@ -120,6 +121,8 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
+    # what xlpkg wrote, so a later run can tell an unedited output from edited work
+    stamp(wb, "project-form", content_fingerprint(project_to_dict(project)))
     return save_workbook(wb, path)
 
 
