@@ -30,7 +30,9 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                       "actual": _num(q.actual, 2), "progress_percent": _num(q.progress, 2),
                       "variance_points": _num(q.variance, 2), "light": q.light} for q in m.quarters],
         "self_evaluation": {
-            "total": _num(ev.total, 2), "grade": ev.grade,
+            "total": None if ev.invalid else _num(ev.total, 2),
+            "grade": None if ev.invalid else ev.grade,
+            "computed_total": _num(ev.total, 2), "invalid": ev.invalid or None,
             "execution_score": _num(ev.execution_score, 2),
             "groups": {g: {"weight": _num(v["weight"], 2), "score": _num(round2(v["score"]), 2)}
                        for g, v in ev.groups.items()},
@@ -85,5 +87,9 @@ def format_metrics(m: ProjectMetrics, light_label=lambda light: light or "—") 
             lines.append(f"        {GROUP_LABELS[group]} {round2(part['score'])}/{round2(part['weight'])}分")
     if ev.scale != 1:
         lines.append(f"        （部分指标不适用，按满分100折算，系数 {round2(ev.scale)}）")
-    lines.append(f"  总分 {ev.total}  等级 {ev.grade}")
+    if ev.invalid:
+        lines.append(f"  总分 —  等级 —（{ev.invalid}：按现有填写计算为{ev.total}，不是有效的自评得分；"
+                     "改正分值后重新读取）")
+    else:
+        lines.append(f"  总分 {ev.total}  等级 {ev.grade}")
     return "\n".join(lines)
