@@ -65,13 +65,20 @@ def _summary_notes(outcomes: list[FileOutcome], rules: Rules) -> None:
         summary.children = []   # counted or dropped: the summary itself is no project
 
 
-def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules) -> list[tuple]:
-    """One self-evaluation per (department, year): department workbooks before summaries'."""
-    ordered = ([e for o in outcomes if o.kind == "department" for e in o.dept_evals]
-               + [e for o in outcomes if o.kind == "summary" for e in o.dept_evals])
+def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules, year: int | None) -> list[tuple]:
+    """One self-evaluation per (department, year) of the summary's year: department workbooks
+    before summaries'. Another year's evaluation is listed, never ranked beside this year's."""
+    ordered = ([(o, e) for o in outcomes if o.kind == "department" for e in o.dept_evals]
+               + [(o, e) for o in outcomes if o.kind == "summary" for e in o.dept_evals])
     seen: dict[tuple, str] = {}
     rows = []
-    for e in ordered:
+    for o, e in ordered:
+        if year is not None and e.get("年度") is not None and e.get("年度") != year:
+            o.issues.append(rule_issue(
+                rules, "consolidate.other_year",
+                f"部门{e.get('部门编码', '')}的部门自评为{e.get('年度')}年，不是汇总年度{year}年，未列入“部门排名”",
+                file=o.path))
+            continue
         key = (str(e.get("部门编码", "")).strip(), e.get("年度"))
         if key in seen:
             continue
@@ -122,7 +129,7 @@ def _department_rows(shares: list[DeptShare], rules: Rules) -> list[tuple]:
 
 def _issue_row(i: Issue) -> tuple:
     return (i.file, i.sheet, i.cell or i.location, i.rule,
-            SEVERITY_LABELS.get(i.severity, i.severity), i.message)
+            SEVERITY_LABELS.get(i.severity, SEVERITY_LABELS[ERROR]), i.message)
 
 
 def _notes(good: list[FileOutcome], excluded: int, year: int | None) -> list[str]:
@@ -152,10 +159,10 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
     import pandas as pd
 
     info = dept_info_map(dept_info)
-    dept_eval_rows = _dept_evaluations(sorted(outcomes, key=lambda o: o.path), rules)
     outcomes = resolve_copies(outcomes, rules)
     _summary_notes(outcomes, rules)
     year = _summary_year(outcomes, rules, year)
+    dept_eval_rows = _dept_evaluations(sorted(outcomes, key=lambda o: o.path), rules, year)
     issues = list(extra_issues) + [i for o in outcomes for i in o.issues]
     per_file: dict[str, int] = {}
     for i in issues:
