@@ -16,8 +16,8 @@ from openpyxl.worksheet.merge import MergedCellRange
 
 from .metrics import COMMON_LABELS, department_rules
 from ..rules import Rules, load_rules
-from ..system.safeio import atomic_write
 from ..workbook.output_guard import stamp
+from ..workbook.template import save_workbook
 from . import layout as L
 from ..workbook.style import protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula, input_cell, label, page_setup, sheet_title, style_cell, validate
 
@@ -536,4 +536,4 @@ def write_department_template(path: str | Path, *, rules: Rules | None = None,
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = build_department_workbook(rules, password)
     stamp(wb, "department-template", "")
-    return atomic_write(path, wb.save)
+    return save_workbook(wb, path)
