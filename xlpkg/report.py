@@ -1,7 +1,7 @@
 """Metrics and issues as plain data (for JSON) and as readable text (for a terminal)."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from .issues import Issue
 from .metrics import GROUP_LABELS, HUNDRED, ProjectMetrics, round2
@@ -11,7 +11,10 @@ def _num(value: Decimal | None, digits: int = 4) -> str | None:
     """Decimals as strings: JSON readers must not turn money into floats."""
     if value is None:
         return None
-    return format(value.quantize(Decimal(1).scaleb(-digits)), "f")
+    try:
+        return format(value.quantize(Decimal(1).scaleb(-digits)), "f")
+    except InvalidOperation:   # beyond the context's 28 digits (a rate over a 1e-28 budget)
+        return f"{value:.6E}"
 
 
 def _pct(rate: Decimal | None) -> str | None:
