@@ -144,3 +144,16 @@ def test_a_form_that_changed_since_the_summary_counts_as_the_form_says(tmp_path)
     text = " ".join(c.issues[c.issues["文件"] == str(summary)]["说明"])
     assert "不一致" in text and "333" in text and "旧" in text
     assert _errors(c).empty
+
+
+def test_a_stale_summary_copied_in_later_does_not_resurrect_either(december):
+    """Copying the November summary into the folder gives it today's date: the content (it
+    lacks the corrected form) still shows it is out of date."""
+    summary = december / "部门汇总_11月.xlsx"
+    later = time.time() + 3600
+    os.utime(summary, (later, later))
+    c = consolidate(december, jobs=1)
+    assert c.project_count == 4
+    assert (_dept(c, "105002")["项目数"], _dept(c, "105002")["全年预算数（万元）"]) == (3, 2778)
+    text = " ".join(c.issues[c.issues["文件"] == str(summary)]["说明"])
+    assert "105002B21DX0080" in text and "105002B22DX0010" in text and "已过时" in text

@@ -7,8 +7,9 @@ The rules, in order:
    that differs is named with both files; a form with an error is never replaced by a
    summary's clean copy).
 2. A department's own forms supersede an older summary of that department: when a form of
-   (department, year) was saved after the summary and the summary lacks it or holds it
-   otherwise, the summary is out of date for that department; none of its projects of that
+   (department, year) is here that the summary lacks or holds otherwise (the form as it is
+   now postdates the summary, whatever the file dates say), the summary is out of date for
+   that department; none of its projects of that
    department count (a withdrawn project, or one whose code was corrected since, must not
    come back), they are named, and the summary is flagged with both file names. Otherwise
    a summary's projects without a form here count (a department may send its summary and
@@ -104,17 +105,14 @@ def _forms_among_themselves(forms: list[FileOutcome], rules: Rules) -> list[File
 def _stale_scopes(summary: FileOutcome, children: list[FileOutcome],
                   form_of: dict[tuple, FileOutcome], forms_in_scope: dict[tuple, list[FileOutcome]]
                   ) -> dict[tuple, FileOutcome]:
-    """{(department, year): the form that shows the summary is out of date}: a form saved
-    after the summary that the summary lacks or holds otherwise. A form equal to the
-    summary's copy proves nothing, whatever its date (a copied file gets a new date)."""
+    """{(department, year): a form that shows the summary is out of date for it}: a form of
+    that department the summary lacks or holds otherwise. Such a form is, as it is now, newer
+    than the summary whatever the file dates say (a summary copied into the folder gets a new
+    date); a form equal to the summary's copy proves nothing."""
     mine = {_key(c): c for c in children}
     stale: dict[tuple, FileOutcome] = {}
-    if summary.mtime is None:
-        return stale
     for scope in {_scope(c) for c in children}:
-        for form in sorted(forms_in_scope[scope], key=lambda f: -(f.mtime or 0)):
-            if form.mtime is None or form.mtime <= summary.mtime:
-                break
+        for form in sorted(forms_in_scope[scope], key=lambda f: (-(f.mtime or 0), f.path)):
             copy = mine.get(_key(form))
             if copy is None or row_differences(form.project_row, copy.project_row):
                 stale[scope] = form
@@ -154,9 +152,11 @@ def _cross_check(summary: FileOutcome, children: list[FileOutcome],
             differing.append(f"{child.project_row['项目编码']}（{'；'.join(diff[:3])}；项目表“{form.path}”）")
     parts = []
     for (dept, year), form in sorted(stale.items(), key=lambda x: str(x[0])):
-        parts.append(f"该汇总表（修改于{_when(summary.mtime)}）比部门{dept}（{year}年）的项目表旧"
-                     f"（如“{form.path}”修改于{_when(form.mtime)}，汇总表中没有或内容不同），可能已过时："
-                     f"部门{dept}以本次的项目表为准，汇总表中该部门的项目只用于核对，未计入")
+        older = (summary.mtime is not None and form.mtime is not None and summary.mtime < form.mtime)
+        parts.append(f"该汇总表（修改于{_when(summary.mtime)}）比部门{dept}（{year}年）现在的项目表旧："
+                     f"项目表“{form.path}”（修改于{_when(form.mtime)}）在汇总表中没有或内容不同"
+                     + ("" if older else "（按文件日期汇总表较新，可能是后来复制进来的）")
+                     + f"，汇总表已过时：部门{dept}以本次的项目表为准，汇总表中该部门的项目只用于核对，未计入")
     if absent:
         parts.append(f"汇总表中有、项目表中没有的{len(absent)}个项目（可能已撤回或改了编码）未计入：{_listed(absent)}")
     if differing:
