@@ -25,8 +25,8 @@ def _fmt(value: Decimal | None) -> str:
     """Amounts and percentages as an accountant writes them: 1400, 25.5, 0.01."""
     if value is None:
         return "空"
-    if not value.is_finite() or abs(value) >= Decimal("1e15"):
-        return f"{value:.6E}"   # never a 300-digit number in a message
+    if not value.is_finite() or abs(value) >= Decimal("1e15") or (value and abs(value) < Decimal("1e-6")):
+        return f"{value:.6E}"   # never a 300-digit number in a message (1e-300 neither)
     return format_number(value)
 
 

@@ -212,6 +212,9 @@ class SelfEvaluation:
     # False while the self-evaluation has not started (no 全年执行数 and no 实际完成值): the
     # total is then no score at all, and summaries leave it out of grades and averages.
     started: bool = True
+    # Why the total is no valid score although it is computed (a negative 分值): shown so,
+    # never as a grade a person could take for the result.
+    invalid: str = ""
 
 
 def evaluation_started(project: Project) -> bool:
@@ -242,13 +245,17 @@ def level_weights(project: Project, rules: Rules | None = None) -> LevelWeights:
         given_all = [i for i in level if project.indicators[i].weight is not None]
         given = [i for i in members if project.indicators[i].weight is not None]
         free = [i for i in members if project.indicators[i].weight is None]
+        negative = [i for i in given if project.indicators[i].weight < 0]
         for i in given:
             weights[i] = max(ZERO, project.indicators[i].weight)
         rest = ZERO
         if free:
             rest = max(ZERO, rules.weight(group) - sum((weights[i] for i in given), ZERO))
+            # a negative 分值 takes its even share and loses it: never re-spread over the others
+            share = rest / (len(free) + len(negative))
             for i in free:
-                weights[i] = rest / len(free)
+                weights[i] = share
+            rest = share * len(free)
         total = sum((max(ZERO, project.indicators[i].weight) for i in given_all), ZERO) + rest
         typed[group] = bool(given_all)
         totals[group] = total
@@ -338,9 +345,13 @@ def self_evaluation(project: Project, rules: Rules | None = None) -> SelfEvaluat
     else:
         scale = HUNDRED / (exec_weight + indicator_points)
         total = round2((exec_raw + indicator_raw) * scale)
+    negative = [ind.name for ind, s in zip(project.indicators, scores)
+                if s.applicable and ind.weight is not None and ind.weight < 0]
+    invalid = (f"三级指标“{'、'.join(negative[:3])}”的分值为负数，总分无效" if negative else "")
     return SelfEvaluation(total=total, grade=rules.grade(total), execution_rate=rate,
                           execution_score=round2(exec_raw), groups=groups, scale=scale,
-                          indicators=scores, issues=issues, started=evaluation_started(project))
+                          indicators=scores, issues=issues, started=evaluation_started(project),
+                          invalid=invalid)
 
 
 # --- the monitoring snapshot "截至X月" (财预〔2019〕136号) ----------------------------

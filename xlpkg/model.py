@@ -328,7 +328,12 @@ def _value_problems(data: Any, path: str = "") -> str | None:
             except ArithmeticError:
                 pass
         elif is_number:
-            return f"字段 {path} 的数值有{len(data)}位，超出合理范围（绝对值应小于{MAX_AMOUNT:f}）"
+            whole = data.strip().lstrip("+-").split(".")[0].lstrip("0")
+            if len(whole) >= len(str(int(MAX_AMOUNT))):
+                return f"字段 {path} 的数值有{len(data)}位，超出合理范围（绝对值应小于{MAX_AMOUNT:f}）"
+            # "0.000…1" is no huge amount: say what is wrong with it (too many digits)
+            return (f"字段 {path} 的数值有{len(data)}个字符，位数过多（最多40位）；"
+                    "金额请以万元为单位，保留到小数点后几位即可")
         why = _bad_text(data)
         if why:
             return f"字段 {path or '(根)'} {why}"

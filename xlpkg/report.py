@@ -1,7 +1,7 @@
 """Metrics and issues as plain data (for JSON) and as readable text (for a terminal)."""
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from .issues import Issue
 from .metrics import GROUP_LABELS, HUNDRED, ProjectMetrics, round2
@@ -11,7 +11,10 @@ def _num(value: Decimal | None, digits: int = 4) -> str | None:
     """Decimals as strings: JSON readers must not turn money into floats."""
     if value is None:
         return None
-    return format(value.quantize(Decimal(1).scaleb(-digits)), "f")
+    try:
+        return format(value.quantize(Decimal(1).scaleb(-digits)), "f")
+    except InvalidOperation:   # beyond the context's 28 digits (a rate over a 1e-28 budget)
+        return f"{value:.6E}"
 
 
 def _pct(rate: Decimal | None) -> str | None:
@@ -47,8 +50,9 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                       "actual": _num(q.actual, 2), "progress_percent": _num(q.progress, 2),
                       "variance_points": _num(q.variance, 2), "light": q.light} for q in m.quarters],
         "self_evaluation": {
-            "total": _num(ev.total, 2) if started else None,
-            "grade": ev.grade if started else None,
+            "total": _num(ev.total, 2) if started and not ev.invalid else None,
+            "grade": ev.grade if started and not ev.invalid else None,
+            "computed_total": _num(ev.total, 2) if started else None, "invalid": ev.invalid or None,
             "execution_score": _num(ev.execution_score, 2) if "execution_score" not in reasons else None,
             "reasons": reasons,   # why a score above is null: the sheet shows it blank too
             "groups": {g: {"weight": _num(v["weight"], 2),
@@ -112,7 +116,11 @@ def format_metrics(m: ProjectMetrics, light_label=lambda light: light or "—") 
             lines.append(f"        {GROUP_LABELS.get(group, group)} {round2(part['score'])}/{round2(part['weight'])}分")
     if ev.scale != 1:
         lines.append(f"        （部分指标不适用，按满分100折算，系数 {round2(ev.scale)}）")
-    lines.append(f"  总分 {ev.total}  等级 {ev.grade}")
+    if ev.invalid:
+        lines.append(f"  总分 —  等级 —（{ev.invalid}：按现有填写计算为{ev.total}，不是有效的自评得分；"
+                     "改正分值后重新读取）")
+    else:
+        lines.append(f"  总分 {ev.total}  等级 {ev.grade}")
     uc = getattr(m, "unit_cost", None)
     if uc is not None:
         lines.append(f"  单位成本 {_num(uc.amount, 4)} {uc.unit}（全年执行数÷{uc.basis}实际完成值）")

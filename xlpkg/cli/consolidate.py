@@ -155,8 +155,10 @@ def run_consolidate(args) -> int:
     if args.dept_forms:
         # deferred: openpyxl (about 0.2 s of start-up) only for runs that write department forms
         from ..consolidate.department_forms import split_department_inputs
-        paths, dept_inputs = split_department_inputs(args.paths)
-        exclude += [*Path(args.dept_forms).glob("*.xlsx"), *dept_inputs]
+        # Every input is still read (a department workbook as one: its self-evaluation goes
+        # to 部门排名; a form in the --dept-forms folder as a form); the department workbooks
+        # named are also what the new ones carry their typed inputs over from.
+        _, dept_inputs = split_department_inputs(args.paths)
     store = recorder = None
     if args.db is not None:
         try:   # refused before minutes of reading, like the output file

@@ -1,8 +1,11 @@
 """`xlpkg template | fill | read | validate`: the project workbook from the command line."""
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import sys
+from pathlib import Path
 
 from ..checks import check
 from ..issues import has_errors
@@ -13,7 +16,10 @@ from ..rules import load_rules
 from . import add_rules_option, add_standards_option, rules_of
 from .carryover import library_option, load_library_option
 from ..workbook.layout import TEMPLATE_VERSION
-from ..workbook.upgrade import upgrade_workbook, upgraded_path
+from ..workbook.output_guard import content_fingerprint, replace_problem
+from ..workbook.upgrade import form_content, upgrade_workbook, upgraded_path
+from ..department.reader import read_department_file
+from ..system.safeio import atomic_path
 from ..workbook.writer import CapacityError, fill_workbook
 from ..workbook.template import write_template as write_project_template
 from ..department.template import write_department_template
@@ -30,6 +36,7 @@ def register(sub) -> None:
     t.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx）")
     t.add_argument("--password", help="工作表保护密码（默认无密码）")
     library_option(t)
+    _force_option(t)
     add_rules_option(t)
     t.set_defaults(handler=run_template)
 
@@ -38,6 +45,7 @@ def register(sub) -> None:
     f.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     f.add_argument("--password", help="工作表保护密码（默认无密码）")
     library_option(f)
+    _force_option(f)
     add_rules_option(f)
     f.set_defaults(handler=run_fill)
 
@@ -64,8 +72,24 @@ def register(sub) -> None:
     u.add_argument("-o", "--output", metavar="OUT",
                    help="输出文件（一个输入时）或输出文件夹（多个输入时）；默认写在原文件旁")
     u.add_argument("--password", help="新工作簿的工作表保护密码（默认无密码）")
+    _force_option(u)
     add_rules_option(u)
     u.set_defaults(handler=run_upgrade)
+
+
+def _force_option(parser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="输出文件是本命令以前生成、此后又被修改过的文件时，仍然替换它"
+                             "（其他文件任何时候都不会被覆盖）")
+
+
+def _department_content(path):
+    dept = read_department_file(path).department
+    return None if dept is None else dataclasses.asdict(dept)
+
+
+class _Refused(Exception):
+    pass
 
 
 def _engine_option(parser) -> None:
@@ -78,19 +102,43 @@ def run_template(args) -> int:
     if problem or (library is not None and args.kind == "department"):
         print(f"错误：{problem or '--library 只用于项目绩效目标表（project）'}", file=sys.stderr)
         return 2
-    if args.kind == "department":
-        path = write_department_template(args.output, rules=load_rules(args.rules), password=args.password)
-    else:
-        path = write_project_template(args.output, rules=load_rules(args.rules), password=args.password,
+    department = args.kind == "department"
+    kind = "department-template" if department else "project-template"
+    content = _department_content if department else form_content
+
+    def write_template(path):
+        if department:
+            return write_department_template(path, rules=load_rules(args.rules), password=args.password)
+        return write_project_template(path, rules=load_rules(args.rules), password=args.password,
                                       library=library)
-    print(f"已生成模板：{path}")
+    try:
+        target = _output_path(args.output)
+        # written beside the target first: an existing blank template is replaced only by an
+        # equal one, so nothing typed into it is lost
+        with atomic_path(target) as tmp:
+            write_template(tmp)
+            blank = content_fingerprint(content(tmp))
+            refused = replace_problem(target, kind=kind, content=content, force=args.force,
+                                      unchanged=lambda data: content_fingerprint(data) == blank)
+            if refused:
+                raise _Refused(refused)
+    except _Refused as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"错误：无法写入“{args.output}”：{os_error_text(exc)}", file=sys.stderr)
+        return 1
+    print(f"已生成模板：{target}")
     return 0
 
 
+def _output_path(output: str) -> Path:
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
 def run_fill(args) -> int:
-
-    from pathlib import Path
-
     if Path(args.output).resolve() == Path(args.project).resolve():
         print(f"错误：输出文件“{args.output}”就是输入的项目 JSON，不能覆盖；请另指定 .xlsx 文件名",
               file=sys.stderr)
@@ -106,6 +154,11 @@ def run_fill(args) -> int:
         return 1
     except OSError as exc:
         print(f"错误：无法读取“{args.project}”：{os_error_text(exc)}", file=sys.stderr)
+        return 1
+    refused = replace_problem(args.output, kind="project-form", content=form_content,
+                              force=args.force, inputs=[args.project])
+    if refused:
+        print(f"错误：{refused}", file=sys.stderr)
         return 1
     rules = load_rules(args.rules)
     try:
@@ -193,17 +246,25 @@ def run_validate(args) -> int:
 def run_upgrade(args) -> int:
     from pathlib import Path
 
-
     rules = load_rules(args.rules)
     out = Path(args.output) if args.output else None
     to_folder = out is not None and (len(args.files) > 1 or out.is_dir())
     failed = False
+    claimed: dict[str, str] = {}   # output → the input written to it in this run
     for path in args.files:
-        target = None
+        target = upgraded_path(path)
         if out is not None:
             target = out / upgraded_path(path).name if to_folder else out
-        result = upgrade_workbook(path, target, rules=rules, password=args.password)
+        key = os.path.normcase(os.path.abspath(target))
+        if key in claimed:
+            failed = True
+            print(f"[错误] {path}：升级后的文件“{target}”与“{claimed[key]}”的升级结果同名，未写入"
+                  "（两个输入不能写到同一个文件）；请分别升级并用 -o 指定不同的文件名", file=sys.stderr)
+            continue
+        claimed[key] = path
+        result = upgrade_workbook(path, target, rules=rules, password=args.password,
+                                  force=args.force)
         failed |= not result.ok
-        print(("已升级：" if result.ok else "[错误] ") + result.message,
-              file=sys.stdout if result.ok else sys.stderr)
+        label = "已升级：" if result.output is not None else ("" if result.ok else "[错误] ")
+        print(label + result.message, file=sys.stdout if result.ok else sys.stderr)
     return 1 if failed else 0

@@ -19,6 +19,7 @@ from typing import Iterable, Mapping
 
 from .columns import INDICATOR_COLUMNS
 from .dept_info import load_dept_info
+from .outcome import normalize_code
 from ..issues import ERROR, Issue, has_errors
 from ..system.os_errors import os_error_text
 from ..rules import Rules, load_rules
@@ -174,28 +175,65 @@ def _write_one(task) -> tuple[str | None, Issue | None]:
                            message=f"无法写入部门整体绩效表：{os_error_text(exc)}（文件是否在 Excel 中打开？）")
 
 
+def _folder_workbooks(folder: Path) -> dict[str, Path]:
+    """{department code the file is named for: path} of the folder's workbooks, whatever the
+    case of ".xlsx" (a "105004.XLSX" copied from Windows is that department's workbook on
+    Linux too, and must not be shadowed by a new "105004.xlsx")."""
+    out: dict[str, Path] = {}
+    try:
+        names = sorted(os.listdir(folder)) if folder.is_dir() else []
+    except OSError:
+        names = []
+    for name in names:
+        path = folder / name
+        if name.startswith(("~$", ".")) or path.suffix.lower() != ".xlsx" or not path.is_file():
+            continue
+        out.setdefault(normalize_code(path.stem), path)
+    return out
+
+
+def _named_code(path: Path) -> str | None:
+    """The department code a file name states ("105002.xlsx"), or None for a free name."""
+    stem = normalize_code(path.stem)
+    return stem if stem.isdigit() else None
+
+
 def _read_own(paths: list[Path], folder: Path, result: DeptFormsResult):
     """The department workbooks already filled: {code: (department, path)}, the files in the
-    folder that cannot be read ({file stem: issue}) and the departments whose inputs have
-    errors ({code: issues}); either of the latter is never overwritten."""
+    folder that cannot be used ({code the file is named for: issue}: unreadable, or holding
+    another department's code) and the departments whose inputs have errors ({code: issues});
+    none of these is ever overwritten."""
     own: dict[str, tuple[Department, Path]] = {}
-    unreadable: dict[str, Issue] = {}
+    unusable: dict[str, Issue] = {}
     bad: dict[str, list[Issue]] = {}
     for path in paths:
         if path.name.startswith(("~$", ".")):
             continue
+        in_folder = path.parent == folder
         read = read_department_file(path)
         if read.department is None:
-            if path.parent == folder:   # judged below, only if a department would replace it
-                unreadable[path.stem] = read.issues[0]
+            if in_folder:   # judged below, only if a department would replace it
+                unusable[normalize_code(path.stem)] = read.issues[0]
             else:
                 result.issues.extend(read.issues)
             continue
-        code = read.department.dept_code
+        code = normalize_code(read.department.dept_code)
+        named = _named_code(path)
+        if named is not None and named != code:
+            # a typo in DeptCode or a copied file: whose typed inputs are these? Neither
+            # department's workbook may be rebuilt from them, nor this file replaced.
+            issue = Issue(rule="dept.value", severity=ERROR, file=str(path),
+                          message=f"文件名表明是部门{named}的部门整体绩效表，但其中的部门编码（DeptCode）为"
+                                  f"“{read.department.dept_code}”：文件名与部门编码不一致，无法判断是哪个部门的表")
+            if in_folder:
+                unusable[named] = issue
+            else:
+                result.issues.append(issue)
+            continue
         if has_errors(read.issues):
             bad[code] = read.issues
         own[code] = (read.department, path)
-    return own, unreadable, bad
+    return own, unusable, bad
 
 
 def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
@@ -209,15 +247,15 @@ def write_department_forms(c, folder: str | os.PathLike, *, dept_info=None,
     rules = rules or load_rules()
     folder = Path(folder)
     result = DeptFormsResult()
-    existing = sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+    existing = _folder_workbooks(folder)
     # inputs named by the user come last, so they win over the folder's copy
-    own, unreadable, bad = _read_own([*existing, *map(Path, inputs)], folder, result)
+    own, unreadable, bad = _read_own([*existing.values(), *map(Path, inputs)], folder, result)
     usable = {code: dept for code, (dept, _) in own.items() if code not in bad}
     keep = "未重新生成该部门的部门整体绩效表，以免丢失已填内容"
     tasks = []
     for dept in departments_from_consolidation(c, dept_info=dept_info, own=usable):
         code = dept.dept_code
-        target = folder / f"{code}.xlsx"
+        target = existing.get(normalize_code(code), folder / f"{code}.xlsx")
         if code in unreadable:
             result.issues.append(Issue(rule="dept.template", severity=ERROR, file=str(target),
                                        message=f"{unreadable[code].message}；{keep}"))

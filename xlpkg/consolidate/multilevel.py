@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterable
 
-from ..issues import Issue
+from ..issues import ERROR, WARNING, Issue
 from .. import model as _model
 from ..model import SCHEMA_VERSION, Project, ProjectFormatError, encode_json_value, project_from_dict
 
@@ -212,6 +213,60 @@ def _number(value) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+def _whole_year(value) -> int | None:
+    """2022, 2022.0 or "2022" as 2022; anything else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, (int, float)) and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def year_key(value) -> str:
+    """A year as the tables are matched on: 2022, 2022.0 and "2022" alike."""
+    whole = _whole_year(value)
+    return str(whole) if whole is not None else str(value)
+
+
+def checked_evaluation(data: Any, rules: Rules) -> tuple[dict | None, list[str]]:
+    """A department self-evaluation carried in a summary, checked as one read from a department
+    workbook is (score 0–100, a grade of the rulebook, a finite rate): (the clean evaluation
+    or None, what was wrong, in Chinese)."""
+    if not isinstance(data, dict):
+        return None, ["部门自评数据不是对象"]
+    code = data.get("部门编码")
+    code = str(code).strip() if isinstance(code, (str, int)) and not isinstance(code, bool) else ""
+    if not code or len(code) > 64:
+        return None, ["部门自评数据没有有效的部门编码"]
+    problems = []
+    name = data.get("部门名称")
+    name = name.strip()[:200] if isinstance(name, str) else ""
+    fiscal = _whole_year(data.get("年度"))
+    score = _number(data.get("部门自评得分"))
+    if data.get("部门自评得分") is not None and (score is None or not Decimal(0) <= score <= Decimal(100)):
+        problems.append(f"部门{code}的自评得分“{data.get('部门自评得分')}”不是0–100之间的数，未采用")
+        score = None
+    grades = {band["grade"] for band in rules.scoring["grades"]}
+    grade = data.get("部门自评等级")
+    grade = grade.strip() if isinstance(grade, str) and grade.strip() in grades else None
+    if data.get("部门自评等级") not in (None, "") and grade is None:
+        problems.append(f"部门{code}的自评等级“{str(data.get('部门自评等级'))[:20]}”不是规则中的等级，未采用")
+    if score is not None and grade is None:
+        grade = rules.grade(score)
+    rate = _number(data.get("部门执行率"))
+    if data.get("部门执行率") is not None and (rate is None or not Decimal(0) <= rate <= Decimal(100)):
+        problems.append(f"部门{code}的执行率“{data.get('部门执行率')}”不是有效的比率，未采用")
+        rate = None
+    source = data.get("来源文件")
+    return ({"部门编码": code, "部门名称": name, "年度": fiscal,
+             "部门自评得分": float(score) if score is not None else None,
+             "部门自评等级": grade if score is not None else None,
+             "部门执行率": float(rate) if rate is not None else None,
+             "来源文件": source if isinstance(source, str) else ""}, problems)
+
+
 def dept_evaluation(source, path: str, rules: Rules, year: int | None) -> Upper:
     """The department's self-evaluation from a department workbook's defined names."""
     where = {"file": path}
@@ -267,7 +322,8 @@ def _table(source) -> tuple[dict[str, int], dict[tuple[str, str], tuple[int, lis
         code = row[header["项目编码"]] if "项目编码" in header else None
         year = row[header["年度"]] if "年度" in header else None
         if code is not None:
-            rows[(str(code), str(year))] = (r, row)
+            # a year read back as 2022.0 is the year 2022 (no false "没有对应的原始数据")
+            rows[(str(code).strip(), year_key(year))] = (r, row)
     return header, rows
 
 
@@ -310,7 +366,7 @@ def summary_projects(source, path: str, rules: Rules, year: int | None):
     issues: list[Issue] = []
     projects: list[tuple[Project, str, list[Issue], Any]] = []
     evals: list[dict] = []
-    bad, other_year = [], 0
+    bad, bad_evals, other_year = [], [], 0
     for r, row in enumerate(grid[1:], start=2):
         kind = row[0] if row else None
         if kind not in ("project", "department"):
@@ -319,38 +375,63 @@ def summary_projects(source, path: str, rules: Rules, year: int | None):
         source_file = str(row[3] or "")
         try:
             data = decode_record(text)
+            if not isinstance(data.get("issues", []), list) or not all(
+                    isinstance(d, dict) and all(isinstance(d.get(k, ""), str)
+                                                for k in ("rule", "severity", "message"))
+                    for d in data.get("issues", [])):
+                raise ValueError("所附问题清单格式不对")
             if kind == "department":
-                evals.append({**data["evaluation"], "来源文件": data["evaluation"].get("来源文件") or path})
+                evaluation, problems = checked_evaluation(data.get("evaluation"), rules)
+                bad_evals.extend(f"第{r}行：{p}" for p in problems)
+                if evaluation is None:
+                    continue
+                if year is not None and evaluation["年度"] is not None and evaluation["年度"] != year:
+                    other_year += 1
+                    continue
+                evals.append({**evaluation, "来源文件": evaluation["来源文件"] or path})
                 continue
             project = project_from_record(data["project"])
-        except (ValueError, KeyError, TypeError, ProjectFormatError, zlib.error) as exc:
-            bad.append(f"第{r}行（{row[1] or '无编码'}）：{exc}")
+        except RecursionError:
+            bad.append(f"第{r}行（{str(row[1] or '无编码')[:40]}）：数据嵌套层次过深")
+            continue
+        except (ValueError, KeyError, TypeError, AttributeError, ProjectFormatError, zlib.error) as exc:
+            bad.append(f"第{r}行（{str(row[1] or '无编码')[:40]}）：{str(exc)[:200]}")
             continue
         if year is not None and project.year != year:
             other_year += 1
             continue
-        table_row = shown_rows.get((project.code.strip(), str(project.year)))
+        table_row = shown_rows.get((project.code.strip(), year_key(project.year)))
         label = f"项目{project.code}（汇总表中的来源文件：{source_file or '未记录'}）："
         located = {"file": path, "sheet": "项目汇总",
                    "cell": f"C{table_row[0]}" if table_row else ""}
-        carried = [Issue(rule=d.get("rule", "form.value"), severity=d.get("severity", "error"),
+        # a severity other than the two xlpkg writes ("fatal") is an error: never less
+        carried = [Issue(rule=d.get("rule") or "form.value",
+                         severity=d.get("severity") if d.get("severity") in (ERROR, WARNING) else ERROR,
                          message=label + str(d.get("message", "")), **located)
-                   for d in data.get("issues", []) if isinstance(d, dict)]
-        metrics = project_metrics(project, rules)
-        fresh = [i.located(message=label + i.message, **located)
-                 for i in check(project, rules, evaluation=metrics.evaluation)]
+                   for d in data.get("issues", [])]
+        try:
+            metrics = project_metrics(project, rules)
+            fresh = [i.located(message=label + i.message, **located)
+                     for i in check(project, rules, evaluation=metrics.evaluation)]
+        except (RecursionError, ArithmeticError, ValueError, TypeError) as exc:
+            bad.append(f"第{r}行（{project.code[:40]}）：无法计算（{type(exc).__name__}）")
+            continue
         projects.append((project, source_file, carried + fresh, metrics))
     if bad:
         issues.append(rule_issue(rules, "form.unreadable",
                              f"汇总表中有{len(bad)}条项目数据已损坏，无法重算，未计入：" + "；".join(bad[:5]),
                              sheet=DATA_SHEET, **where))
+    if bad_evals:
+        issues.append(rule_issue(rules, "consolidate.summary_mismatch",
+                             f"汇总表中的部门自评数据有{len(bad_evals)}处不合理，未采用：" + "；".join(bad_evals[:5]),
+                             sheet=DATA_SHEET, **where))
     if other_year:
         issues.append(rule_issue(rules, "consolidate.other_year",
-                             f"汇总表中有{other_year}个项目不是汇总年度{year}年，未计入汇总", **where))
+                             f"汇总表中有{other_year}个项目或部门自评不是汇总年度{year}年，未计入汇总", **where))
     if header and shown_rows:
-        carried_keys = {(p.code.strip(), str(p.year)) for p, *_ in projects}
+        carried_keys = {(p.code.strip(), year_key(p.year)) for p, *_ in projects}
         orphans = [code for (code, y) in shown_rows if (code, y) not in carried_keys
-                   and (year is None or y == str(year))]
+                   and (year is None or y == year_key(year))]
         if orphans and not bad:
             issues.append(rule_issue(rules, "consolidate.summary_mismatch",
                                  f"汇总表“项目汇总”中有{len(orphans)}行没有对应的原始数据（可能被手工添加），"
@@ -369,17 +450,23 @@ def read_upper(path: str, rules: Rules, year: int | None):
         return None
     except Exception:   # noqa: BLE001 - the caller already has this file's own issue
         return None
-    if kind == "department":
-        return dept_evaluation(source, path, rules, year), {}, {}
-    if kind == "summary":
-        return summary_projects(source, path, rules, year)
+    try:
+        if kind == "department":
+            return dept_evaluation(source, path, rules, year), {}, {}
+        if kind == "summary":
+            return summary_projects(source, path, rules, year)
+    except Exception as exc:   # noqa: BLE001 - known as xlpkg's: say so, not "not a form"
+        what = "汇总表" if kind == "summary" else "部门整体绩效表"
+        return Upper(kind, [rule_issue(rules, "form.unreadable",
+                                       f"这是 xlpkg 生成的{what}，但读取时出现意外错误（{type(exc).__name__}），未计入汇总",
+                                       file=path)], [], []), {}, {}
     return None
 
 
 def compare_shown(header: dict[str, int], shown_rows: dict, project: Project, row: dict,
                   rules: Rules, path: str) -> Issue | None:
     """A warning when the summary's visible row differs from the recomputation."""
-    found = shown_rows.get((project.code.strip(), str(project.year)))
+    found = shown_rows.get((project.code.strip(), year_key(project.year)))
     if not found or not header:
         return None
     problems = _mismatch(header, found[1], row)

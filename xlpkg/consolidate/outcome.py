@@ -3,6 +3,7 @@ summary tables, with its issues. Reading never raises: a bad file becomes issues
 from __future__ import annotations
 
 import math
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -42,6 +43,7 @@ class FileOutcome:
     children: list["FileOutcome"] = field(default_factory=list)
     repeated: bool = False                  # a carried project already counted elsewhere
     dept_evals: list[dict] = field(default_factory=list)
+    mtime: float | None = None              # when the file was last saved (a stale summary)
 
 
 def as_float(value: Decimal | None, scale: int = 0) -> float | None:
@@ -179,6 +181,16 @@ def _upper_outcome(path: str, found, rules: Rules) -> FileOutcome:
 
 def read_one(path: str, rules: Rules, year: int | None = None) -> FileOutcome:
     """Read one workbook; never raises (a reader bug becomes an issue, not a lost run)."""
+    try:
+        mtime = os.stat(path).st_mtime
+    except (OSError, ValueError):
+        mtime = None
+    outcome = _read(path, rules, year)
+    outcome.mtime = mtime
+    return outcome
+
+
+def _read(path: str, rules: Rules, year: int | None) -> FileOutcome:
     try:
         result = read_checked_file(path, rules=rules)
     except MemoryError:   # a worker's memory is capped (xlpkg.consolidate.pool): one absurd file, not the run

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable
 
 from ..workbook import layout as L
 from ..issues import ERROR, SEVERITY_LABELS, Issue
@@ -18,6 +18,7 @@ if TYPE_CHECKING:   # pandas is imported late: worker processes never need it
 from .columns import (DEPT_EVAL_COLUMNS, DEPT_GOAL_COLUMNS, INDICATOR_COLUMNS, ISSUE_COLUMNS,
                       PROJECT_COLUMNS, RECORD_COLUMNS, TOTAL_LABEL, Consolidation,
                       department_columns)
+from .copies import resolve_copies
 from .dept_info import dept_info_map, goal_lines
 from .outcome import FileOutcome, as_float, rule_issue
 
@@ -26,46 +27,6 @@ from .outcome import FileOutcome, as_float, rule_issue
 def _has_error(o: FileOutcome) -> bool:
     return any(i.severity == ERROR for i in o.issues)
 
-
-def _project_key(row: Mapping[str, Any]) -> tuple[str, Any]:
-    """The identity of a project across files and levels: (normalised code, year); the code
-    was normalised (``normalize_code``) when the row was shaped."""
-    return (row["项目编码"], row["年度"])
-
-
-def _duplicates(outcomes: list[FileOutcome], rules: Rules) -> list[FileOutcome]:
-    """One outcome per project (``_project_key``), whether it came as a form or inside a
-    summary (``_with_carried`` lists forms first, then each summary's projects).
-
-    Of the copies of one project the first without errors is kept (an erroneous copy must
-    not push out a clean one), forms before summaries' copies. A repeated form is reported
-    and dropped; a repeated carried project is dropped silently and counted in its summary's
-    note (a summary beside its own forms would otherwise flood 问题清单).
-    """
-    keyed: dict[tuple[str, int], list[tuple[int, FileOutcome]]] = {}
-    for n, o in enumerate(outcomes):
-        if o.project_row is not None and o.project_row["项目编码"]:
-            keyed.setdefault(_project_key(o.project_row), []).append((n, o))
-    keep = {id(min(group, key=lambda x: (_has_error(x[1]), bool(x[1].via), x[0]))[1]): None
-            for group in keyed.values()}
-    kept_path = {key: next(o.path if not o.via else f"{o.via}（{o.path}）"
-                           for _, o in group if id(o) in keep) for key, group in keyed.items()}
-    out = []
-    for o in outcomes:
-        if o.project_row is None or not o.project_row["项目编码"] or id(o) in keep:
-            out.append(o)
-            continue
-        key = _project_key(o.project_row)
-        if o.via:
-            o.repeated = True
-            continue
-        code, year = key
-        o.issues.append(rule_issue(
-            rules, "consolidate.duplicate",
-            f"项目编码“{code}”（{year}年）与文件“{kept_path[key]}”重复：已按该文件计入汇总，"
-            "本文件未重复计入", file=o.path, sheet=L.DECL, cell=L.NAMES["ProjCode"].ref))
-        out.append(FileOutcome(o.path, o.issues))
-    return out
 
 
 def _summary_year(outcomes: list[FileOutcome], rules: Rules, year: int | None) -> int | None:
@@ -90,13 +51,6 @@ def _summary_year(outcomes: list[FileOutcome], rules: Rules, year: int | None) -
     return chosen
 
 
-def _with_carried(outcomes: list[FileOutcome]) -> list[FileOutcome]:
-    """Forms (sorted by path), then the projects summaries carry, summary by summary: the
-    order ``_duplicates`` keeps the first of, so a project counts from the most direct source."""
-    files = sorted(outcomes, key=lambda o: o.path)
-    return files + [child for o in files if o.kind == "summary" for child in o.children]
-
-
 def _summary_notes(outcomes: list[FileOutcome], rules: Rules) -> None:
     """One note per summary read: how many of its projects counted, how many were repeats."""
     for summary in (o for o in outcomes if o.kind == "summary"):
@@ -106,18 +60,26 @@ def _summary_notes(outcomes: list[FileOutcome], rules: Rules) -> None:
             summary.issues.append(rule_issue(
                 rules, "consolidate.summary_input",
                 f"这是 xlpkg 生成的汇总表，含{total}个项目：{total - repeated}个按其中保存的原始数据重算后计入"
-                + (f"，{repeated}个已由项目表或先读取的汇总表计入，未重复计入" if repeated else ""),
+                + (f"，{repeated}个未计入（已由项目表或先读取的汇总表计入，或该部门以项目表为准）"
+                   if repeated else ""),
                 file=summary.path))
         summary.children = []   # counted or dropped: the summary itself is no project
 
 
-def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules) -> list[tuple]:
-    """One self-evaluation per (department, year): department workbooks before summaries'."""
-    ordered = ([e for o in outcomes if o.kind == "department" for e in o.dept_evals]
-               + [e for o in outcomes if o.kind == "summary" for e in o.dept_evals])
+def _dept_evaluations(outcomes: list[FileOutcome], rules: Rules, year: int | None) -> list[tuple]:
+    """One self-evaluation per (department, year) of the summary's year: department workbooks
+    before summaries'. Another year's evaluation is listed, never ranked beside this year's."""
+    ordered = ([(o, e) for o in outcomes if o.kind == "department" for e in o.dept_evals]
+               + [(o, e) for o in outcomes if o.kind == "summary" for e in o.dept_evals])
     seen: dict[tuple, str] = {}
     rows = []
-    for e in ordered:
+    for o, e in ordered:
+        if year is not None and e.get("年度") is not None and e.get("年度") != year:
+            o.issues.append(rule_issue(
+                rules, "consolidate.other_year",
+                f"部门{e.get('部门编码', '')}的部门自评为{e.get('年度')}年，不是汇总年度{year}年，未列入“部门排名”",
+                file=o.path))
+            continue
         key = (str(e.get("部门编码", "")).strip(), e.get("年度"))
         if key in seen:
             continue
@@ -170,7 +132,7 @@ def _department_rows(shares: list[DeptShare], rules: Rules) -> list[tuple]:
 
 def _issue_row(i: Issue) -> tuple:
     return (i.file, i.sheet, i.cell or i.location, i.rule,
-            SEVERITY_LABELS.get(i.severity, i.severity), i.message)
+            SEVERITY_LABELS.get(i.severity, SEVERITY_LABELS[ERROR]), i.message)
 
 
 def _notes(good: list[FileOutcome], excluded: int, year: int | None) -> list[str]:
@@ -200,10 +162,10 @@ def build(outcomes: list[FileOutcome], rules: Rules, *, dept_info=None,
     import pandas as pd
 
     info = dept_info_map(dept_info)
-    dept_eval_rows = _dept_evaluations(sorted(outcomes, key=lambda o: o.path), rules)
-    outcomes = _duplicates(_with_carried(outcomes), rules)
+    outcomes = resolve_copies(outcomes, rules)
     _summary_notes(outcomes, rules)
     year = _summary_year(outcomes, rules, year)
+    dept_eval_rows = _dept_evaluations(sorted(outcomes, key=lambda o: o.path), rules, year)
     issues = list(extra_issues) + [i for o in outcomes for i in o.issues]
     per_file: dict[str, int] = {}
     for i in issues:

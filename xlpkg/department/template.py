@@ -16,7 +16,8 @@ from openpyxl.worksheet.merge import MergedCellRange
 
 from .metrics import COMMON_LABELS, department_rules
 from ..rules import Rules, load_rules
-from ..system.safeio import atomic_write
+from ..workbook.output_guard import stamp
+from ..workbook.template import save_workbook
 from . import layout as L
 from ..workbook.style import TWO_LINE_ROW, protect, CENTER, FONT_NAME, INPUT_FILL, MONEY_FMT, PCT_FMT, WRAP, box, define_name, formula, input_cell, label, page_setup, sheet_title, style_cell, validate
 
@@ -537,4 +538,6 @@ def write_department_template(path: str | Path, *, rules: Rules | None = None,
                               password: str | None = None) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, build_department_workbook(rules, password).save)
+    wb = build_department_workbook(rules, password)
+    stamp(wb, "department-template", "")
+    return save_workbook(wb, path)

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as _dt
 import errno
 import itertools
+import ntpath
 import os
+import posixpath
 import shutil
 import tempfile
 import urllib.parse
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any, Iterator
 
 from ..consolidate import DEPT_GOAL_COLUMNS, QUARTER_LABELS, TOTAL_LABEL, Consolidation, build
@@ -218,22 +220,34 @@ def _protect(ws) -> None:
                     "format_rows": True})
 
 
-def file_url(path: str | os.PathLike) -> str | None:
-    """A ``file:`` URL for a source file, built from its absolute path and percent-encoded.
+def file_url(path: str | os.PathLike, *, windows: bool | None = None) -> str | None:
+    """A ``file:`` URL for a source file, built from its absolute path and percent-encoded;
+    None when the path is not on this computer.
 
     Only the path the file really has counts: a name such as ``\\\\host\\share\\p.xlsx`` or
     ``mailto:x`` in a folder is encoded as part of that path, so it can never become a UNC
     host, a web address or a mail link (clicking a UNC link on Windows sends credentials).
+    A path that itself names another computer (``//host/share/p.xlsx`` stored in a summary,
+    ``\\\\host\\share`` or ``\\\\?\\UNC\\…`` on Windows) gets no link at all.
     """
+    windows = os.name == "nt" if windows is None else windows
     try:
-        absolute = os.path.abspath(os.fspath(path))
-        if os.name == "nt":
-            uri = Path(absolute).as_uri()
-        else:   # from the bytes the file system holds, so a non-UTF-8 name still links
+        text = os.fspath(path)
+        if isinstance(text, bytes):
+            text = os.fsdecode(text)
+        if windows:
+            absolute = ntpath.normpath(ntpath.abspath(text) if os.name == "nt" else text)
+            if absolute[:2] in ("\\\\", "//", "\\/", "/\\") or not ntpath.splitdrive(absolute)[0]:
+                return None   # UNC, device or drive-less: not a local file
+            uri = PureWindowsPath(absolute).as_uri()
+        else:
+            # POSIX keeps a leading "//" (implementation-defined): as a link it names a host
+            absolute = posixpath.normpath("/" + os.path.abspath(text).lstrip("/"))
+            # from the bytes the file system holds, so a non-UTF-8 name still links
             uri = "file://" + urllib.parse.quote(os.fsencode(absolute))
     except (ValueError, TypeError):
         return None
-    if len(uri) > EXCEL_MAX_URL:
+    if len(uri) > EXCEL_MAX_URL or not uri.startswith("file:///"):
         return None
     # XlsxWriter rewrites "file://" links into Windows paths (a POSIX path becomes relative);
     # schemes are case-insensitive (RFC 3986 §3.1), and the upper-case one is kept verbatim.

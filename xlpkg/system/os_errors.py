@@ -23,6 +23,7 @@ _WORDS = {
     errno.EIO: "磁盘读写出错",
     errno.ENAMETOOLONG: "文件名或路径过长",
     errno.EBUSY: "文件正被占用",
+    errno.EFBIG: "文件超过允许的大小（磁盘或系统限制）",
 }
 if hasattr(errno, "EDQUOT"):   # not on Windows
     _WORDS[errno.EDQUOT] = "磁盘配额已用完"

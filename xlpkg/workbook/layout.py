@@ -310,6 +310,7 @@ NAMES: dict[str, Name] = _cells()
 FORMULA_NAMES = ("UsesTotal", "UsesBalance", "ExecWeight", "ExecRate", "ExecScore",
                  "CostControlRate", "TotalScore", "Grade", "ScoreScale", "IndWeight", "IndScore",
                  "MonRate", "MonForecastRate", "MonTimeProgress", "MonLight", "FundRate", "UnitCost",
+                 "FundCheck", "EffBudget", "EffSpent", "MediumCheck", "GoalExpected",
                  *(f"{k}Q{q}" for k in ("PlanRate", "Progress", "Variance", "Light")
                    for q in range(1, 5)))
 

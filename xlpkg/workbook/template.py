@@ -7,6 +7,11 @@ use English names and nothing newer than Excel 2010, so Excel, WPS and LibreOffi
 """
 from __future__ import annotations
 
+import errno
+import gc
+import io
+import os
+import sys
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -20,6 +25,7 @@ from .library_sheet import build_library_sheet
 from .meta import NATURES, build_meta
 from .monitoring import build_monitoring
 from .self_evaluation import build_self_evaluation
+from .output_guard import stamp
 from .style import FONT_NAME, define_name, page_setup, protect
 
 __all__ = ["NATURES", "build_workbook", "save_workbook", "write_template"]
@@ -59,12 +65,50 @@ def build_workbook(rules: Rules | None = None, password: str | None = None, *,
 
 
 def save_workbook(wb: Workbook, path: str | Path) -> Path:
-    """Write next to the destination and rename, so a reader never sees half a file."""
+    """Write next to the destination and rename, so a reader never sees half a file.
+
+    The workbook is built in memory first (a form is about 100 KB) and then written in one
+    call: a full disk is then one OSError, not a serializer failing half-way inside openpyxl
+    and lxml ("Exception ignored in ZipFile.__del__", raw English)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return atomic_write(path, wb.save)
+    data = workbook_bytes(wb)
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+
+_LXML_IO_ERRORS = {"IO_ENOSPC": errno.ENOSPC, "IO_EFBIG": errno.EFBIG, "IO_EDQUOT": getattr(errno, "EDQUOT", errno.ENOSPC),
+                   "IO_EACCES": errno.EACCES, "IO_EROFS": errno.EROFS}
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The saved workbook as bytes. openpyxl spools each sheet through a temporary file; when
+    that disk is full, lxml fails with "IO_ENOSPC" and leaves generators whose clean-up fails
+    again later ("Exception ignored in …"): both become one OSError with its errno."""
+    buffer = io.BytesIO()
+    failure: OSError | None = None
+    try:
+        wb.save(buffer)
+    except OSError as exc:
+        failure = OSError(exc.errno, exc.strerror or str(exc))
+    except Exception as exc:   # noqa: BLE001 - lxml's SerialisationError("IO_ENOSPC"); others re-raised
+        code = str(exc).split(":")[0].strip()
+        if not code.startswith("IO_"):
+            raise
+        failure = OSError(_LXML_IO_ERRORS.get(code, errno.EIO), os.strerror(_LXML_IO_ERRORS.get(code, errno.EIO)))
+    if failure is None:
+        return buffer.getvalue()
+    # the half-written sheets' generators are finalised here, their second failure is noise
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    raise failure
 
 
 def write_template(path: str | Path, *, rules: Rules | None = None, password: str | None = None,
                    library=None) -> Path:
-    return save_workbook(build_workbook(rules, password, library=library), path)
+    wb = build_workbook(rules, password, library=library)
+    stamp(wb, "project-template", "")
+    return save_workbook(wb, path)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import layout as L
-from ..model import Project
+from ..model import Project, project_to_dict
+from .output_guard import content_fingerprint, stamp
 from .reader import actual_text
 from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
@@ -129,6 +130,8 @@ def fill_book(project: Project, *, rules: Rules | None = None, password: str | N
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
     fit_to_content(wb, len(project.indicators), len(project.uses))
+    # what xlpkg wrote, so a later run can tell an unedited output from edited work
+    stamp(wb, "project-form", content_fingerprint(project_to_dict(project)))
     return wb
 
 
