@@ -378,6 +378,8 @@ class ProjectMetrics:
     cost_control_rate: Decimal | None
     evaluation: SelfEvaluation
     monitoring: MonitoringSnapshot | None = None   # the "截至X月" snapshot
+    verified_total_score: Decimal | None = None   # v3 (issue 25): 评定总分, see verified_total
+    verified_grade: str | None = None
 
 
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
@@ -390,7 +392,34 @@ def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetr
         cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
         evaluation=self_evaluation(project, rules),
         monitoring=monitoring_snapshot(project, rules),
-    )
+    ).with_verified(rules)
+
+
+# --- v3 (issue 25): the finance bureau's 评定总分 ------------------------------------------------
+
+def verified_total(project: Project, ev: SelfEvaluation, rules: Rules) -> Decimal | None:
+    """评定总分: the 总分 with the bureau's 评定得分 in place of each scored row's 得分 (the same
+    execution points and the same 折算系数), so a bureau that confirms every 自评得分 gets the
+    自评总分. None until every scored row has a 评定得分, as the form's VerifiedTotalScore."""
+    rows = [s for s in ev.indicators if s.applicable]
+    verified = [project.indicators[s.index].verified_score for s in rows]
+    if not rows or any(v is None for v in verified) or not ev.started:
+        return None
+    rate = ev.execution_rate
+    exec_raw = max(min(rate, ONE) * rules.weight("execution"), ZERO) if rate is not None else ZERO
+    points = sum(verified, ZERO)
+    if rules.missing_level == "redistribute":
+        return round2(exec_raw + points * ev.scale)
+    return round2((exec_raw + points) * ev.scale)
+
+
+def _with_verified(self: ProjectMetrics, rules: Rules) -> ProjectMetrics:
+    self.verified_total_score = verified_total(self.project, self.evaluation, rules)
+    self.verified_grade = None if self.verified_total_score is None else rules.grade(self.verified_total_score)
+    return self
+
+
+ProjectMetrics.with_verified = _with_verified
 
 
 @dataclass

@@ -58,6 +58,9 @@ class Indicator:
     analysis: str = ""               # 偏差原因分析及改进措施
     applicable: bool = True          # False drops it from scoring (rescaled to 100)
     rated_score: Decimal | None = None   # 评分: the evaluator's points for a 定性 tier
+    # --- v3 (issue 25): the finance bureau's review, written by `xlpkg review --apply` only
+    review_opinion: str = ""             # 审核意见 on this indicator
+    verified_score: Decimal | None = None   # 评定得分: the bureau's points, 0 ≤ x ≤ 分值
 
 
 def causes_from_text(text: str) -> dict[str, str]:
@@ -160,6 +163,24 @@ class Period:
     end: int | None = None
 
 
+# --- v3 (issue 25): the finance bureau's review -------------------------------------------
+# The tiers of 目标审核 and their consequence (财预〔2018〕88号-style review guidance).
+REVIEW_GRADES = {"优": "直接进入下一步预算安排流程", "良": "协商完善后进入下一步预算安排流程",
+                 "中": "修改完善，按程序重新报送审核", "差": "不得进入下一步预算安排流程"}
+# JSON value → the words the form prints.
+REVIEW_STAGES = {"target": "绩效目标审核", "evaluation": "绩效自评复核"}
+
+
+@dataclass
+class Review:
+    """财政部门审核意见: the bureau's verdict on the form, as `xlpkg review --apply` wrote it."""
+
+    stage: str = ""      # target / evaluation
+    grade: str = ""      # 优 / 良 / 中 / 差
+    opinion: str = ""    # 审核意见
+    date: str = ""       # ISO date
+
+
 @dataclass
 class Project:
     dept_code: str
@@ -188,6 +209,7 @@ class Project:
     project_lead: str = ""                      # 项目负责人
     finance_lead: str = ""                      # 财务负责人
     fill_date: str = ""                         # 填报日期, ISO date where it is one
+    review: Review | None = None                # v3 (issue 25): 财政部门审核意见
 
     @property
     def effective_budget(self) -> Decimal:
@@ -198,7 +220,8 @@ class Project:
 # --- JSON ------------------------------------------------------------------
 
 _DECIMAL_FIELDS = {"amount", "weight", "budget", "year_budget", "year_spent", "spent",
-                   "forecast_year_spent", "medium_term_budget", "rated_score"}
+                   "forecast_year_spent", "medium_term_budget", "rated_score",
+                   "verified_score"}
 _DECIMAL_LISTS = {"plan", "actual_cumulative"}
 
 
@@ -229,7 +252,8 @@ def encode_json_value(obj: Any) -> Any:
 
 # Fields added after the first published JSON: left out while at their default, so that
 # documents written before them round-trip unchanged.
-_OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": ""}
+_OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": "",
+                      "review": None, "review_opinion": "", "verified_score": None}
 
 
 def _drop_defaults(obj: Any) -> Any:
@@ -339,6 +363,7 @@ def project_from_dict(data: dict, *, source: str = "") -> Project:
     body["monitoring"] = _build(Monitoring, data.get("monitoring") or {})
     body["rectification"] = _build(Rectification, data.get("rectification") or {})
     body["period"] = _build(Period, data["period"]) if data.get("period") else None
+    body["review"] = _build(Review, data["review"]) if data.get("review") else None
     return _build(Project, body)
 
 

@@ -41,6 +41,8 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
                            for s in ev.indicators],
         },
         "monitoring": _monitoring(m.monitoring),
+        "verified_total_score": _num(m.verified_total_score, 2),   # v3 (issue 25)
+        "verified_grade": m.verified_grade,
     }
 
 

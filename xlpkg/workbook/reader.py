@@ -19,7 +19,7 @@ from typing import Any
 from . import layout as L
 from ..issues import Issue
 from ..cellref import bounds
-from ..model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundRow, FundUse, Indicator, Monitoring, Period, Project, Rectification, causes_from_text
+from ..model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundRow, FundUse, Indicator, Monitoring, Period, Project, Rectification, causes_from_text, REVIEW_GRADES, REVIEW_STAGES, Review
 from ..system.os_errors import os_error_text
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
@@ -119,6 +119,7 @@ class FormRead:
         self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
         self.uses_numeric = True   # every fund-use amount a number cell (what SUM() adds up)
         self.version = 0
+        self.review_fingerprint = ""   # v3: SHA-256 of the form as reviewed (ReviewFingerprint)
 
     def has(self, name: str) -> bool:
         return name in self.names
@@ -350,7 +351,34 @@ def _project(form: FormRead) -> Project:
         indicators=_indicators(form, int(year)), execution=execution)
     if form.version >= 2:
         _read_v2(form, project)
+    if form.has("ReviewGrade"):
+        _read_review(form, project)
     return project
+
+
+# --- v3 (issue 25): the finance bureau's review ------------------------------------------------
+
+def _read_review(form: FormRead, p: Project) -> None:
+    """财政部门审核意见 as `xlpkg review --apply` wrote it; a form never reviewed keeps None."""
+    stage_text = cell_text(form.scalar("ReviewStage"))
+    stage = next((k for k, v in REVIEW_STAGES.items() if v == stage_text or k == stage_text), "")
+    grade = cell_text(form.scalar("ReviewGrade"))
+    if grade and grade not in REVIEW_GRADES:
+        form.problem("ReviewGrade", f"审核结果“{grade}”应为优、良、中、差之一")
+        grade = ""
+    review = Review(stage=stage, grade=grade, opinion=cell_text(form.scalar("ReviewOpinion")),
+                    date=cell_text(form.scalar("ReviewDate")))
+    form.review_fingerprint = cell_text(form.scalar("ReviewFingerprint"))
+    opinions, scores = form.column("IndReviewOpinion"), form.column("IndVerifiedScore")
+    any_row = False
+    for index, r in enumerate(form.ind_rows):
+        ind = p.indicators[index]
+        ind.review_opinion = cell_text(opinions[r] if r < len(opinions) else None)
+        ind.verified_score = form.number("IndVerifiedScore", scores[r] if r < len(scores) else None,
+                                         "评定得分", offset=r)
+        any_row |= bool(ind.review_opinion) or ind.verified_score is not None
+    if any_row or any((review.stage, review.grade, review.opinion, review.date)):
+        p.review = review
 
 
 def _whole(form: FormRead, name: str, what: str, low: int, high: int) -> int | None:

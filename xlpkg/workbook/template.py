@@ -18,6 +18,7 @@ from ..system.safeio import atomic_write
 from .declaration import build_declaration
 from .meta import NATURES, build_meta
 from .monitoring import build_monitoring
+from .review_block import build_review_block
 from .self_evaluation import build_self_evaluation
 from .style import FONT_NAME, define_name, page_setup, protect
 
@@ -41,6 +42,7 @@ def build_workbook(rules: Rules | None = None, password: str | None = None) -> W
     build_declaration(wb, rules)
     build_monitoring(wb, rules)
     build_self_evaluation(wb, rules)
+    build_review_block(wb)   # v3 (issue 25): the finance bureau's locked cells
     _results_sheet(wb)
     build_meta(wb, rules)
     wb.move_sheet(L.CALC, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(L.CALC))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import layout as L
-from ..model import Project
+from ..model import REVIEW_STAGES, Project
 from .reader import actual_text
 from ..rules import Rules, load_rules
 from ..targets import official_cells, parse_actual, try_parse_target
@@ -69,8 +69,10 @@ def _row_height(text: str, width_chars: float, *, line=14.0, minimum=18.0) -> fl
 
 
 def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = None,
-                  password: str | None = None) -> Path:
-    """The template with ``project`` written into its input cells."""
+                  password: str | None = None, review_fingerprint: str = "") -> Path:
+    """The template with ``project`` written into its input cells. ``review_fingerprint``: the
+    SHA-256 of the form the bureau reviewed (``xlpkg review --apply``); a review that arrives
+    any other way (a JSON document) cannot prove what it reviewed and is written without it."""
     rules = rules or load_rules()
     if len(project.indicators) > L.INDICATOR_ROWS:
         raise CapacityError(f"指标有{len(project.indicators)}个，模板最多容纳{L.INDICATOR_ROWS}个")
@@ -120,7 +122,27 @@ def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
+    _fill_review(put, project, review_fingerprint)
     return save_workbook(wb, path)
+
+
+def _fill_review(put, project: Project, fingerprint: str):
+    """v3 (issue 25): the finance bureau's review, as the model carries it (locked cells)."""
+    review = project.review
+    if review is not None:
+        put("ReviewStage", REVIEW_STAGES.get(review.stage, review.stage) or None)
+        put("ReviewGrade", review.grade or None)
+        put("ReviewOpinion", review.opinion or None)
+        put("ReviewDate", *_date_cell(review.date))
+        put("ReviewFingerprint", fingerprint or None)
+        decl = put("ReviewOpinion", review.opinion or None).parent
+        decl.row_dimensions[L.REVIEW_OPINION_ROW].height = max(45, _row_height(review.opinion, sum(L.DECL_WIDTHS[1:])))
+    for i, ind in enumerate(project.indicators):
+        cell = put("IndReviewOpinion", ind.review_opinion or None, i)
+        if ind.review_opinion:
+            dims = cell.parent.row_dimensions[cell.row]
+            dims.height = max(dims.height or 18, _row_height(ind.review_opinion, L.REVIEW_IND_WIDTH, line=12))
+        put("IndVerifiedScore", None if ind.verified_score is None else _number(ind.verified_score), i)
 
 
 def _money(value: Decimal | None):
