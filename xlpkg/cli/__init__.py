@@ -11,7 +11,8 @@ from ..rules import RulesError
 from .. import __version__
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
-COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit")
+COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit",
+                   "review")
 
 
 def build_parser() -> argparse.ArgumentParser:

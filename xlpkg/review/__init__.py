@@ -1,0 +1,30 @@
+"""The finance bureau's review (issue 25): the review workbook (审核表) built from many forms,
+and its verdicts written back into a copy of each form (财政部门审核意见, 评定得分).
+
+``collect`` finds and reads the forms as ``consolidate`` does, ``findings`` says what the
+reviewer should look at, ``book`` writes the workbook, ``sheet`` reads it back (the reviewer's
+cells only), ``apply`` writes the copies, all or none.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from ..rules import Rules
+from .apply import ApplyResult, apply_review
+from .book import build_review_book, write_review_book
+from .collect import Form, collect
+from .findings import TIERS, Findings
+from .layout import INDICATORS, REVIEW, STAGE_ARG
+from .sheet import ReviewBookError, read_review_book
+
+__all__ = ["ApplyResult", "Findings", "Form", "INDICATORS", "REVIEW", "ReviewBookError", "STAGE_ARG",
+           "TIERS", "apply_review", "build_review", "build_review_book", "collect", "read_review_book",
+           "write_review_book"]
+
+
+def build_review(paths: Iterable[str], output: str | Path, rules: Rules, stage: str = "target",
+                 previous: Iterable[str] = ()) -> tuple[Path, list[Form], list[str]]:
+    """Write the review workbook for the forms under ``paths``: (path, forms, problems)."""
+    forms, year, problems = collect(paths, rules, stage, previous=previous, exclude=[output])
+    return write_review_book(forms, year, stage, rules, output), forms, problems
