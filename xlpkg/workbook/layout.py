@@ -307,7 +307,7 @@ INPUT_NAMES_BY_VERSION = {1: V1_INPUT_NAMES, 2: INPUT_NAMES}
 # verdict; on 绩效自评 the first column right of the indicator table holds 评定得分 and the rows
 # below the signatures the bureau's total and grade (formulas, blank until every row is rated).
 REVIEW_IND_COL = "N"
-REVIEW_IND_WIDTH = 22
+REVIEW_IND_WIDTH = 9
 REVIEW_HEAD_ROW = DECL_NOTE_ROW + 1       # 财政部门审核意见 (title of the block)
 REVIEW_ROW = REVIEW_HEAD_ROW + 1          # 审核阶段 | 审核结果 | consequence | 审核日期
 REVIEW_OPINION_ROW = REVIEW_ROW + 1       # 审核意见

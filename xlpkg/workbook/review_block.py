@@ -33,10 +33,16 @@ def build_review_block(wb) -> None:
 
 def _declaration(ws) -> None:
     col = L.REVIEW_IND_COL
+    # Columns between the table and N that no builder declared stay out of sight (and out of
+    # the printed width): on 申报表 they belong to other v3 blocks, which set their own widths.
+    for i in range(L.col_index(L.DECL_COLUMNS[-1]) + 1, L.col_index(col)):
+        between = L.col_letter(i)
+        if between not in ws.column_dimensions:
+            ws.column_dimensions[between].hidden = True
     ws.column_dimensions[col].width = L.REVIEW_IND_WIDTH
     label(ws, f"{col}{L.IND_HEAD_ROW}", "审核意见")
     for row in range(L.IND_FIRST, L.IND_LAST + 1):
-        box(ws, f"{col}{row}", align=WRAP, size=9)
+        box(ws, f"{col}{row}", align=WRAP)
     h, r, o, f = L.REVIEW_HEAD_ROW, L.REVIEW_ROW, L.REVIEW_OPINION_ROW, L.REVIEW_FINGERPRINT_ROW
     label(ws, f"A{h}", "财政部门审核意见（由财政部门填写，部门不填）", merge=f"A{h}:I{h}")
     label(ws, f"A{r}", "审核阶段")
