@@ -452,6 +452,8 @@ class DeptShare(NamedTuple):
     last_light: str | None                   # light of the last quarter with data
     plans: tuple[Decimal | None, ...]        # planned cumulative % per quarter
     actuals: tuple[Decimal | None, ...]      # cumulative spending per quarter, 万元
+    review_grade: str = ""                   # v3 (issue 25): 审核结果
+    verified_total: Decimal | None = None    # v3 (issue 25): 评定总分
 
 
 def dept_share(m: ProjectMetrics, dept_code: str | None = None) -> DeptShare:
@@ -461,7 +463,8 @@ def dept_share(m: ProjectMetrics, dept_code: str | None = None) -> DeptShare:
         budget=p.effective_budget, spent=p.execution.year_spent,
         started=getattr(ev, "started", True), total=ev.total, grade=ev.grade,
         last_light=_last_light(m.quarters),
-        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters))
+        plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters),
+        review_grade=p.review.grade if p.review else "", verified_total=m.verified_total_score)
 
 
 def _last_light(quarters: list[QuarterStatus]) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..model import REVIEW_GRADES
 from ..rules import Rules
 from .spool import SpooledTable
 
@@ -27,6 +28,7 @@ PROJECT_COLUMNS = (
     *(f"{q}{part}" for q in QUARTER_LABELS for part in _Q_PARTS),
     *MONITORING_COLUMNS,
     "执行率", "成本控制率", "自评得分", "自评等级", "问题数", "汇总说明", "来源文件",
+    *("审核结果", "评定总分"),   # v3 (issue 25): the finance bureau's review, appended
 )
 INDICATOR_COLUMNS = (
     "部门编码", "项目编码", "项目名称", "序号", "一级指标", "二级指标", "三级指标",
@@ -48,7 +50,14 @@ def department_columns(rules: Rules) -> tuple[str, ...]:
     return ("部门编码", "部门名称", "项目数", "全年预算数（万元）", "全年执行数（万元）", "执行率",
             "未填执行数（个）", "加权平均得分", "未自评（个）",
             *(f"{g}（个）" for g in grades), *(f"{x}（个）" for x in lights),
-            *(f"{q}计划进度" for q in QUARTER_LABELS), *(f"{q}实际进度" for q in QUARTER_LABELS))
+            *(f"{q}计划进度" for q in QUARTER_LABELS), *(f"{q}实际进度" for q in QUARTER_LABELS),
+            *REVIEW_DEPT_COLUMNS)
+
+
+# v3 (issue 25): the finance bureau's review per department: projects per 审核结果, and the
+# 评定总分 beside the 自评得分 of the same projects (budget-weighted, as 加权平均得分).
+REVIEW_DEPT_COLUMNS = (*(f"审核{g}（个）" for g in REVIEW_GRADES), "评定项目（个）", "自评加权平均得分（评定项目）",
+                       "评定加权平均得分", "评定与自评之差")
 
 
 DEPARTMENT_COLUMNS = department_columns  # the columns depend on the rulebook

@@ -141,6 +141,8 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
     row.update({"执行率": as_float(m.execution_rate), "成本控制率": as_float(m.cost_control_rate),
                 "自评得分": as_float(ev.total) if started else None,
                 "自评等级": ev.grade if started else None, "问题数": 0,
+                "审核结果": (p.review.grade or None) if p.review else None,   # v3 (issue 25)
+                "评定总分": as_float(m.verified_total_score),
                 "汇总说明": "；".join(notes), "来源文件": path})
     indicator_rows = []
     for i, (ind, score) in enumerate(zip(p.indicators, ev.indicators), start=1):
