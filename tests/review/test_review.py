@@ -259,6 +259,11 @@ def test_refiled_form_keeps_the_review_and_is_flagged_stale(forms, tmp_path, cap
     assert [i.sheet for i in result.issues if i.rule == "review.stale"] == [L.DECL]
     untouched = read_checked_file(out_dir / "105002B21DX0008.xlsx")
     assert not [i for i in untouched.issues if i.rule == "review.stale"]
+    summary = tmp_path / "汇总.xlsx"
+    main(["consolidate", str(out_dir), "-o", str(summary)])
+    listed = [r for r in openpyxl.load_workbook(summary, read_only=True)["问题清单"].iter_rows(values_only=True)
+              if r and "review.stale" in r]
+    assert len(listed) == 1 and "105002B16DX0003" in str(listed[0])
 
 
 def test_v1_form_is_reviewed_into_a_v3_copy(tmp_path, capsys):
@@ -288,3 +293,30 @@ def test_previous_year_actual_above_a_positive_target_is_found(forms, tmp_path, 
              if wi.cell(r, hi["三级指标"]).value == "群众对贪腐案件办理满意度"
              and wi.cell(r, hi["项目编码"]).value == "105002B16DX0003"]
     assert found and "低于上年实际完成值98%" in found[0]
+
+
+def test_summary_counts_tiers_and_lists_the_poor_project(forms, tmp_path, capsys):
+    book, out_dir = _book(forms, tmp_path), tmp_path / "reviewed"
+    assert main(["review", "--apply", str(book), str(forms), "-o", str(out_dir)]) == 0
+    summary = tmp_path / "汇总.xlsx"
+    main(["consolidate", str(out_dir), "-o", str(summary)])
+    wb = openpyxl.load_workbook(summary, read_only=True)
+    rows = list(wb["项目汇总"].iter_rows(values_only=True))
+    head = next(r for r in rows if r and "审核结果" in r)
+    at = {h: i for i, h in enumerate(head)}
+    body = [r for r in rows[rows.index(head) + 1:] if r[at["项目编码"]]]
+    tiers = {r[at["项目编码"]]: r[at["审核结果"]] for r in body}
+    assert sorted(tiers.values()) == sorted(TIERS)
+    poor = next(code for code, t in tiers.items() if t == "差")
+    for r in body:
+        m = project_metrics(read_checked_file(out_dir / f"{r[at['项目编码']]}.xlsx").project, RULES)
+        assert Decimal(str(r[at["评定总分"]])).quantize(Decimal("0.01")) == m.verified_total_score
+    depts = list(wb["部门小计"].iter_rows(values_only=True))
+    dhead = next(r for r in depts if r and "审核差（个）" in r)
+    d_at = {h: i for i, h in enumerate(dhead)}
+    per_dept = {r[d_at["部门编码"]]: r for r in depts[depts.index(dhead) + 1:] if r[d_at["部门编码"]]}
+    total = sum(per_dept[c][d_at[f"审核{t}（个）"]] for c in ("105002", "105004") for t in TIERS)
+    assert total == 4 and per_dept["合计"][d_at["审核差（个）"]] == 1
+    assert per_dept["105002"][d_at["评定与自评之差"]] < 0   # every score at 87 % of its 分值
+    attention = [r for r in wb["重点关注项目"].iter_rows(values_only=True) if r and poor in r]
+    assert attention and any("不得进入下一步预算安排流程" in str(v) for v in attention[0])
