@@ -24,7 +24,9 @@ __all__ = ["ApplyResult", "Findings", "Form", "INDICATORS", "REVIEW", "ReviewBoo
 
 
 def build_review(paths: Iterable[str], output: str | Path, rules: Rules, stage: str = "target",
-                 previous: Iterable[str] = ()) -> tuple[Path, list[Form], list[str]]:
-    """Write the review workbook for the forms under ``paths``: (path, forms, problems)."""
-    forms, year, problems = collect(paths, rules, stage, previous=previous, exclude=[output])
+                 previous: Iterable[str] = (), exclude: Iterable = ()) -> tuple[Path, list[Form], list[str]]:
+    """Write the review workbook for the forms under ``paths``: (path, forms, problems).
+    ``stage`` "auto": evaluation when any form's self-evaluation has begun, else target."""
+    forms, year, problems = collect(paths, rules, stage, previous=previous, exclude=[output, *exclude])
+    stage = forms[0].stage if forms else ("target" if stage == "auto" else stage)
     return write_review_book(forms, year, stage, rules, output), forms, problems

@@ -27,6 +27,7 @@ class Form:
     issues: list[Issue]
     metrics: ProjectMetrics | None
     findings: Findings | None = None
+    stage: str = ""          # the review's stage, once decided
 
     @property
     def key(self) -> tuple[str, int]:
@@ -84,7 +85,10 @@ def collect(paths: Iterable[str], rules: Rules, stage: str, *, previous: Iterabl
     forms = sorted((f for f in forms if f.project.year == year),
                    key=lambda f: (normalize_code(f.project.dept_code), f.key))
     history = read_history(previous, rules, problems) if previous else None
+    if stage == "auto":
+        stage = "evaluation" if any(f.metrics and f.metrics.evaluation.started for f in forms) else "target"
     for f in forms:
+        f.stage = stage
         f.findings = find(f.project, f.issues, f.metrics, rules, stage, f.key[0], history)
     return forms, year, problems
 
