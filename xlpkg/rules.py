@@ -97,7 +97,7 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
     **{rule: ("detail",) for rule in (
         "form.not_template", "form.unreadable", "form.value", "form.stale_cache", "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
-        "consolidate.mixed_years", "consolidate.skipped", "review.stale")},
+        "consolidate.mixed_years", "consolidate.skipped", "review.stale", "review.invalid")},
 }
 
 

@@ -320,3 +320,53 @@ def test_summary_counts_tiers_and_lists_the_poor_project(forms, tmp_path, capsys
     assert per_dept["105002"][d_at["评定与自评之差"]] < 0   # every score at 87 % of its 分值
     attention = [r for r in wb["重点关注项目"].iter_rows(values_only=True) if r and poor in r]
     assert attention and any("不得进入下一步预算安排流程" in str(v) for v in attention[0])
+
+
+def test_shown_weight_is_the_bound_and_unscored_rows_stay_locked(tmp_path, capsys, example_projects, libreoffice):
+    """Three 产出 indicators have 16.666… points each, shown 16.67: the reviewer may give the
+    16.67 the form shows. A not-applicable row has no 评定得分 cell to fill."""
+    import copy
+    from xlpkg.workbook.writer import fill_workbook
+
+    p = copy.deepcopy(example_projects["105002B22DX0009"])
+    outputs = [i for i in p.indicators if i.level1 == "产出指标"]
+    p.indicators = [i for i in p.indicators if i.level1 != "产出指标"] + outputs[:3] + [outputs[3]]
+    p.indicators[-1].applicable = False
+    forms = tmp_path / "forms"
+    fill_workbook(p, forms / f"{p.code}.xlsx")
+    book = tmp_path / "审核表.xlsx"
+    assert main(["review", str(forms), "-o", str(book), "--stage", "evaluation"]) == 0
+    wb = openpyxl.load_workbook(book)
+    wi = wb["指标审核"]
+    hi = _headers(wi)
+    weights = [wi.cell(r, hi["分值"]).value for r in range(2, wi.max_row + 1)]
+    assert weights.count(16.67) == 3 and weights[-1] == "不适用"
+    assert wi.cell(wi.max_row, hi["评定得分"]).protection.locked
+    for r in range(2, wi.max_row):
+        wi.cell(r, hi["评定得分"], wi.cell(r, hi["分值"]).value)   # full marks as shown
+    wb.save(book)
+    code, out = run(capsys, "review", "--apply", str(book), str(forms), "-o", str(tmp_path / "out"), "--json")
+    assert code == 0, out
+    copy_path = tmp_path / "out" / f"{p.code}.xlsx"
+    m = project_metrics(read_checked_file(copy_path).project, RULES)
+    (lo,) = libreoffice.recalculate([copy_path], tmp_path / "lo")
+    sheet, col, row = L.first_cell("VerifiedTotalScore")
+    shown = openpyxl.load_workbook(lo, data_only=True)[sheet][f"{col}{row}"].value
+    assert Decimal(str(shown)).quantize(Decimal("0.01")) == m.verified_total_score
+
+
+def test_review_workbook_prints_at_7pt_or_more(forms, tmp_path, libreoffice):
+    import pymupdf
+
+    book = tmp_path / "审核表.xlsx"
+    assert main(["review", str(forms), "-o", str(book), "--stage", "evaluation"]) == 0
+    fill_review(book)
+    pdf = pymupdf.open(libreoffice.render_pdf(book, tmp_path / "pdf"))
+    spans = [s for page in pdf for b in page.get_text("dict")["blocks"] for line in b.get("lines", [])
+             for s in line["spans"] if s["text"].strip()]
+    assert spans and min(s["size"] for s in spans) >= 7, sorted((s["size"], s["text"]) for s in spans)[:3]
+    text = "".join("".join(page.get_text().split()) for page in pdf)   # wrapped headings joined
+    assert "审核结果" in text and "评定得分" in text
+    for page in pdf:   # one page wide
+        assert all(s["bbox"][2] <= page.rect.width for b in page.get_text("dict")["blocks"]
+                   for line in b.get("lines", []) for s in line["spans"])

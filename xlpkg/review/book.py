@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.workbook.protection import WorkbookProtection
 
-from ..metrics import ONE, ZERO
+from ..metrics import ONE, ZERO, round2
 from ..rules import Rules
 from ..system.safeio import atomic_write
 from . import layout as R
@@ -58,7 +58,7 @@ def _num(value: Decimal | None):
 
 
 def _style(cell, *, bold=False, fill=None, fmt=None, align=WRAP, unlocked=False):
-    cell.font = Font(name=FONT, size=10, bold=bold)
+    cell.font = Font(name=FONT, size=11, bold=bold)   # prints at ≥ 7 pt once fitted to the width
     cell.alignment = align
     if fill:
         cell.fill = fill
@@ -68,7 +68,7 @@ def _style(cell, *, bold=False, fill=None, fmt=None, align=WRAP, unlocked=False)
         cell.protection = Protection(locked=False)
 
 
-def _sheet(wb, title: str, columns, stage: str, tail: int):
+def _sheet(wb, title: str, columns, stage: str):
     ws = wb.create_sheet(title)
     for i, (head, width, _) in enumerate(columns, start=1):
         c = ws.cell(R.HEADER_ROW, i, head)
@@ -107,8 +107,8 @@ def build_review_book(forms: list[Form], year: int | None, stage: str, rules: Ru
     wb.remove(wb.active)
     pcols, icols = R.project_columns(stage), R.indicator_columns(stage)
     P, I = R.letters(pcols), R.letters(icols)
-    ps = _sheet(wb, R.REVIEW, pcols, stage, R.PRINTED_TAIL[R.REVIEW])
-    ins = _sheet(wb, R.INDICATORS, icols, stage, R.PRINTED_TAIL[R.INDICATORS])
+    ps = _sheet(wb, R.REVIEW, pcols, stage)
+    ins = _sheet(wb, R.INDICATORS, icols, stage)
     info = wb.create_sheet(R.INFO)
     info.sheet_state = "veryHidden"
     info.protection.sheet = True
@@ -152,7 +152,8 @@ def build_review_book(forms: list[Form], year: int | None, stage: str, rules: Ru
                    "project_name": p.name, "index": index + 1}
             if stage == "evaluation":
                 row.update(actual=ind.actual or None,
-                           weight=_num(s.weight) if s and s.applicable else "不适用",
+                           # 分值 as the form shows it (0.00): the bound a reviewer reads and types
+                           weight=_num(round2(s.weight)) if s and s.applicable else "不适用",
                            score=_num(s.shown_score) if s and s.applicable and ind.actual.strip() else None)
             for key, col in I.items():
                 cell = ins[f"{col}{irow}"]
@@ -206,8 +207,8 @@ def build_review_book(forms: list[Form], year: int | None, stage: str, rules: Ru
     if score_dv is not None and irow > R.FIRST_ROW:
         # relative to the first row, so each row's bound is its own 分值 (locked rows stay locked)
         score_dv.add(f"{I['verified']}{R.FIRST_ROW}:{I['verified']}{irow - 1}")
-    for ws, tail, n_cols in ((ps, R.PRINTED_TAIL[R.REVIEW], len(pcols)),
-                             (ins, R.PRINTED_TAIL[R.INDICATORS], len(icols))):
+    for ws, tail, n_cols in ((ps, R.PRINTED_TAIL[R.REVIEW][stage], len(pcols)),
+                             (ins, R.PRINTED_TAIL[R.INDICATORS][stage], len(icols))):
         last_col = ws.cell(1, n_cols - tail).column_letter
         ws.print_area = f"A1:{last_col}{max(ws.max_row, 2)}"
         ws.auto_filter.ref = f"A1:{ws.cell(1, n_cols).column_letter}{max(ws.max_row, 2)}"

@@ -16,16 +16,15 @@ STAGE_LABEL = {"target": "绩效目标审核", "evaluation": "绩效自评复核
 
 # 审核: one row per project. (header, width, key)
 PROJECT_COLUMNS = [
-    ("部门编码", 8, "dept_code"), ("部门名称", 10, "dept_name"), ("项目编码", 15, "code"),
-    ("项目名称", 16, "name"), ("年度", 6, "year"), ("预算数", 10, "budget"),
-    ("审核发现", 30, "findings"), ("发现数", 6, "count"), ("建议等级", 6, "suggested"),
-    ("建议理由", 14, "reason"), ("审核结果", 7, "grade"), ("审核意见", 22, "opinion"),
+    ("部门编码", 8, "dept_code"), ("部门名称", 8, "dept_name"), ("项目编码", 15, "code"),
+    ("项目名称", 14, "name"), ("年度", 5, "year"), ("预算数", 9, "budget"),
+    ("审核发现", 26, "findings"), ("发现数", 5, "count"), ("建议等级", 5, "suggested"),
+    ("建议理由", 12, "reason"), ("审核结果", 6, "grade"), ("审核意见", 20, "opinion"),
 ]
-PROJECT_EVAL_COLUMNS = [
-    ("执行率得分", 7, "exec_score"), ("折算系数", 7, "scale"), ("自评总分", 7, "total"),
-    ("评定总分", 7, "verified_total"), ("评定等级", 6, "verified_grade"),
-]
+PROJECT_EVAL_COLUMNS = [("自评总分", 7, "total"), ("评定总分", 7, "verified_total"), ("评定等级", 6, "verified_grade")]
+# Not printed: where to find the file, and the two numbers the 评定总分 formula reads.
 PROJECT_TAIL = [("来源文件", 18, "file")]
+PROJECT_EVAL_TAIL = [("执行率得分", 8, "exec_score"), ("折算系数", 8, "scale")]
 
 # 指标审核: one row per indicator.
 INDICATOR_COLUMNS = [
@@ -40,7 +39,7 @@ INDICATOR_EVAL_COLUMNS = [
 INDICATOR_TAIL = [("项目名称", 16, "project_name"), ("序号", 5, "index")]
 
 # The last columns (来源文件 / 项目名称, 序号) are for finding things on screen, not printed.
-PRINTED_TAIL = {"审核": 1, "指标审核": 2}
+PRINTED_TAIL = {"审核": {"target": 1, "evaluation": 3}, "指标审核": {"target": 2, "evaluation": 2}}
 # The reviewer's cells, the only unlocked ones.
 PROJECT_INPUTS = ("grade", "opinion")
 INDICATOR_INPUTS = ("opinion", "verified")
@@ -53,7 +52,9 @@ FORMS_HEADERS = ("文件", "部门编码", "项目编码", "年度", "SHA-256", 
 
 
 def project_columns(stage: str) -> list[tuple[str, int, str]]:
-    return PROJECT_COLUMNS + (PROJECT_EVAL_COLUMNS if stage == "evaluation" else []) + PROJECT_TAIL
+    if stage == "evaluation":
+        return PROJECT_COLUMNS + PROJECT_EVAL_COLUMNS + PROJECT_TAIL + PROJECT_EVAL_TAIL
+    return PROJECT_COLUMNS + PROJECT_TAIL
 
 
 def indicator_columns(stage: str) -> list[tuple[str, int, str]]:

@@ -364,7 +364,7 @@ def _read_review(form: FormRead, p: Project) -> None:
     stage = next((k for k, v in REVIEW_STAGES.items() if v == stage_text or k == stage_text), "")
     grade = cell_text(form.scalar("ReviewGrade"))
     if grade and grade not in REVIEW_GRADES:
-        form.problem("ReviewGrade", f"审核结果“{grade}”应为优、良、中、差之一")
+        form.problem("ReviewGrade", f"审核结果“{grade}”应为优、良、中、差之一（已忽略）", rule="review.invalid")
         grade = ""
     review = Review(stage=stage, grade=grade, opinion=cell_text(form.scalar("ReviewOpinion")),
                     date=cell_text(form.scalar("ReviewDate")))

@@ -71,7 +71,7 @@ def _evaluation(ws) -> None:
         box(ws, f"{col}{row}", align=CENTER, fmt="0.00")
     # A typed score outside 0..分值 is refused here too, though only `review --apply` writes it.
     validate(ws, f"{col}{first}:{col}{last}", kind="decimal", operator="between", formula1="0",
-             formula2=f"N({c['weight']}{first})", prompt="财政部门评定得分：0至该指标分值",
+             formula2=f"ROUND(N({c['weight']}{first}),2)", prompt="财政部门评定得分：0至该指标分值",
              error="评定得分应在0至该指标分值之间")
     t, g = L.EVAL_VERIFIED_ROW, L.EVAL_VERIFIED_GRADE_ROW
     verified = f"{col}{first}:{col}{last}"
