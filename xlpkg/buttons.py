@@ -349,11 +349,17 @@ def _summary_folder(book: Any, action: str) -> tuple[Path | None, str]:
     return folder, ""
 
 
+def _review_home(book: Any, folder: Path) -> Path:
+    """Where 审核表.xlsx and the folder of reviewed copies go: beside the open summary, else
+    beside the forms' folder, so that neither is taken for a form by the next 汇总."""
+    return _book_folder(book) or folder.parent
+
+
 @_script
 @_guarded
 def review_workbook(book: xw.Book | None = None) -> dict:
     """审核表: the finance bureau's review workbook (``xlpkg review``) of the forms in the folder
-    the open summary names, saved there as 审核表.xlsx; the stage is 自评复核 when any form's
+    the open summary names, saved as 审核表.xlsx beside the summary (``_review_home``); the stage is 自评复核 when any form's
     self-evaluation has begun, else 绩效目标审核. Returns {"output", "projects", "stage", "problems", "message"}."""
     book = _book(book)
     outcome: dict = {"output": None, "projects": 0, "stage": None, "problems": []}
@@ -362,7 +368,7 @@ def review_workbook(book: xw.Book | None = None) -> dict:
         return _finish(book, outcome, "审核表", problem)
     here = _book_folder(book)
     exclude = [Path(book.fullname)] if here is not None else []
-    output = folder / REVIEW_FILE
+    output = _review_home(book, folder) / REVIEW_FILE
     path, forms, problems = build_review([str(folder)], output, load_rules(), "auto", exclude=exclude)
     outcome.update(output=str(path), projects=len(forms), problems=problems,
                    stage=forms[0].stage if forms else None)
@@ -374,18 +380,18 @@ def review_workbook(book: xw.Book | None = None) -> dict:
 @_script
 @_guarded
 def apply_review(book: xw.Book | None = None) -> dict:
-    """回填审核意见: ``xlpkg review --apply`` of the folder's 审核表.xlsx into copies of its forms,
-    saved in its subfolder 审核意见回填 (the departments' files are never changed).
+    """回填审核意见: ``xlpkg review --apply`` of 审核表.xlsx (beside the summary) into copies of the
+    forms, saved in the folder 审核意见回填 beside it (the departments' files are never changed).
     Returns {"output", "applied", "skipped", "errors", "message"}."""
     book = _book(book)
     outcome: dict = {"output": None, "applied": [], "skipped": [], "errors": []}
     folder, problem = _summary_folder(book, "回填审核意见")
     if folder is None:
         return _finish(book, outcome, "回填审核意见", problem)
-    review = folder / REVIEW_FILE
+    review = _review_home(book, folder) / REVIEW_FILE
     if not review.is_file():
         return _finish(book, outcome, "回填审核意见", f"没有找到审核表：{review}。请先点“审核表”生成并填写。")
-    out = folder / REVIEWED_FOLDER
+    out = _review_home(book, folder) / REVIEWED_FOLDER
     result = apply_review_book(review, [str(folder)], out, load_rules())
     outcome.update(output=str(out), applied=result.applied, skipped=result.skipped, errors=result.errors)
     if result.errors:

@@ -370,3 +370,10 @@ def test_review_workbook_prints_at_7pt_or_more(forms, tmp_path, libreoffice):
     for page in pdf:   # one page wide
         assert all(s["bbox"][2] <= page.rect.width for b in page.get_text("dict")["blocks"]
                    for line in b.get("lines", []) for s in line["spans"])
+
+
+def test_output_folder_inside_the_input_is_not_read_as_forms(forms, tmp_path, capsys):
+    book, out_dir = _book(forms, tmp_path, stage="target"), forms / "回填"
+    assert main(["review", "--apply", str(book), str(forms), "-o", str(out_dir)]) == 0
+    code, out = run(capsys, "review", "--apply", str(book), str(forms), "-o", str(out_dir), "--json")
+    assert code == 0 and len(out["applied"]) == 4 and not out["skipped"], out

@@ -14,7 +14,7 @@ def test_review_buttons_build_and_apply_from_the_summary(tmp_path):
     folder = _department_folder(tmp_path)
     book = _summary_book(tmp_path, str(folder))
     result = buttons.review_workbook(book)
-    review = folder / "审核表.xlsx"
+    review = tmp_path / "审核表.xlsx"   # beside the open summary
     assert result["output"] == str(review) and result["projects"] == 4
     assert result["stage"] == "evaluation"          # the examples' self-evaluations have begun
     assert any("坏文件.xlsx" in p for p in result["problems"])
@@ -22,7 +22,7 @@ def test_review_buttons_build_and_apply_from_the_summary(tmp_path):
     fill_review(review)
     result = buttons.apply_review(_summary_book(tmp_path, str(folder)))
     assert not result["errors"] and len(result["applied"]) == 4
-    out = folder / "审核意见回填"
+    out = tmp_path / "审核意见回填"
     grades = sorted(read_checked_file(p).project.review.grade for p in out.glob("*.xlsx"))
     assert grades == sorted("优良中差")
 

@@ -62,7 +62,7 @@ def apply_review(review_path: str | Path, paths: Iterable[str], outdir: str | Pa
         return result
     result.stage = book.stage
     outdir = Path(outdir)
-    forms, problems = read_forms(paths, rules, exclude=[review_path])
+    forms, problems = read_forms(paths, rules, exclude=[review_path], exclude_dirs=[outdir])
     forms, _ = dedup(forms)
     result.skipped.extend(problems)
     year_problem = _year_problem(book, forms)

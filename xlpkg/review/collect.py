@@ -3,6 +3,7 @@ each with the SHA-256 of its bytes (the apply step refuses a form changed since)
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,12 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def read_forms(paths: Iterable[str], rules: Rules, exclude=()) -> tuple[list[Form], list[str]]:
+def read_forms(paths: Iterable[str], rules: Rules, exclude=(), exclude_dirs=()) -> tuple[list[Form], list[str]]:
+    """Every form under ``paths`` read and checked; ``exclude_dirs``: folders whose files are
+    never forms of this run (the apply step's output, which may lie inside the input folder)."""
     files, missing = discover(list(paths), exclude=exclude, rules=rules)
+    skip = [os.path.realpath(d) + os.sep for d in exclude_dirs]
+    files = [f for f in files if not any(os.path.realpath(f).startswith(s) for s in skip)]
     problems = [f"{i.where}：{i.message}" for i in missing]
     forms = []
     for path in files:

@@ -154,9 +154,10 @@ def _untouched(wb, expected: dict[str, str], covered, cols, problems: list[str])
     for sheet, (letters, inputs) in zip((R.REVIEW, R.INDICATORS),
                                         ((cols[0], R.PROJECT_INPUTS), (cols[1], R.INDICATOR_INPUTS))):
         ws = wb[sheet]
+        width = len(letters)
         for row in ws.iter_rows(min_row=R.FIRST_ROW):
             for cell in row:
-                if cell.value is not None and cell.row not in covered[sheet]:
+                if cell.value is not None and (cell.row not in covered[sheet] or cell.column > width):
                     problems.append(f"“{sheet}”工作表 {cell.coordinate}：审核表生成后在表格之外添加了内容"
                                     f"（“{_text(cell.value)[:20]}”），请删除或用原审核表重新填写")
                     return
