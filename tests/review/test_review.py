@@ -377,3 +377,13 @@ def test_output_folder_inside_the_input_is_not_read_as_forms(forms, tmp_path, ca
     assert main(["review", "--apply", str(book), str(forms), "-o", str(out_dir)]) == 0
     code, out = run(capsys, "review", "--apply", str(book), str(forms), "-o", str(out_dir), "--json")
     assert code == 0 and len(out["applied"]) == 4 and not out["skipped"], out
+
+
+def test_recalculated_copy_reads_without_stale_results(forms, tmp_path, libreoffice):
+    """LibreOffice's saved 评定总分 is what Python computes: no form.stale_cache for it."""
+    book, out_dir = _book(forms, tmp_path), tmp_path / "reviewed"
+    assert main(["review", "--apply", str(book), str(forms), "-o", str(out_dir)]) == 0
+    (lo,) = libreoffice.recalculate([out_dir / "105002B22DX0009.xlsx"], tmp_path / "lo")
+    result = read_checked_file(lo)
+    assert "VerifiedTotalScore" in result.cached
+    assert not [i for i in result.issues if i.rule == "form.stale_cache"], result.issues

@@ -110,6 +110,8 @@ def stale_results(form: FormRead, m: ProjectMetrics, cached: dict[str, Any]) -> 
                              for s in ev.indicators if s.applicable]
     expected["ExecWeight"] = [(0, form.rules.weight("execution"), tiny)]
     expected["ScoreScale"] = [(0, ev.scale, Decimal("1e-6"))]
+    if m.verified_total_score is not None:   # v3 (issue 25): the bureau's 评定总分
+        expected["VerifiedTotalScore"] = [(0, m.verified_total_score, cent)]
     p = m.project
     if form.uses_numeric and p.uses:
         total = sum((u.amount for u in p.uses), Decimal(0))
@@ -120,7 +122,8 @@ def stale_results(form: FormRead, m: ProjectMetrics, cached: dict[str, Any]) -> 
     labels = {"MonRate": "1-X月执行率", "MonLight": "监控灯", "TotalScore": "总分", "ExecScore": "预算执行率得分", "ExecRate": "执行率",
               "CostControlRate": "成本控制率", "Grade": "自评等级", "IndScore": "指标得分",
               "IndWeight": "指标分值", "ExecWeight": "预算执行率分值", "ScoreScale": "折算系数",
-              "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对"}
+              "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对",
+              "VerifiedTotalScore": "财政部门评定总分"}
     prefixes = {"Progress": "支出进度", "Variance": "进度偏差", "PlanRate": "计划进度", "Light": "灯色"}
     out = []
     for name, checks in expected.items():

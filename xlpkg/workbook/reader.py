@@ -438,7 +438,7 @@ def _read_v2(form: FormRead, p: Project) -> None:
 
 def _cached(form: FormRead) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in L.FORMULA_NAMES:
+    for name in (*L.FORMULA_NAMES, *L.REVIEW_FORMULA_NAMES):
         if name not in form.names:
             continue
         grid = form.values(name)
