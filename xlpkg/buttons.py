@@ -370,8 +370,10 @@ def review_workbook(book: xw.Book | None = None) -> dict:
     exclude = [Path(book.fullname)] if here is not None else []
     output = _review_home(book, folder) / REVIEW_FILE
     path, forms, problems = build_review([str(folder)], output, load_rules(), "auto", exclude=exclude)
-    outcome.update(output=str(path), projects=len(forms), problems=problems,
+    outcome.update(output=str(path) if path else None, projects=len(forms), problems=problems,
                    stage=forms[0].stage if forms else None)
+    if path is None:
+        return _finish(book, outcome, "审核表", "\n".join(problems[-1:] + problems[:10]))
     lines = [f"审核表已生成：{path}（{len(forms)}个项目）。请在“审核”和“指标审核”工作表的黄色单元格填写审核结果、"
              "审核意见（和评定得分），保存后点“回填审核意见”。", *problems[:10]]
     return _finish(book, outcome, "审核表", "\n".join(lines))

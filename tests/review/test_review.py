@@ -387,3 +387,9 @@ def test_recalculated_copy_reads_without_stale_results(forms, tmp_path, libreoff
     result = read_checked_file(lo)
     assert "VerifiedTotalScore" in result.cached
     assert not [i for i in result.issues if i.rule == "form.stale_cache"], result.issues
+
+
+def test_no_form_no_review_workbook(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, out = run(capsys, "review", str(tmp_path / "empty"), "-o", str(tmp_path / "审核表.xlsx"), "--json")
+    assert code == 1 and out["output"] is None and not (tmp_path / "审核表.xlsx").exists()

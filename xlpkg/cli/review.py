@@ -39,7 +39,7 @@ def run_review(args) -> int:
               file=sys.stderr)
     path, forms, problems = build_review(args.paths, args.output, rules, args.stage, args.previous)
     if args.json:
-        json.dump({"output": str(path), "stage": args.stage, "projects": len(forms),
+        json.dump({"output": str(path) if path else None, "stage": args.stage, "projects": len(forms),
                    "indicators": sum(len(f.project.indicators) for f in forms),
                    "forms": [{"file": f.path, "code": f.project.code, "year": f.project.year,
                               "sha256": f.sha256, "findings": f.findings.count,
@@ -49,7 +49,8 @@ def run_review(args) -> int:
     else:
         for p in problems:
             print(f"[提示] {p}", file=sys.stderr)
-        print(f"已生成审核表：{path}（{len(forms)}个项目）")
+        if path:
+            print(f"已生成审核表：{path}（{len(forms)}个项目）")
     return 0 if forms else 1
 
 

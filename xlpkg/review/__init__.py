@@ -24,9 +24,12 @@ __all__ = ["ApplyResult", "Findings", "Form", "INDICATORS", "REVIEW", "ReviewBoo
 
 
 def build_review(paths: Iterable[str], output: str | Path, rules: Rules, stage: str = "target",
-                 previous: Iterable[str] = (), exclude: Iterable = ()) -> tuple[Path, list[Form], list[str]]:
-    """Write the review workbook for the forms under ``paths``: (path, forms, problems).
-    ``stage`` "auto": evaluation when any form's self-evaluation has begun, else target."""
+                 previous: Iterable[str] = (), exclude: Iterable = ()) -> tuple[Path | None, list[Form], list[str]]:
+    """Write the review workbook for the forms under ``paths``: (path, forms, problems); no
+    file (None) when no form could be read. ``stage`` "auto": evaluation when any form's
+    self-evaluation has begun, else target."""
     forms, year, problems = collect(paths, rules, stage, previous=previous, exclude=[output, *exclude])
+    if not forms:
+        return None, forms, problems + ["没有可审核的项目表，未生成审核表"]
     stage = forms[0].stage if forms else ("target" if stage == "auto" else stage)
     return write_review_book(forms, year, stage, rules, output), forms, problems

@@ -111,12 +111,11 @@ def read_review_book(path: str | Path) -> ReviewBook:
     r = R.FORMS_HEAD_ROW + 1
     while info.cell(r, 1).value is not None:
         file, dept, code, fyear, sha, prow, first, count, snap = (info.cell(r, c).value for c in range(1, 10))
-        rows.append(ReviewRow(_text(file), _text(dept), _text(code), int(fyear), _text(sha), int(prow)))
+        rows.append(ReviewRow(_text(file), _text(dept), _text(code), int(fyear), _text(sha), int(prow),
+                              first=int(first), indicators={i: ("", None) for i in range(int(count))}))
         expected.update(json.loads(snap))
         covered[R.REVIEW].add(int(prow))
         covered[R.INDICATORS].update(range(int(first), int(first) + int(count)))
-        rows[-1].indicators = {i: ("", None) for i in range(int(count))}
-        rows[-1].first = int(first)   # noqa: the indicator rows follow from here
         r += 1
     _duplicates(ps, P, problems)
     _untouched(wb, expected, covered, (P, I), problems)
