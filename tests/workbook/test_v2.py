@@ -110,7 +110,7 @@ def test_upgrade_keeps_every_v1_field(book, tmp_path):
     result = upgrade_workbook(book, tmp_path / "up.xlsx")
     assert result.ok, result.message
     wb = openpyxl.load_workbook(result.output)
-    assert wb.defined_names["TemplateVersion"] and wb["_xlpkg"]["B2"].value == 2
+    assert wb.defined_names["TemplateVersion"] and wb["_xlpkg"]["B2"].value == L.TEMPLATE_VERSION
     before, after = read_checked_file(book).project, read_checked_file(result.output).project
     assert _as_dict(after) == _as_dict(before)
     v1_fields = set(_v1_expected(book)["project"]) - {"schema_version"}
@@ -124,11 +124,12 @@ def test_upgrade_command_writes_beside_or_to_o(tmp_path):
                                     capture_output=True, text=True, encoding="utf-8")
     done = run(str(src))
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "项目A.v2.xlsx").exists() and "已升级" in done.stdout
+    v = f".v{L.TEMPLATE_VERSION}.xlsx"   # the current template's version names the output
+    assert (tmp_path / f"项目A{v}").exists() and "已升级" in done.stdout
     out = tmp_path / "out"
     done = run(str(src), str(V1 / "105004B22DX0001.xlsx"), "-o", str(out))
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["105004B22DX0001.v2.xlsx", "项目A.v2.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [f"105004B22DX0001{v}", f"项目A{v}"]
     bad = tmp_path / "坏.xlsx"
     bad.write_bytes(b"not a workbook")
     done = run(str(bad), "-o", str(tmp_path / "bad.v2.xlsx"))
