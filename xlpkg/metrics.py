@@ -385,14 +385,17 @@ class ProjectMetrics:
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
     rules = rules or load_rules()
     budget = project.effective_budget
-    return ProjectMetrics(
+    m = ProjectMetrics(
         project=project,
         quarters=quarter_status(project, rules),
         execution_rate=execution_rate(project.execution.year_spent, budget),
         cost_control_rate=cost_control_rate(project.execution.year_spent, budget),
         evaluation=self_evaluation(project, rules),
         monitoring=monitoring_snapshot(project, rules),
-    ).with_verified(rules)
+    )
+    m.verified_total_score = verified_total(project, m.evaluation, rules)
+    m.verified_grade = None if m.verified_total_score is None else rules.grade(m.verified_total_score)
+    return m
 
 
 # --- v3 (issue 25): the finance bureau's 评定总分 ------------------------------------------------
@@ -412,14 +415,6 @@ def verified_total(project: Project, ev: SelfEvaluation, rules: Rules) -> Decima
         return round2(exec_raw + points * ev.scale)
     return round2((exec_raw + points) * ev.scale)
 
-
-def _with_verified(self: ProjectMetrics, rules: Rules) -> ProjectMetrics:
-    self.verified_total_score = verified_total(self.project, self.evaluation, rules)
-    self.verified_grade = None if self.verified_total_score is None else rules.grade(self.verified_total_score)
-    return self
-
-
-ProjectMetrics.with_verified = _with_verified
 
 
 @dataclass
