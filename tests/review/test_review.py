@@ -279,7 +279,9 @@ def test_v1_form_is_reviewed_into_a_v3_copy(tmp_path, capsys):
 def test_previous_year_actual_above_a_positive_target_is_found(forms, tmp_path, capsys, example_projects):
     from xlpkg.workbook.writer import fill_workbook
 
-    last = example_projects["105002B16DX0003"]
+    import copy
+
+    last = copy.deepcopy(example_projects["105002B16DX0003"])   # the fixture is shared: never edit it
     last.year = 2021
     for ind in last.indicators:
         if ind.name == "群众对贪腐案件办理满意度":
