@@ -124,6 +124,14 @@ def test_apply_writes_copies_that_read_back_the_review(forms, tmp_path, capsys):
         assert not [i for i in data["issues"] if i["rule"] == "review.stale"]
         grades[p["code"]] = p["review"]["grade"]
     assert sorted(grades.values()) == sorted(TIERS)
+    # the 财政部门审核 block is locked on protected sheets: the department cannot edit it
+    wb = openpyxl.load_workbook(next(out_dir.glob("*.xlsx")))
+    for name in ("ReviewStage", "ReviewGrade", "ReviewOpinion", "ReviewDate", "IndReviewOpinion",
+                 "IndVerifiedScore", "VerifiedTotalScore", "VerifiedGrade"):
+        sheet, col, row = L.first_cell(name)
+        assert wb[sheet].protection.sheet and wb[sheet][f"{col}{row}"].protection.locked, name
+    sheet, col, row = L.first_cell("VerifiedTotalScore")
+    assert str(wb[sheet][f"{col}{row}"].value).startswith("=")
 
 
 def test_libreoffice_recalculates_verified_total_as_python(forms, tmp_path, libreoffice):
