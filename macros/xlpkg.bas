@@ -21,3 +21,11 @@ End Sub
 Sub XlpkgNewForm(control As IRibbonControl)
     RunPython "import xlpkg.buttons; xlpkg.buttons.new_form()"
 End Sub
+
+Sub XlpkgReviewWorkbook(control As IRibbonControl)
+    RunPython "import xlpkg.buttons; xlpkg.buttons.review_workbook()"
+End Sub
+
+Sub XlpkgApplyReview(control As IRibbonControl)
+    RunPython "import xlpkg.buttons; xlpkg.buttons.apply_review()"
+End Sub

@@ -47,9 +47,10 @@ from .consolidate import consolidate as consolidate_folder
 from .summary import DEPARTMENTS, GOALS, INDICATORS, ISSUES, NOTES, PROJECTS, SummaryWriteError, notes_frame, write_summary
 from .summary import column_number_format
 from .workbook.template import write_template
+from .review import apply_review as apply_review_book, build_review
 
 __all__ = ["RESULTS_SHEET", "RESULT_HEADERS", "validate", "normalize_targets", "consolidate",
-           "new_form"]
+           "new_form", "review_workbook", "apply_review"]
 
 RESULTS_SHEET = L.RESULTS
 RESULT_HEADERS = list(L.RESULT_HEADERS)
@@ -345,6 +346,85 @@ def _finish(book: Any, outcome: dict, title: str, message: str) -> dict:
     outcome["message"] = message
     _alert(book, message, title)
     return outcome
+
+
+# --- 审核表 and 回填审核意见 (issue 25) -----------------------------------------------------
+
+REVIEW_FILE = "审核表.xlsx"
+REVIEWED_FOLDER = "审核意见回填"
+
+
+def _summary_folder(book: Any, action: str) -> tuple[Path | None, str]:
+    """The folder of project forms that the open summary names in ``SourceFolder``."""
+    source = BookSource(book)
+    names = source.defined_names()
+    if SOURCE_FOLDER not in names:
+        return None, f"本工作簿没有名称 SourceFolder，无法确定项目工作簿所在的文件夹：请在部门汇总表中使用“{action}”。"
+    sheet_name, ref = names[SOURCE_FOLDER]
+    value = source.range_values(sheet_name, ref)[0][0]
+    if is_blank(value):
+        return None, f"请先在“{sheet_name}”工作表的 {ref} 单元格填写存放项目工作簿的文件夹，再点“{action}”。"
+    folder = Path(str(value).strip().strip('"')).expanduser()
+    here = _book_folder(book)
+    if not folder.is_absolute() and here is not None:
+        folder = here / folder
+    if not folder.is_dir():
+        return None, f"文件夹不存在或无法访问：{folder}"
+    return folder, ""
+
+
+def _review_home(book: Any, folder: Path) -> Path:
+    """Where 审核表.xlsx and the folder of reviewed copies go: beside the open summary, else
+    beside the forms' folder, so that neither is taken for a form by the next 汇总."""
+    return _book_folder(book) or folder.parent
+
+
+@_script
+@_guarded
+def review_workbook(book: xw.Book | None = None) -> dict:
+    """审核表: the finance bureau's review workbook (``xlpkg review``) of the forms in the folder
+    the open summary names, saved as 审核表.xlsx beside the summary (``_review_home``); the stage is 自评复核 when any form's
+    self-evaluation has begun, else 绩效目标审核. Returns {"output", "projects", "stage", "problems", "message"}."""
+    book = _book(book)
+    outcome: dict = {"output": None, "projects": 0, "stage": None, "problems": []}
+    folder, problem = _summary_folder(book, "审核表")
+    if folder is None:
+        return _finish(book, outcome, "审核表", problem)
+    here = _book_folder(book)
+    exclude = [Path(book.fullname)] if here is not None else []
+    output = _review_home(book, folder) / REVIEW_FILE
+    path, forms, problems = build_review([str(folder)], output, load_rules(), "auto", exclude=exclude)
+    outcome.update(output=str(path) if path else None, projects=len(forms), problems=problems,
+                   stage=forms[0].stage if forms else None)
+    if path is None:
+        return _finish(book, outcome, "审核表", "\n".join(problems[-1:] + problems[:10]))
+    lines = [f"审核表已生成：{path}（{len(forms)}个项目）。请在“审核”和“指标审核”工作表的黄色单元格填写审核结果、"
+             "审核意见（和评定得分），保存后点“回填审核意见”。", *problems[:10]]
+    return _finish(book, outcome, "审核表", "\n".join(lines))
+
+
+@_script
+@_guarded
+def apply_review(book: xw.Book | None = None) -> dict:
+    """回填审核意见: ``xlpkg review --apply`` of 审核表.xlsx (beside the summary) into copies of the
+    forms, saved in the folder 审核意见回填 beside it (the departments' files are never changed).
+    Returns {"output", "applied", "skipped", "errors", "message"}."""
+    book = _book(book)
+    outcome: dict = {"output": None, "applied": [], "skipped": [], "errors": []}
+    folder, problem = _summary_folder(book, "回填审核意见")
+    if folder is None:
+        return _finish(book, outcome, "回填审核意见", problem)
+    review = _review_home(book, folder) / REVIEW_FILE
+    if not review.is_file():
+        return _finish(book, outcome, "回填审核意见", f"没有找到审核表：{review}。请先点“审核表”生成并填写。")
+    out = _review_home(book, folder) / REVIEWED_FOLDER
+    result = apply_review_book(review, [str(folder)], out, load_rules())
+    outcome.update(output=str(out), applied=result.applied, skipped=result.skipped, errors=result.errors)
+    if result.errors:
+        lines = ["审核表有误，没有写入任何文件：", *result.errors[:10]]
+    else:
+        lines = [f"已回填{len(result.applied)}个表单，副本保存在：{out}（部门原文件未改动）。", *result.skipped[:10]]
+    return _finish(book, outcome, "回填审核意见", "\n".join(lines))
 
 
 # --- 新建 --------------------------------------------------------------------------------

@@ -394,12 +394,14 @@ class ProjectMetrics:
     evaluation: SelfEvaluation
     monitoring: MonitoringSnapshot | None = None   # the "截至X月" snapshot
     unit_cost: UnitCost | None = None              # 全年执行数 ÷ the chosen 数量指标's actual
+    verified_total_score: Decimal | None = None   # v3 (issue 25): 评定总分, see verified_total
+    verified_grade: str | None = None
 
 
 def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetrics:
     rules = rules or load_rules()
     budget = project.effective_budget
-    return ProjectMetrics(
+    m = ProjectMetrics(
         project=project,
         quarters=quarter_status(project, rules),
         execution_rate=execution_rate(project.execution.year_spent, budget),
@@ -408,6 +410,28 @@ def project_metrics(project: Project, rules: Rules | None = None) -> ProjectMetr
         monitoring=monitoring_snapshot(project, rules),
         unit_cost=unit_cost(project),
     )
+    m.verified_total_score = verified_total(project, m.evaluation, rules)
+    m.verified_grade = None if m.verified_total_score is None else rules.grade(m.verified_total_score)
+    return m
+
+
+# --- v3 (issue 25): the finance bureau's 评定总分 ------------------------------------------------
+
+def verified_total(project: Project, ev: SelfEvaluation, rules: Rules) -> Decimal | None:
+    """评定总分: the 总分 with the bureau's 评定得分 in place of each scored row's 得分 (the same
+    execution points and the same 折算系数), so a bureau that confirms every 自评得分 gets the
+    自评总分. None until every scored row has a 评定得分, as the form's VerifiedTotalScore."""
+    rows = [s for s in ev.indicators if s.applicable]
+    verified = [project.indicators[s.index].verified_score for s in rows]
+    if not rows or any(v is None for v in verified) or not ev.started:
+        return None
+    rate = ev.execution_rate
+    exec_raw = max(min(rate, ONE) * rules.weight("execution"), ZERO) if rate is not None else ZERO
+    points = sum(verified, ZERO)
+    if rules.missing_level == "redistribute":
+        return round2(exec_raw + points * ev.scale)
+    return round2((exec_raw + points) * ev.scale)
+
 
 
 @dataclass
@@ -444,6 +468,8 @@ class DeptShare(NamedTuple):
     plans: tuple[Decimal | None, ...]        # planned cumulative % per quarter
     actuals: tuple[Decimal | None, ...]      # cumulative spending per quarter, 万元
     cost_score: Decimal | None = None        # 成本 level points (issue 26), when scored on its own
+    review_grade: str = ""                   # v3 (issue 25): 审核结果
+    verified_total: Decimal | None = None    # v3 (issue 25): 评定总分
 
 
 def level_score(ev: SelfEvaluation, group: str | None) -> Decimal | None:
@@ -463,7 +489,8 @@ def dept_share(m: ProjectMetrics, dept_code: str | None = None, cost_group: str 
         started=getattr(ev, "started", True), total=ev.total, grade=ev.grade,
         last_light=_last_light(m.quarters),
         plans=tuple(q.plan for q in m.quarters), actuals=tuple(q.actual for q in m.quarters),
-        cost_score=level_score(ev, cost_group))
+        cost_score=level_score(ev, cost_group),
+        review_grade=p.review.grade if p.review else "", verified_total=m.verified_total_score)
 
 
 def _last_light(quarters: list[QuarterStatus]) -> str | None:

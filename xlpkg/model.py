@@ -73,6 +73,9 @@ class Indicator:
     last_target: str = ""            # 上年指标值
     last_actual: str = ""            # 上年实际完成值
     history_value: str = ""          # 历史值: mean of up to three previous actuals ("" when none)
+    # --- v3 (issue 25): the finance bureau's review, written by `xlpkg review --apply` only
+    review_opinion: str = ""             # 审核意见 on this indicator
+    verified_score: Decimal | None = None   # 评定得分: the bureau's points, 0 ≤ x ≤ 分值
 
 
 def causes_from_text(text: str) -> dict[str, str]:
@@ -175,6 +178,24 @@ class Period:
     end: int | None = None
 
 
+# --- v3 (issue 25): the finance bureau's review -------------------------------------------
+# The tiers of 目标审核 and their consequence (财预〔2018〕88号-style review guidance).
+REVIEW_GRADES = {"优": "直接进入下一步预算安排流程", "良": "协商完善后进入下一步预算安排流程",
+                 "中": "修改完善，按程序重新报送审核", "差": "不得进入下一步预算安排流程"}
+# JSON value → the words the form prints.
+REVIEW_STAGES = {"target": "绩效目标审核", "evaluation": "绩效自评复核"}
+
+
+@dataclass
+class Review:
+    """财政部门审核意见: the bureau's verdict on the form, as `xlpkg review --apply` wrote it."""
+
+    stage: str = ""      # target / evaluation
+    grade: str = ""      # 优 / 良 / 中 / 差
+    opinion: str = ""    # 审核意见
+    date: str = ""       # ISO date
+
+
 @dataclass
 class Project:
     dept_code: str
@@ -205,6 +226,7 @@ class Project:
     fill_date: str = ""                         # 填报日期, ISO date where it is one
     # --- v3 (issue 26): cost performance
     unit_cost_basis: str = ""                   # 单位成本核算依据: one 数量指标's 三级指标 name
+    review: Review | None = None                # v3 (issue 25): 财政部门审核意见
 
     @property
     def effective_budget(self) -> Decimal:
@@ -215,7 +237,8 @@ class Project:
 # --- JSON ------------------------------------------------------------------
 
 _DECIMAL_FIELDS = {"amount", "weight", "budget", "year_budget", "year_spent", "spent",
-                   "forecast_year_spent", "medium_term_budget", "rated_score"}
+                   "forecast_year_spent", "medium_term_budget", "rated_score",
+                   "verified_score"}
 _DECIMAL_LISTS = {"plan", "actual_cumulative"}
 
 
@@ -250,7 +273,9 @@ _OPTIONAL_DEFAULTS = {"rated_score": None, "deviation_reason": "",
                       # v3 (issue 24)
                       "basis_kind": "", "last_target": "", "last_actual": "", "history_value": "",
                       # v3 (issue 26)
-                      "unit_cost_basis": ""}
+                      "unit_cost_basis": "",
+                      # v3 (issue 25)
+                      "review": None, "review_opinion": "", "verified_score": None}
 
 
 def _drop_defaults(obj: Any) -> Any:
@@ -365,6 +390,7 @@ def project_from_dict(data: dict, *, source: str = "") -> Project:
     body["monitoring"] = _build(Monitoring, data.get("monitoring") or {})
     body["rectification"] = _build(Rectification, data.get("rectification") or {})
     body["period"] = _build(Period, data["period"]) if data.get("period") else None
+    body["review"] = _build(Review, data["review"]) if data.get("review") else None
     return _build(Project, body)
 
 

@@ -66,6 +66,8 @@ def metrics_to_dict(m: ProjectMetrics) -> dict:
         },
         "monitoring": _monitoring(m.monitoring),
         "unit_cost": m.unit_cost.to_dict() if getattr(m, "unit_cost", None) else None,
+        "verified_total_score": _num(m.verified_total_score, 2),   # v3 (issue 25)
+        "verified_grade": m.verified_grade,
     }
 
 

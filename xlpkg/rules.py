@@ -106,7 +106,8 @@ RULE_FIELDS: dict[str, tuple[str, ...]] = {
         "form.not_template", "form.unreadable", "form.value", "form.target_variant", "form.stale_cache",
         "form.sheet_blank",
         "form.misaligned", "form.name_extent", "consolidate.duplicate", "consolidate.other_year",
-        "consolidate.mixed_years", "consolidate.skipped", "form.rules_mismatch")},
+        "consolidate.mixed_years", "consolidate.skipped", "form.rules_mismatch", "review.stale",
+        "review.invalid")},
     # issue 26: 预算支出标准
     "indicator.cost_over_standard": ("amount", "item", "limit", "name", "quantity", "standard", "unit"),
     "indicator.standard_unknown": ("item", "name"), "unit_cost.basis_unknown": ("allowed", "basis"),

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook
 
-from helpers import ROOT, all_examples, example
+from tests.helpers import ROOT, all_examples, example
 from xlpkg.cli import main as cli_main
 from xlpkg.consolidate import TOTAL_LABEL, build, cn_number, consolidate, discover, load_dept_info, outcome_from_project, DeptInfoError
 from xlpkg.model import Execution

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from helpers import ROOT, all_examples, example
+from tests.helpers import ROOT, all_examples, example
 from xlpkg.workbook import layout as L
 from xlpkg.cli import main as cli_main
 from xlpkg.consolidate import TOTAL_LABEL, build, consolidate, discover, normalize_code, outcome_from_project
@@ -143,7 +143,7 @@ def test_non_finite_amounts_from_the_api_are_issue_rows(tmp_path):
 def edited(seed_dir, tmp_path_factory):
     """The seed form saved by LibreOffice: untouched, with a row inserted into the 申报表's
     indicator table, and with a row deleted from 绩效自评's (sheets unprotected first)."""
-    from conftest import require_libreoffice
+    from tests.conftest import require_libreoffice
     from xlpkg.libreoffice import harness as lo
 
     require_libreoffice()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers import example
+from tests.helpers import example
 from xlpkg.workbook import layout as L
 from xlpkg.consolidate import TOTAL_LABEL, consolidate
 from xlpkg.workbook.form_checks import read_checked_file
@@ -134,7 +134,7 @@ def _seed_json() -> dict:
     if _SEED_JSON is None:
         import json
 
-        from helpers import ROOT
+        from tests.helpers import ROOT
         _SEED_JSON = json.loads((ROOT / "examples" / "105002B16DX0003.json").read_text("utf-8"))
     return _SEED_JSON
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from tests.helpers import ROOT
 import xlpkg.consolidate as C
 from xlpkg.consolidate import pool
 from xlpkg.consolidate.reading import cores

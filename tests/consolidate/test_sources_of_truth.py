@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import all_examples, example
+from tests.helpers import all_examples, example
 from xlpkg.consolidate import TOTAL_LABEL, consolidate
 from xlpkg.model import Execution
 from xlpkg.summary import write_summary

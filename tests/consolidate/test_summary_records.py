@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import all_examples
+from tests.helpers import all_examples
 from xlpkg.consolidate import DEPT_EVAL_COLUMNS, consolidate
 from xlpkg.summary import write_summary
 from xlpkg.workbook.writer import fill_workbook

@@ -24,10 +24,12 @@ from xlpkg.libreoffice import harness as lo
 ROOT = Path(__file__).resolve().parents[2]
 MACROS = ROOT / "macros"
 NS = "http://schemas.microsoft.com/office/2009/07/customui"
-BUTTON_FUNCTIONS = {"validate", "normalize_targets", "consolidate", "new_form"}
+BUTTON_FUNCTIONS = {"validate", "normalize_targets", "consolidate", "new_form", "review_workbook",
+                    "apply_review"}
 # the ribbon's buttons: label -> the xlpkg.buttons function it must run
 EXPECTED_BUTTONS = {"校验": "validate", "规范指标值": "normalize_targets",
-                    "汇总": "consolidate", "新建": "new_form"}
+                    "汇总": "consolidate", "新建": "new_form",
+                    "审核表": "review_workbook", "回填审核意见": "apply_review"}   # issue 25
 SUB_RE = re.compile(r"^Sub (\w+)\((.*)\)\r?$", re.MULTILINE)
 RUNPYTHON_RE = re.compile(r'^    RunPython "import xlpkg\.buttons; xlpkg\.buttons\.(\w+)\(\)"\r?$')
 
@@ -83,7 +85,7 @@ def test_ribbon_xml_is_well_formed_with_2009_namespace():
 def test_every_onaction_names_a_ribbon_callback_sub():
     subs = _subs()
     actions = [b.get("onAction") for b in _buttons()]
-    assert len(actions) == 4
+    assert len(actions) == len(EXPECTED_BUTTONS)
     for action in actions:
         assert action in subs, f"onAction {action} has no Sub Module.Name in macros/*.bas"
         assert subs[action][0] == "control As IRibbonControl"

@@ -541,7 +541,7 @@ def test_buttons_run_as_office_js_scripts(tmp_path, script):
     assert out["actions"] == json.loads(json.dumps(actions(book), ensure_ascii=False))
     assert len(out["actions"]) >= 2
     assert sorted(s["function_name"] for s in out["meta"]) == [
-        "consolidate", "new_form", "normalize_targets", "validate"]
+        "apply_review", "consolidate", "new_form", "normalize_targets", "review_workbook", "validate"]
 
 
 def test_an_unexpected_error_becomes_a_chinese_alert_not_a_traceback(tmp_path, monkeypatch, capsys):

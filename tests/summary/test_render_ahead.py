@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, all_examples
+from tests.helpers import ROOT, all_examples
 from xlpkg.summary import render_ahead, writer as summary
 from xlpkg.consolidate import spool
 from xlpkg.consolidate import build, consolidate, outcome_from_project

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from helpers import example
+from tests.helpers import example
 from xlpkg.consolidate import build, outcome_from_project
 from xlpkg.rules import load_rules
 from xlpkg.summary import write_summary

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from conftest import require_libreoffice
-from helpers import ROOT, all_examples, example
+from tests.conftest import require_libreoffice
+from tests.helpers import ROOT, all_examples, example
 from xlpkg.libreoffice import harness as lo
 from xlpkg.summary import writer as summary
 from xlpkg.consolidate import TOTAL_LABEL, build, outcome_from_project

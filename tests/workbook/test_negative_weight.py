@@ -6,7 +6,7 @@ import copy
 import json
 from decimal import Decimal
 
-from helpers import example
+from tests.helpers import example
 from xlpkg.cli import main
 from xlpkg.consolidate import consolidate
 from xlpkg.workbook.form_checks import read_checked_file

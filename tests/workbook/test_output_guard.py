@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from helpers import ROOT
+from tests.helpers import ROOT
 from xlpkg.cli import main
 from xlpkg.workbook import layout as L
 from xlpkg.workbook.upgrade import upgraded_path

@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pytest
 
-from helpers import ROOT
+from tests.helpers import ROOT
 from xlpkg.cli import main
 from xlpkg.workbook import layout as L
 from xlpkg.workbook.writer import fill_workbook

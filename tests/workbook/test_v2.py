@@ -124,12 +124,12 @@ def test_upgrade_command_writes_beside_or_to_o(tmp_path):
                                     capture_output=True, text=True, encoding="utf-8")
     done = run(str(src))
     assert done.returncode == 0, done.stderr
-    v = f"v{L.TEMPLATE_VERSION}"
-    assert (tmp_path / f"项目A.{v}.xlsx").exists() and "已升级" in done.stdout
+    v = f".v{L.TEMPLATE_VERSION}.xlsx"   # the current template's version names the output
+    assert (tmp_path / f"项目A{v}").exists() and "已升级" in done.stdout
     out = tmp_path / "out"
     done = run(str(src), str(V1 / "105004B22DX0001.xlsx"), "-o", str(out))
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == [f"105004B22DX0001.{v}.xlsx", f"项目A.{v}.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == [f"105004B22DX0001{v}", f"项目A{v}"]
     bad = tmp_path / "坏.xlsx"
     bad.write_bytes(b"not a workbook")
     done = run(str(bad), "-o", str(tmp_path / "bad.v2.xlsx"))

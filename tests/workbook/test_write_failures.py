@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT
+from tests.helpers import ROOT
 
 resource = pytest.importorskip("resource")
 

@@ -13,7 +13,8 @@ from .. import __version__
 
 # Modules that define `register(subparsers)`; a group whose module is absent is left out.
 COMMAND_MODULES = ("project", "workbook", "consolidate", "addin", "documents", "extension", "kit",
-                   "history", "carryover", "library", "standards")
+                   "history", "carryover", "library", "standards",
+                   "review")
 # The command each module registers. Only the module of the command being run is imported, so a
 # command does not pay for the libraries of all the others (openpyxl, python-docx, SQLAlchemy…);
 # `xlpkg --help` and an unknown command import them all. tests/cli checks this table.
@@ -29,6 +30,7 @@ COMMANDS = {
     "history": "history",
     "carry-over": "carryover", "library": "library",
     "standards": "standards",
+    "review": "review",
 }
 
 

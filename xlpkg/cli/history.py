@@ -62,7 +62,8 @@ def _fail(message: str) -> int:
     return 2
 
 
-def print_add_report(report: AddReport, shown_url: str, out=sys.stdout) -> None:
+def print_add_report(report: AddReport, shown_url: str, out=None) -> None:
+    out = out or sys.stdout   # looked up at call time: the stream may have been replaced
     for old, by in report.replaced[:MAX_LISTED]:
         print(f"[替换] 项目编码“{old.code}”（{old.year}年）已在历史库中（来源 {old.source_name}，"
               f"记录于 {old.added_at}），已按 {by} 替换", file=out)

@@ -203,9 +203,13 @@ def run_read(args) -> int:
     result = read_checked_file(args.file, rules=rules, engine=args.engine)
     project, metrics = result.project, result.metrics
     if args.json:
+        shown = metrics_to_dict(metrics) if metrics is not None else {}
         json.dump({"file": args.file,
                    "project": project_to_dict(project) if project is not None else None,
-                   "metrics": metrics_to_dict(metrics) if metrics is not None else None,
+                   "metrics": shown or None,
+                   # v3 (issue 25): the bureau's 评定总分 and 等级 beside the form's content
+                   "verified_total_score": shown.get("verified_total_score"),
+                   "verified_grade": shown.get("verified_grade"),
                    "issues": issues_to_list(result.issues)},
                   sys.stdout, ensure_ascii=False, indent=2)
         print()

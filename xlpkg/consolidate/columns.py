@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..model import REVIEW_GRADES
 from ..rules import Rules
 from .spool import SpooledTable
 
@@ -29,6 +30,7 @@ PROJECT_COLUMNS = (
     "执行率", "成本控制率", "自评得分", "自评等级",
     "单位成本（万元）", "单位成本核算依据",   # issue 26: 全年执行数 ÷ the chosen 数量指标's actual
     "问题数", "汇总说明", "来源文件",
+    *("审核结果", "评定总分"),   # v3 (issue 25): the finance bureau's review, appended
 )
 INDICATOR_COLUMNS = (
     "部门编码", "项目编码", "项目名称", "序号", "一级指标", "二级指标", "三级指标",
@@ -56,7 +58,14 @@ def department_columns(rules: Rules) -> tuple[str, ...]:
             "未填执行数（个）", "加权平均得分", "未自评（个）",
             *((COST_SCORE_COLUMN,) if rules.cost_group else ()),
             *(f"{g}（个）" for g in grades), *(f"{x}（个）" for x in lights),
-            *(f"{q}计划进度" for q in QUARTER_LABELS), *(f"{q}实际进度" for q in QUARTER_LABELS))
+            *(f"{q}计划进度" for q in QUARTER_LABELS), *(f"{q}实际进度" for q in QUARTER_LABELS),
+            *REVIEW_DEPT_COLUMNS)
+
+
+# v3 (issue 25): the finance bureau's review per department: projects per 审核结果, and the
+# 评定总分 beside the 自评得分 of the same projects (budget-weighted, as 加权平均得分).
+REVIEW_DEPT_COLUMNS = (*(f"审核{g}（个）" for g in REVIEW_GRADES), "评定项目（个）", "自评加权平均得分（评定项目）",
+                       "评定加权平均得分", "评定与自评之差")
 
 
 DEPARTMENT_COLUMNS = department_columns  # the columns depend on the rulebook

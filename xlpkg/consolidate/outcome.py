@@ -146,6 +146,8 @@ def outcome_from_project(project: Project, path: str, rules: Rules,
                 "单位成本（万元）": as_float(m.unit_cost.amount) if m.unit_cost else None,
                 "单位成本核算依据": f"{m.unit_cost.basis}（{m.unit_cost.unit}）" if m.unit_cost else None,
                 "问题数": 0,
+                "审核结果": (p.review.grade or None) if p.review else None,   # v3 (issue 25)
+                "评定总分": as_float(m.verified_total_score),
                 "汇总说明": "；".join(notes), "来源文件": path})
     indicator_rows = []
     for i, (ind, score) in enumerate(zip(p.indicators, ev.indicators), start=1):

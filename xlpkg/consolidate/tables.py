@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Iterable
 
 from ..workbook import layout as L
 from ..issues import ERROR, SEVERITY_LABELS, Issue
-from ..metrics import DeptShare, department_totals
+from ..metrics import DeptShare, department_totals, round2
+from ..model import REVIEW_GRADES
 from ..rules import Rules
 from .spool import SpooledTable
 
@@ -122,12 +123,25 @@ def _department_rows(shares: list[DeptShare], rules: Rules) -> list[tuple]:
                      as_float(t.execution_rate), t.spent_missing, as_float(t.weighted_score), t.unevaluated,
                      *((as_float(t.cost_score),) if rules.cost_group else ()),
                      *(t.grades.get(g, 0) for g in grades), *(t.lights.get(x, 0) for x in lights),
-                     *plans, *actuals))
+                     *plans, *actuals, *_review_columns(members_of[t.dept_code])))
     if not shares:
         rows.append((TOTAL_LABEL, "", 0, 0.0, 0.0, None, 0, None, 0,
                      *((None,) if rules.cost_group else ()), *(0 for _ in grades),
-                     *(0 for _ in lights), *(None,) * 8))
+                     *(0 for _ in lights), *(None,) * 8, *_review_columns([])))
     return rows
+
+
+def _review_columns(members: list[DeptShare]) -> tuple:
+    """v3 (issue 25): REVIEW_DEPT_COLUMNS of one department: tiers counted, and the bureau's
+    评定总分 beside the 自评得分 of the same projects, both weighted by budget."""
+    counts = tuple(sum(1 for m in members if m.review_grade == g) for g in REVIEW_GRADES)
+    rated = [m for m in members if m.verified_total is not None and m.started]
+    budget = sum((m.budget for m in rated), Decimal(0))
+    if not rated or not budget:
+        return (*counts, len(rated), None, None, None)
+    own = round2(sum((m.total * m.budget for m in rated), Decimal(0)) / budget)
+    verified = round2(sum((m.verified_total * m.budget for m in rated), Decimal(0)) / budget)
+    return (*counts, len(rated), as_float(own), as_float(verified), as_float(verified - own))
 
 
 def _issue_row(i: Issue) -> tuple:

@@ -46,7 +46,8 @@ PROJECT_NAME = "xlpkg"
 CONF_SHEET = "_xlpkg.conf"          # as shipped: inactive (xlwings' underscore convention)
 CONF_SHEET_ACTIVE = "xlpkg.conf"    # the name xlwings' VBA looks for
 #: the ribbon's Python entry points: module xlpkg.buttons, called without arguments
-BUTTON_FUNCTIONS = ("validate", "normalize_targets", "consolidate", "new_form")
+BUTTON_FUNCTIONS = ("validate", "normalize_targets", "consolidate", "new_form", "review_workbook",
+                    "apply_review")
 BUTTONS_MODULE = "xlpkg.buttons"
 
 CUSTOMUI_NS = "http://schemas.microsoft.com/office/2009/07/customui"

@@ -19,7 +19,8 @@ __all__ = ["BUTTONS", "run"]
 
 #: command (the URL's path) → the button it runs
 BUTTONS = {"validate": buttons.validate, "normalize": buttons.normalize_targets,
-           "consolidate": buttons.consolidate, "new": buttons.new_form}
+           "consolidate": buttons.consolidate, "new": buttons.new_form,
+           "review": buttons.review_workbook, "apply_review": buttons.apply_review}
 
 
 def run(command: str, ctx: Any, frame: Any) -> Any:

@@ -44,7 +44,8 @@ INTERFACE = "org.xlpkg.calc.XFunctions"
 MENU_TITLE = "绩效管理"
 #: menu/toolbar entries: (command, label, xlpkg.buttons function)
 COMMANDS = (("validate", "校验", "validate"), ("normalize", "规范指标值", "normalize_targets"),
-            ("consolidate", "汇总", "consolidate"), ("new", "新建", "new_form"))
+            ("consolidate", "汇总", "consolidate"), ("new", "新建", "new_form"),
+            ("review", "审核表", "review_workbook"), ("apply_review", "回填审核意见", "apply_review"))
 # Vendored packages' own test suites: megabytes LibreOffice never imports.
 _SKIP_PREFIXES = ("pandas/tests/", "numpy/tests/", "numpy/_core/tests/", "numpy/core/tests/")
 _SDK_DIRS = ("/usr/lib/libreoffice/sdk/bin", "/opt/libreoffice/sdk/bin",

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..consolidate import QUARTER_LABELS, TOTAL_LABEL, Consolidation
+from ..model import REVIEW_GRADES
 from ..rules import Rules
+
+REVIEW_WORST = "差"   # v3 (issue 25): 不得进入下一步预算安排流程
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,6 +120,8 @@ def bureau_tables(c: Consolidation, rules: Rules) -> BureauTables:
             reasons.append(f"{quarter}{red}")
         if grade == worst:
             reasons.append(f"自评等级为“{worst}”")
+        if _plain(p.get("审核结果")) == REVIEW_WORST:   # v3 (issue 25)
+            reasons.append(f"财政部门审核结果为“{REVIEW_WORST}”：{REVIEW_GRADES[REVIEW_WORST]}")
         if reasons:
             attention.append({
                 "部门编码": p["部门编码"], "部门名称": p["部门名称"], "项目编码": p["项目编码"],

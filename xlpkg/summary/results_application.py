@@ -53,6 +53,12 @@ class GradeAction:
     factor: Decimal
 
 
+# 财预〔2018〕88号-style review: a project the finance bureau rates 差 does not go on to the
+# next budget step, whatever its self-evaluation says.
+REJECTED = "差"
+REJECTED_NOTE = "财政部门审核结果为差：不得进入下一步预算安排流程"
+
+
 def grade_actions(rules: Rules) -> dict[str, GradeAction]:
     section = rules.data.get("results_application") or DEFAULT_RESULTS_APPLICATION
     return {grade: GradeAction(v["action"], Decimal(str(v["factor"])).quantize(CENT))
@@ -92,8 +98,10 @@ def results_application(c: Consolidation, previous: Mapping[str, Decimal | None]
     listed: list[dict] = []
     by_dept: dict[str, list[tuple]] = {}
     names: dict[str, str] = {}
-    for record in projects[["部门编码", "部门名称", "项目编码", "项目名称", "年度", "全年预算数（万元）",
-                            "自评得分", "自评等级"]].itertuples(index=False, name=None):
+    reviewed = projects["审核结果"] if "审核结果" in projects else [None] * len(projects)
+    for record, review in zip(projects[["部门编码", "部门名称", "项目编码", "项目名称", "年度",
+                                         "全年预算数（万元）", "自评得分", "自评等级"]].itertuples(index=False, name=None),
+                              reviewed):
         dept, dept_name, code, name, year, budget, score, grade = record
         names.setdefault(dept, dept_name)
         budget, total = _decimal(budget), _decimal(score)
@@ -109,6 +117,8 @@ def results_application(c: Consolidation, previous: Mapping[str, Decimal | None]
         else:
             action, factor = act.action, act.factor
             suggested = None if budget is None else (budget * factor).quantize(CENT, ROUND_HALF_UP)
+        if review == REJECTED:   # the bureau's 差 (issue 25): said beside any grade's advice
+            action = f"{action}；{REJECTED_NOTE}"
         row = (dept_name, code, name, total, grade if total is not None else None, before, change,
                action, budget, suggested)
         by_dept.setdefault(dept, []).append(row)

@@ -107,7 +107,8 @@ def _column_style(name: str) -> _Col:
         return _Col("percent", 11)
     if "百分点" in name:
         return _Col("points", 11)
-    if name in ("自评得分", "加权平均得分", "分值", "得分", "部门自评得分", "成本指标加权得分"):
+    if name in ("自评得分", "加权平均得分", "分值", "得分", "部门自评得分", "成本指标加权得分", "评定总分",
+                "评定加权平均得分", "自评加权平均得分（评定项目）", "评定与自评之差"):
         return _Col("score", 9)
     if name.endswith("排名"):
         return _Col("int", 6)

@@ -20,6 +20,7 @@ from ..rules import Rules, load_rules
 from ..targets import format_number
 from . import layout as L
 from .reader import FormRead, ReadResult, cell_text, read_project, read_project_file
+from .review_block import review_fingerprint
 from .sheet_parse import WHY_LONG, predict_blank
 
 __all__ = ["CheckedForm", "check_form", "read_checked", "read_checked_file"]
@@ -50,6 +51,7 @@ def check_form(result: ReadResult, rules: Rules | None = None) -> CheckedForm:
         issues.append(issue.located(file=form.file, sheet=sheet, cell=cell))
     issues.extend(stale_results(form, m, result.cached))
     issues.extend(sheet_blanks(form, project, m))
+    issues.extend(stale_review(form, project))
     return CheckedForm(project, issues, result.cached, m)
 
 
@@ -197,6 +199,8 @@ EXPECTED = {
     "MediumCheck": _medium_check,
     "GoalExpected": lambda f, m: [(0, m.project.goal or None, _CENT)],
     "UnitCost": lambda f, m: [(0, None if m.unit_cost is None else m.unit_cost.amount, Decimal("1e-9"))],
+    "VerifiedTotalScore": lambda f, m: [(0, m.verified_total_score, _CENT)],
+    "VerifiedGrade": lambda f, m: [(0, m.verified_grade, _CENT)],
     **{f"{key}Q{q}": _quarterly(key, q) for key in ("PlanRate", "Progress", "Variance", "Light")
        for q in range(1, 5)},
 }
@@ -208,7 +212,8 @@ LABELS = {"MonRate": "1-X月执行率", "MonLight": "监控灯", "MonForecastRat
           "ScoreScale": "折算系数", "UsesTotal": "资金用途合计", "UsesBalance": "资金用途核对",
           "FundRate": "分项执行率", "FundCheck": "总额与分项核对", "EffBudget": "预算数（监控表）",
           "EffSpent": "全年执行数（计算用）", "MediumCheck": "中期资金核对",
-          "GoalExpected": "预期目标（自评表）", "UnitCost": "单位成本"}
+          "GoalExpected": "预期目标（自评表）", "UnitCost": "单位成本",
+          "VerifiedTotalScore": "财政部门评定总分", "VerifiedGrade": "财政部门评定等级"}
 _PREFIXES = {"Progress": "支出进度", "Variance": "进度偏差", "PlanRate": "计划进度", "Light": "灯色"}
 
 
@@ -265,3 +270,18 @@ def sheet_blanks(form: FormRead, project: Project, m: ProjectMetrics) -> list[Is
                      offset=form.ind_rows[index], rule="form.sheet_blank")
         out.append(form.issues.pop())
     return out
+
+
+def stale_review(form: FormRead, project: Project) -> list[Issue]:
+    """v3 (issue 25): a form carrying the bureau's review whose content is no longer what was
+    reviewed (re-filed with other numbers or indicators, or a review not written by
+    ``xlpkg review --apply``): the review stays on the form, but it is not about this content."""
+    if project.review is None:
+        return []
+    if form.review_fingerprint and form.review_fingerprint == review_fingerprint(project):
+        return []
+    why = ("本表在财政部门审核后被修改过（与审核时的内容不一致）" if form.review_fingerprint
+           else "本表的财政部门审核意见没有审核校验码（不是由“xlpkg review --apply”写入）")
+    form.problem("ReviewFingerprint", f"{why}：审核结果“{project.review.grade or '—'}”及审核意见针对的是审核时的内容，"
+                 "请重新报送财政部门审核", rule="review.stale")
+    return [form.issues.pop()]

@@ -311,6 +311,7 @@ FORMULA_NAMES = ("UsesTotal", "UsesBalance", "ExecWeight", "ExecRate", "ExecScor
                  "CostControlRate", "TotalScore", "Grade", "ScoreScale", "IndWeight", "IndScore",
                  "MonRate", "MonForecastRate", "MonTimeProgress", "MonLight", "FundRate", "UnitCost",
                  "FundCheck", "EffBudget", "EffSpent", "MediumCheck", "GoalExpected",
+                 "VerifiedTotalScore", "VerifiedGrade",   # v3 (issue 25)
                  *(f"{k}Q{q}" for k in ("PlanRate", "Progress", "Variance", "Light")
                    for q in range(1, 5)))
 
@@ -349,6 +350,38 @@ INPUT_NAMES = (tuple(n for n in V1_INPUT_NAMES if n != "IndCause") + ("IndCauses
                + OPTIONAL_INPUT_NAMES)
 INPUT_NAMES_BY_VERSION = {1: V1_INPUT_NAMES, 2: INPUT_NAMES,
                           3: INPUT_NAMES + V3_CARRY_NAMES + V3_COST_INPUT_NAMES}   # v3: issues 24, 26
+
+# --- v3 (issue 25): the finance bureau's review (财政部门审核意见, 评定得分) --------------------
+# Written by `xlpkg review --apply` only, locked for the department. On 绩效目标申报表 column N
+# of the indicator table holds each indicator's 审核意见 and a block below the note row the
+# verdict; on 绩效自评 the first column right of the indicator table holds 评定得分 and the rows
+# below the signatures the bureau's total and grade (formulas, blank until every row is rated).
+REVIEW_IND_COL = "N"
+REVIEW_IND_WIDTH = 9
+REVIEW_HEAD_ROW = DECL_NOTE_ROW + 1       # 财政部门审核意见 (title of the block)
+REVIEW_ROW = REVIEW_HEAD_ROW + 1          # 审核阶段 | 审核结果 | consequence | 审核日期
+REVIEW_OPINION_ROW = REVIEW_ROW + 1       # 审核意见
+REVIEW_FINGERPRINT_ROW = REVIEW_OPINION_ROW + 1   # what the form said when reviewed (SHA-256)
+EVAL_VERIFIED_COL = shift_col(EVAL_LAST_COL, 1)   # 评定得分 (the score helpers live on _calc)
+EVAL_VERIFIED_WIDTH = 9
+EVAL_VERIFIED_ROW = EVAL_SIGN_ROW + 1     # 财政部门评定总分
+EVAL_VERIFIED_GRADE_ROW = EVAL_VERIFIED_ROW + 1
+REVIEW_NAMES = {
+    "ReviewStage": Name(DECL, f"B{REVIEW_ROW}"),
+    "ReviewGrade": Name(DECL, f"E{REVIEW_ROW}"),
+    "ReviewDate": Name(DECL, f"I{REVIEW_ROW}"),
+    "ReviewOpinion": Name(DECL, f"B{REVIEW_OPINION_ROW}"),
+    "ReviewFingerprint": Name(DECL, f"B{REVIEW_FINGERPRINT_ROW}"),
+    "IndReviewOpinion": _column(DECL, REVIEW_IND_COL, IND_FIRST, IND_LAST),
+    "IndVerifiedScore": _column(EVAL, EVAL_VERIFIED_COL, EVAL_IND_FIRST, EVAL_IND_LAST),
+    "VerifiedTotalScore": Name(EVAL, f"I{EVAL_VERIFIED_ROW}"),
+    "VerifiedGrade": Name(EVAL, f"I{EVAL_VERIFIED_GRADE_ROW}"),
+}
+NAMES.update(REVIEW_NAMES)
+REVIEW_INPUT_NAMES = ("ReviewStage", "ReviewGrade", "ReviewDate", "ReviewOpinion",
+                      "ReviewFingerprint", "IndReviewOpinion", "IndVerifiedScore")
+REVIEW_FORMULA_NAMES = ("VerifiedTotalScore", "VerifiedGrade")
+INPUT_NAMES_BY_VERSION[3] = INPUT_NAMES_BY_VERSION[3] + REVIEW_INPUT_NAMES   # with issues 24, 26
 
 
 def first_cell(name: str, names: dict | None = None) -> tuple[str, str, int]:

@@ -86,13 +86,29 @@ def fit_one_page_if_legible(ws, widths) -> bool:
     return True
 
 
-def fit_to_content(wb, indicators: int, uses: int) -> None:
+def _hide_review(wb) -> None:
+    """The finance bureau's block and columns (template v3, issue 25) stay out of a form the
+    bureau has not reviewed: empty, they would cost a one-page form its 7 pt."""
+    decl, ev = wb[L.DECL], wb[L.EVAL]
+    _hide(decl, L.REVIEW_HEAD_ROW, L.REVIEW_FINGERPRINT_ROW)
+    decl.column_dimensions[L.REVIEW_IND_COL].hidden = True
+    _hide(ev, L.EVAL_VERIFIED_ROW, L.EVAL_VERIFIED_GRADE_ROW)
+    ev.column_dimensions[L.EVAL_VERIFIED_COL].hidden = True
+
+
+def fit_to_content(wb, indicators: int, uses: int, *, reviewed: bool = False) -> None:
     """Hide the unused rows of a filled form and choose its page fit (see the module doc)."""
     if indicators <= 0:
         return   # nothing typed: the form prints as the blank template does
-    tables = ((L.DECL, L.DECL_WIDTHS, L.IND_FIRST, L.IND_HEAD_ROW),
+    if reviewed:
+        decl_widths = (*L.DECL_WIDTHS, L.REVIEW_IND_WIDTH)
+        eval_widths = (*L.EVAL_WIDTHS, L.EVAL_VERIFIED_WIDTH)
+    else:
+        _hide_review(wb)
+        decl_widths, eval_widths = L.DECL_WIDTHS, L.EVAL_WIDTHS
+    tables = ((L.DECL, decl_widths, L.IND_FIRST, L.IND_HEAD_ROW),
               (L.MON, L.MON_WIDTHS, L.MON_IND_FIRST, L.MON_IND_HEAD),
-              (L.EVAL, L.EVAL_WIDTHS, L.EVAL_IND_FIRST, L.EVAL_IND_HEAD))
+              (L.EVAL, eval_widths, L.EVAL_IND_FIRST, L.EVAL_IND_HEAD))
     if uses > 0:
         _hide(wb[L.DECL], L.USES_FIRST + uses, L.USES_LAST)
     for sheet, widths, first, head in tables:

@@ -19,7 +19,7 @@ from typing import Any
 from . import layout as L
 from ..issues import Issue
 from ..cellref import bounds
-from ..model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundRow, FundUse, Indicator, Monitoring, Period, Project, Rectification, causes_from_text
+from ..model import MAX_AMOUNT, MAX_YEAR, MIN_YEAR, QUARTERS, Execution, FundRow, FundUse, Indicator, Monitoring, Period, Project, Rectification, causes_from_text, REVIEW_GRADES, REVIEW_STAGES, Review
 from ..system.os_errors import os_error_text
 from ..rules import Rules, load_rules
 from ..sources import CalamineSource, CellSource, OpenpyxlSource, SourceError, file_problem
@@ -120,6 +120,7 @@ class FormRead:
         self.raw_rows: list[tuple[list, dict]] = []   # the cells behind each indicator
         self.uses_numeric = True   # every fund-use amount a number cell (what SUM() adds up)
         self.version = 0
+        self.review_fingerprint = ""   # v3: SHA-256 of the form as reviewed (ReviewFingerprint)
 
     def has(self, name: str) -> bool:
         return name in self.names
@@ -368,6 +369,8 @@ def _project(form: FormRead) -> Project:
     if form.has("UnitCostBasis"):   # v3 (issue 26)
         project.unit_cost_basis = cell_text(form.scalar("UnitCostBasis"))
     _rules_mismatch(form)
+    if form.has("ReviewGrade"):
+        _read_review(form, project)
     return project
 
 
@@ -383,6 +386,32 @@ def _rules_mismatch(form: FormRead) -> None:
                  f"“{form.rules.source}”读取，评分层级为：{current}。得分按现用规则计算，可能与表内公式"
                  "算出的总分不同：请用现用规则生成的模板重新填写，或用 --rules 指定生成本表的规则文件",
                  rule="form.rules_mismatch")
+
+
+
+# --- v3 (issue 25): the finance bureau's review ------------------------------------------------
+
+def _read_review(form: FormRead, p: Project) -> None:
+    """财政部门审核意见 as `xlpkg review --apply` wrote it; a form never reviewed keeps None."""
+    stage_text = cell_text(form.scalar("ReviewStage"))
+    stage = next((k for k, v in REVIEW_STAGES.items() if v == stage_text or k == stage_text), "")
+    grade = cell_text(form.scalar("ReviewGrade"))
+    if grade and grade not in REVIEW_GRADES:
+        form.problem("ReviewGrade", f"审核结果“{grade}”应为优、良、中、差之一（已忽略）", rule="review.invalid")
+        grade = ""
+    review = Review(stage=stage, grade=grade, opinion=cell_text(form.scalar("ReviewOpinion")),
+                    date=cell_text(form.scalar("ReviewDate")))
+    form.review_fingerprint = cell_text(form.scalar("ReviewFingerprint"))
+    opinions, scores = form.column("IndReviewOpinion"), form.column("IndVerifiedScore")
+    any_row = False
+    for index, r in enumerate(form.ind_rows):
+        ind = p.indicators[index]
+        ind.review_opinion = cell_text(opinions[r] if r < len(opinions) else None)
+        ind.verified_score = form.number("IndVerifiedScore", scores[r] if r < len(scores) else None,
+                                         "评定得分", offset=r)
+        any_row |= bool(ind.review_opinion) or ind.verified_score is not None
+    if any_row or any((review.stage, review.grade, review.opinion, review.date)):
+        p.review = review
 
 
 def _whole(form: FormRead, name: str, what: str, low: int, high: int) -> int | None:
@@ -442,7 +471,7 @@ def _read_v2(form: FormRead, p: Project) -> None:
 
 def _cached(form: FormRead) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in L.FORMULA_NAMES:
+    for name in (*L.FORMULA_NAMES, *L.REVIEW_FORMULA_NAMES):
         if name not in form.names:
             continue
         grid = form.values(name)

@@ -24,6 +24,7 @@ from .declaration import build_declaration
 from .library_sheet import build_library_sheet
 from .meta import NATURES, build_meta
 from .monitoring import build_monitoring
+from .review_block import build_review_block
 from .self_evaluation import build_self_evaluation
 from .output_guard import stamp
 from .style import FONT_NAME, define_name, page_setup, protect
@@ -50,6 +51,7 @@ def build_workbook(rules: Rules | None = None, password: str | None = None, *,
     build_declaration(wb, rules)
     build_monitoring(wb, rules)
     build_self_evaluation(wb, rules)
+    build_review_block(wb)   # v3 (issue 25): the finance bureau's locked cells
     _results_sheet(wb)
     protected = list(L.PROTECTED_SHEETS)
     if library:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from . import layout as L
-from ..model import Project, project_to_dict
+from ..model import REVIEW_STAGES, Project, project_to_dict
 from .output_guard import content_fingerprint, stamp
 from .reader import actual_text
 from ..rules import Rules, load_rules
@@ -71,14 +71,17 @@ def _row_height(text: str, width_chars: float, *, line=14.0, minimum=18.0) -> fl
 
 
 def fill_workbook(project: Project, path: str | Path, *, rules: Rules | None = None,
-                  password: str | None = None, library=None) -> Path:
+                  password: str | None = None, library=None, review_fingerprint: str = "") -> Path:
     """The template with ``project`` written into its input cells (``library``: the 指标库
-    entries to embed, see ``xlpkg.workbook.library_sheet``)."""
-    return save_workbook(fill_book(project, rules=rules, password=password, library=library), path)
+    entries to embed, see ``xlpkg.workbook.library_sheet``). ``review_fingerprint``: the
+    SHA-256 of the form the bureau reviewed (``xlpkg review --apply``); a review that arrives
+    any other way (a JSON document) cannot prove what it reviewed and is written without it."""
+    return save_workbook(fill_book(project, rules=rules, password=password, library=library,
+                                   review_fingerprint=review_fingerprint), path)
 
 
 def fill_book(project: Project, *, rules: Rules | None = None, password: str | None = None,
-              library=None):
+              library=None, review_fingerprint: str = ""):
     """``fill_workbook`` without saving: the openpyxl workbook, for a caller that adds to it."""
     rules = rules or load_rules()
     if len(project.indicators) > L.INDICATOR_ROWS:
@@ -129,10 +132,32 @@ def fill_book(project: Project, *, rules: Rules | None = None, password: str | N
             raise CapacityError(f"指标“{ind.name}”的偏差原因类别“{unknown[0]}”不在规则的类别中"
                                 f"（{'、'.join(causes)}）")
         _fill_indicator(put, decl, i, ind, project.year, causes)
-    fit_to_content(wb, len(project.indicators), len(project.uses))
+    _fill_review(put, project, review_fingerprint)
+    reviewed = project.review is not None or any(
+        ind.review_opinion or ind.verified_score is not None for ind in project.indicators)
+    fit_to_content(wb, len(project.indicators), len(project.uses), reviewed=reviewed)
     # what xlpkg wrote, so a later run can tell an unedited output from edited work
     stamp(wb, "project-form", content_fingerprint(project_to_dict(project)))
     return wb
+
+
+def _fill_review(put, project: Project, fingerprint: str):
+    """v3 (issue 25): the finance bureau's review, as the model carries it (locked cells)."""
+    review = project.review
+    if review is not None:
+        put("ReviewStage", REVIEW_STAGES.get(review.stage, review.stage) or None)
+        put("ReviewGrade", review.grade or None)
+        put("ReviewOpinion", review.opinion or None)
+        put("ReviewDate", *_date_cell(review.date))
+        put("ReviewFingerprint", fingerprint or None)
+        decl = put("ReviewOpinion", review.opinion or None).parent
+        decl.row_dimensions[L.REVIEW_OPINION_ROW].height = max(45, _row_height(review.opinion, sum(L.DECL_WIDTHS[1:])))
+    for i, ind in enumerate(project.indicators):
+        cell = put("IndReviewOpinion", ind.review_opinion or None, i)
+        if ind.review_opinion:
+            dims = cell.parent.row_dimensions[cell.row]
+            dims.height = max(dims.height or 18, _row_height(ind.review_opinion, L.REVIEW_IND_WIDTH, line=12))
+        put("IndVerifiedScore", None if ind.verified_score is None else _number(ind.verified_score), i)
 
 
 def _money(value: Decimal | None):
