@@ -29,7 +29,7 @@ from xlpkg.sources.named import sheet_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 MONEY_NAMES = ("Budget", "YearBudget", "YearSpent", "UsesTotal", "UsesBalance", "MediumBudget",
-               "MonSpent", "FundBudget", "FundYearBudget", "FundYearSpent",
+               "MonSpent", "FundBudget", "FundYearBudget", "FundYearSpent", "EffBudget", "EffSpent",
                *(f"ActualQ{q}" for q in range(1, 5)))
 
 

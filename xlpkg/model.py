@@ -5,8 +5,9 @@ way the paper form writes them. JSON keeps both as strings so that a round trip 
 """
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -429,3 +430,12 @@ def load_project_json(path: str | Path) -> Project:
     except RecursionError:
         raise ProjectFormatError(f"{path.name}：JSON 嵌套层次过深，不是项目表格式") from None
     return project_from_dict(data, source=path.name)
+
+
+def review_fingerprint(project: Project) -> str:
+    """SHA-256 of everything the department wrote, the review left out: a form re-filed after
+    its review (another number, another indicator) no longer matches (rule review.stale)."""
+    bare = replace(project, review=None,
+                   indicators=[replace(i, review_opinion="", verified_score=None) for i in project.indicators])
+    text = json.dumps(project_to_dict(bare), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 from ..system.os_errors import os_error_text
-from ..workbook.standards import write_standards_template
+from ..workbook.standards_template import write_standards_template
 
 
 def register(sub) -> None:

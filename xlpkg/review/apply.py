@@ -16,7 +16,7 @@ from typing import Iterable
 
 from ..model import Review
 from ..rules import Rules
-from ..workbook.review_block import review_fingerprint
+from ..model import review_fingerprint
 from ..workbook.writer import CapacityError, fill_workbook
 from . import layout as R
 from .collect import Form, dedup, read_forms

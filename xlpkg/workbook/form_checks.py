@@ -20,7 +20,7 @@ from ..rules import Rules, load_rules
 from ..targets import format_number
 from . import layout as L
 from .reader import FormRead, ReadResult, cell_text, read_project, read_project_file
-from .review_block import review_fingerprint
+from ..model import review_fingerprint
 from .sheet_parse import WHY_LONG, predict_blank
 
 __all__ = ["CheckedForm", "check_form", "read_checked", "read_checked_file"]

@@ -241,6 +241,9 @@ def _cells() -> dict[str, Name]:
         "UsesTotal": Name(DECL, f"E{USES_TOTAL_ROW}"),
         "UsesBalance": Name(DECL, f"F{USES_TOTAL_ROW}"),
         "Goal": Name(DECL, f"B{GOAL_ROW}"),
+        # the budget and 全年执行数 the formulas use (typed, or the fund rows' sums)
+        "EffBudget": Name(MON, "B3"),
+        "EffSpent": Name(CALC, f"{CALC_EFF_SPENT_COL}{EVAL_BUDGET_ROW}"),
         "Indicators": Name(DECL, f"A{IND_FIRST}:I{IND_LAST}"),
         "MonMonth": Name(MON, snap["month"]),
         "MonSpent": Name(MON, snap["spent"]),

@@ -51,7 +51,7 @@ def build_monitoring(wb, rules: Rules):
     label(ws, "A3", "预算数（万元）")
     formula(ws, "B3", "=IF(ISNUMBER(YearBudget),YearBudget,IF(COUNT(FundYearBudget)>0,"
             "SUM(FundYearBudget),IF(ISNUMBER(Budget),Budget,\"\")))", fmt=MONEY_FMT, merge="B3:C3")
-    define_name(wb, "EffBudget", L.MON, "B3")
+    define_name(wb, "EffBudget", L.MON, L.NAMES["EffBudget"].ref)
     ws.row_dimensions[3].height = 28
     label(ws, "D3", "说明", bold=False)
     ws["E3"] = ("预算数取全年预算数（已调整时），否则取年初预算数；执行率、支出进度=执行数÷预算数；"

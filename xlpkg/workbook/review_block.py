@@ -9,17 +9,14 @@ formulas that mirror the 总分 with 评定得分 in place of 得分, blank unti
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import replace
 
 from openpyxl.styles import Alignment, Font
 
 from . import layout as L
-from ..model import REVIEW_GRADES, Project, project_to_dict
+from ..model import REVIEW_GRADES
 from .style import CENTER, FONT_NAME, WRAP, X, box, formula, label, validate
 
-__all__ = ["build_review_block", "review_fingerprint"]
+__all__ = ["build_review_block"]
 
 # A column of the _calc sheet: 1 where the row's indicator is scored (see score_formulas).
 _MEMBER = f"{X}${L.EVAL_HELPER_COL['member']}${L.EVAL_IND_FIRST}:${L.EVAL_HELPER_COL['member']}${L.EVAL_IND_LAST}"
@@ -90,12 +87,3 @@ def _evaluation(ws) -> None:
     formula(ws, f"K{t}", "=TotalScore", fmt="0.00")
     for row in (t, g):
         ws.row_dimensions[row].height = 28
-
-
-def review_fingerprint(project: Project) -> str:
-    """SHA-256 of everything the department wrote, the review left out: a form re-filed after
-    its review (another number, another indicator) no longer matches (rule review.stale)."""
-    bare = replace(project, review=None,
-                   indicators=[replace(i, review_opinion="", verified_score=None) for i in project.indicators])
-    text = json.dumps(project_to_dict(bare), ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

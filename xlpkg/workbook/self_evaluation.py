@@ -48,7 +48,7 @@ def _money(wb, ws, calc):
     input_cell(ws, f"{C['year_spent']}{r}", fmt=MONEY_FMT, align=CENTER)
     formula(ws, f"{C['weight']}{r}", "=WeightExecution", fmt="0.00")
     # The total's 全年执行数: typed, else the sum of the fund rows (on _calc, out of sight).
-    eff_spent = f"{L.CALC_EFF_SPENT_COL}{r}"
+    eff_spent = L.NAMES["EffSpent"].ref
     calc[eff_spent] = ('=IF(ISNUMBER(YearSpent),YearSpent,IF(COUNT(FundYearSpent)>0,'
                        'SUM(FundYearSpent),""))')
     define_name(wb, "EffSpent", L.CALC, eff_spent)
