@@ -30,7 +30,6 @@ SHOTS = [
     ("forms/105002B16DX0003.xlsx", "一级指标", "form_indicators"),
     ("forms/105002B16DX0003.xlsx", "项目支出绩效运行监控表", "form_monitoring"),
     ("forms/105002B16DX0003.xlsx", "项目支出绩效自评表", "form_self_evaluation"),
-    ("forms/105002B16DX0003.xlsx", "总分（预算执行率与各项指标得分之和", "form_total"),
     ("部门汇总.xlsx", "项目汇总", "summary_projects"),
     ("部门汇总.xlsx", "部门小计", "summary_departments"),
     ("部门汇总.xlsx", "问题清单", "summary_issues"),
