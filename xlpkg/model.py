@@ -288,8 +288,12 @@ def _drop_defaults(obj: Any) -> Any:
     return obj
 
 
-def project_to_dict(project: Project) -> dict:
-    data = _drop_defaults(encode_json_value(asdict(project)))
+def project_to_dict(project: Project, *, every_field: bool = False) -> dict:
+    """The project as its JSON document. Fields added after the first release are left out at
+    their defaults (documents round-trip unchanged) unless ``every_field``: `read --json`
+    shows every field, so a reader never has to guess whether an empty one exists."""
+    data = encode_json_value(asdict(project))
+    data = data if every_field else _drop_defaults(data)
     for ind in data["indicators"]:
         ind["causes"] = {k: v for k, v in ind["causes"].items() if v}
     data["execution"]["funds"] = {k: v for k, v in data["execution"]["funds"].items()

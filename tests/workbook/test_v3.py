@@ -57,7 +57,7 @@ def test_fill_writes_and_read_returns_the_new_fields(tmp_path):
     assert done.returncode == 0, done.stderr
     read = run("read", "--json", str(tmp_path / "p.xlsx"))
     data = json.loads(read.stdout)
-    assert data["project"] == project_to_dict(p)
+    assert data["project"] == project_to_dict(p, every_field=True)   # read --json shows every field
     rows = data["project"]["indicators"]
     assert [(r.get("basis_kind"), r.get("last_actual"), r.get("history_value")) for r in rows[:2]] == [
         ("历史标准", "3", "4"), ("计划标准", "120%", "99.5%")]

@@ -205,7 +205,7 @@ def run_read(args) -> int:
     if args.json:
         shown = metrics_to_dict(metrics) if metrics is not None else {}
         json.dump({"file": args.file,
-                   "project": project_to_dict(project) if project is not None else None,
+                   "project": project_to_dict(project, every_field=True) if project is not None else None,
                    "metrics": shown or None,
                    # v3 (issue 25): the bureau's 评定总分 and 等级 beside the form's content
                    "verified_total_score": shown.get("verified_total_score"),
