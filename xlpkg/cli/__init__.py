@@ -61,6 +61,18 @@ def build_parser(argv: list[str] | None = None, *, modules: tuple[str, ...] | No
     return parser
 
 
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="输出文件已存在时替换它（默认不替换，以免覆盖已填写的表）")
+
+
+def existing_output_problem(output: str, force: bool) -> str | None:
+    """Why ``output`` must not be written: it exists and --force was not given (a filled form
+    or a reviewer's workbook under that name would be lost). None when it may be written."""
+    if force or not os.path.lexists(output):
+        return None
+    return f"“{output}”已存在：为免覆盖已填写的内容，未写入；请另指定输出文件名，或加 --force 替换它"
+
+
 def add_rules_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="FILE", help="规则文件（默认使用随附的 rules.json）")
 

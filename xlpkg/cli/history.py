@@ -15,7 +15,7 @@ from ..history.store import DEFAULT_URL, ENV_VAR, StoreError, open_store
 from ..history.views import export_xlsx, format_history, format_listing, history_of
 from ..model import MAX_YEAR, MIN_YEAR
 from ..rules import load_rules
-from . import add_rules_option
+from . import add_force_option, add_rules_option, existing_output_problem
 
 MAX_LISTED = 50
 DB_HELP = (f"历史库地址（默认：环境变量 {ENV_VAR}，否则当前文件夹的 {DEFAULT_URL.split('///')[1]}）；"
@@ -54,6 +54,7 @@ def register(sub) -> None:
     e = hs.add_parser("export", help="导出全部年度（每个项目年度一行）为 Excel，便于透视分析")
     add_db_option(e)
     e.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    add_force_option(e)
     e.set_defaults(handler=run_export)
 
 
@@ -141,6 +142,9 @@ def run_list(args) -> int:
 def run_export(args) -> int:
     if not args.output.lower().endswith(".xlsx"):
         return _fail(f"导出文件必须是 .xlsx 文件：{args.output}")
+    refused = existing_output_problem(args.output, args.force)
+    if refused:
+        return _fail(refused)
     try:
         with open_store(args.db, write=False) as store:
             count = export_xlsx(store, args.output)

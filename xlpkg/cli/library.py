@@ -7,7 +7,7 @@ from ..carryover import StoreUnavailable, read_forms, stored_codes, stored_proje
 from ..library import build_library, write_library
 from ..report import format_issues
 from ..rules import load_rules
-from . import add_rules_option
+from . import add_force_option, add_rules_option, existing_output_problem
 
 __all__ = ["register", "run_library_build"]
 
@@ -19,6 +19,7 @@ def register(sub) -> None:
     b.add_argument("paths", nargs="*", metavar="PATH", help="已填写的项目工作簿、项目 JSON 或文件夹")
     b.add_argument("--db", metavar="URL", help="同时使用历史库（xlpkg history）中的全部项目")
     b.add_argument("-o", "--output", required=True, metavar="指标库.xlsx")
+    add_force_option(b)
     add_rules_option(b)
     b.set_defaults(handler=run_library_build)
 
@@ -28,6 +29,10 @@ def run_library_build(args) -> int:
     if not args.paths and not args.db:
         print("错误：请指定项目表文件或文件夹，或用 --db 指定历史库", file=sys.stderr)
         return 2
+    refused = existing_output_problem(args.output, args.force)
+    if refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
     forms = read_forms(args.paths, rules=rules, keep_errors=True) if args.paths else None
     projects = {}
     for form in forms.forms if forms else []:

@@ -6,7 +6,7 @@ import sys
 
 from ..review import STAGE_ARG, apply_review, build_review
 from ..rules import load_rules
-from . import add_rules_option
+from . import add_force_option, add_rules_option, existing_output_problem
 from ..carryover.store import StoreUnavailable
 
 
@@ -25,6 +25,7 @@ def register(sub) -> None:
                    help="历史库地址（如 sqlite:///绩效历史.sqlite 或 postgresql://用户@主机:端口/库名；"
                         "默认取环境变量 XLPKG_DB）：上年实际完成值取自历史库")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    add_force_option(p)   # the review workbook only: --apply never replaces (see review.apply)
     add_rules_option(p)
     p.set_defaults(handler=run_review)
 
@@ -36,6 +37,10 @@ def run_review(args) -> int:
         return 2
     if args.apply:
         return _apply(args, rules)
+    refused = existing_output_problem(args.output, args.force)
+    if refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
     try:
         path, forms, problems = build_review(args.paths, args.output, rules, args.stage, args.previous,
                                              db=args.db)

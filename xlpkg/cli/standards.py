@@ -5,6 +5,7 @@ import sys
 
 from ..system.os_errors import os_error_text
 from ..workbook.standards_template import write_standards_template
+from . import add_force_option, existing_output_problem
 
 
 def register(sub) -> None:
@@ -13,6 +14,7 @@ def register(sub) -> None:
     t = inner.add_parser("template", help="生成空白的支出标准表（含“示例”行，非正式标准）")
     t.add_argument("-o", "--output", default="支出标准.xlsx", metavar="FILE.xlsx",
                    help="输出文件（默认：支出标准.xlsx）")
+    add_force_option(t)
     t.set_defaults(handler=run_template)
 
 
@@ -20,6 +22,10 @@ def run_template(args) -> int:
     if not args.output.lower().endswith(".xlsx"):
         print(f"错误：支出标准表必须是 .xlsx 文件：{args.output}", file=sys.stderr)
         return 2
+    refused = existing_output_problem(args.output, args.force)
+    if refused:
+        print(f"错误：{refused}", file=sys.stderr)
+        return 1
     try:
         path = write_standards_template(args.output)
     except OSError as exc:
