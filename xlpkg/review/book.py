@@ -3,6 +3,8 @@ indicator) and a very hidden sheet with every form's file, SHA-256 and a snapsho
 cells, so the apply step can tell a form changed since, and a cell edited outside the reviewer's."""
 from __future__ import annotations
 
+import math
+
 import datetime as _dt
 import hashlib
 import json
@@ -87,6 +89,29 @@ def _sheet(wb, title: str, columns, stage: str):
     ws.protection.sheet = True
     ws.protection.autoFilter = False   # the reviewer may filter and sort by eye
     return ws
+
+
+LINE_PT = 15.0   # one line of 11 pt text
+
+
+def _lines(text: str, width: float) -> int:
+    """Printed lines of ``text`` wrapped in a column ``width`` units wide (CJK counts double)."""
+    return sum(max(1, math.ceil(sum(2 if ord(ch) > 0x2E80 else 1 for ch in part) * 1.1
+                                / max(width - 1, 1)))
+               for part in text.split("\n"))
+
+
+def _grow_rows(ws, printed_cols: int) -> None:
+    """Rows as tall as their longest wrapped text (openpyxl sets no height by itself, and a
+    wrapped cell in a default-height row prints over the next row)."""
+    widths = [ws.column_dimensions[ws.cell(1, c).column_letter].width or 8.43
+              for c in range(1, printed_cols + 1)]
+    for row in range(R.FIRST_ROW, ws.max_row + 1):
+        lines = max((_lines(value, width) for col, width in enumerate(widths, start=1)
+                     if isinstance(value := ws.cell(row, col).value, str) and value
+                     and not value.startswith("=")), default=1)
+        if lines > 1:
+            ws.row_dimensions[row].height = lines * LINE_PT
 
 
 def _grade_formula(ref: str, rules: Rules) -> str:
@@ -209,6 +234,7 @@ def build_review_book(forms: list[Form], year: int | None, stage: str, rules: Ru
         score_dv.add(f"{I['verified']}{R.FIRST_ROW}:{I['verified']}{irow - 1}")
     for ws, tail, n_cols in ((ps, R.PRINTED_TAIL[R.REVIEW][stage], len(pcols)),
                              (ins, R.PRINTED_TAIL[R.INDICATORS][stage], len(icols))):
+        _grow_rows(ws, n_cols - tail)
         last_col = ws.cell(1, n_cols - tail).column_letter
         ws.print_area = f"A1:{last_col}{max(ws.max_row, 2)}"
         ws.auto_filter.ref = f"A1:{ws.cell(1, n_cols).column_letter}{max(ws.max_row, 2)}"

@@ -16,7 +16,7 @@ STAGE_LABEL = {"target": "绩效目标审核", "evaluation": "绩效自评复核
 
 # 审核: one row per project. (header, width, key)
 PROJECT_COLUMNS = [
-    ("部门编码", 8, "dept_code"), ("部门名称", 8, "dept_name"), ("项目编码", 15, "code"),
+    ("部门编码", 8, "dept_code"), ("部门名称", 10, "dept_name"), ("项目编码", 19, "code"),
     ("项目名称", 14, "name"), ("年度", 5, "year"), ("预算数", 9, "budget"),
     ("审核发现", 26, "findings"), ("发现数", 5, "count"), ("建议等级", 5, "suggested"),
     ("建议理由", 12, "reason"), ("审核结果", 6, "grade"), ("审核意见", 20, "opinion"),
@@ -28,7 +28,7 @@ PROJECT_EVAL_TAIL = [("执行率得分", 8, "exec_score"), ("折算系数", 8, "
 
 # 指标审核: one row per indicator.
 INDICATOR_COLUMNS = [
-    ("项目编码", 15, "code"), ("一级指标", 10, "level1"), ("二级指标", 11, "level2"),
+    ("项目编码", 19, "code"), ("一级指标", 10, "level1"), ("二级指标", 11, "level2"),
     ("三级指标", 18, "name"), ("指标值", 10, "target"), ("审核发现", 28, "findings"),
     ("审核意见", 24, "opinion"),
 ]

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .printing import PrintSpec, apply_print
+from .printing import PrintSpec, apply_print, row_height
 from .results_application import DEPARTMENT_WHOLE, RESULT_COLUMNS, RESULTS_SHEET
 
 __all__ = ["write_results_sheet", "RESULTS_SHEET"]
 
 TABLE_SCALE = 72
-WIDTHS = {"部门": 18, "项目编码": 17, "项目名称": 30, "本年总分": 9, "等级": 6, "上年总分": 9,
-          "得分变化": 9, "应用建议": 22, "本年预算数（万元）": 13, "建议下年预算数（万元）": 13}
+WIDTHS = {"部门": 16, "项目编码": 17, "项目名称": 24, "本年总分": 9, "等级": 6, "上年总分": 9,
+          "得分变化": 9, "应用建议": 20, "本年预算数（万元）": 13, "建议下年预算数（万元）": 13}
 _NUMBER_FORMAT = {"本年总分": "0.00", "上年总分": "0.00", "得分变化": "+0.00;-0.00;0.00",
                   "本年预算数（万元）": "#,##0.00", "建议下年预算数（万元）": "#,##0.00"}
 
@@ -40,6 +40,11 @@ def write_results_sheet(wb, rows: list[tuple], *, protect: bool = True) -> None:
     ws.set_row(0, 30)
     for r, row in enumerate(rows, start=1):
         formats = total if row[2] == DEPARTMENT_WHOLE and not row[1] else plain
+        # rows grow with their longest text, as the summary's other sheets do (no overlap in print)
+        height = row_height([(str(v), w, 10) for v, w in zip(row, widths)
+                             if isinstance(v, str) and v])
+        if height:
+            ws.set_row(r, height)
         for col, (name, value) in enumerate(zip(RESULT_COLUMNS, row)):
             if value is None or value == "":
                 ws.write_blank(r, col, None, formats[name])
